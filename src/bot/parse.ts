@@ -1,0 +1,103 @@
+/**
+ * Command-line grammar shared by every surface: words, 'single' and "double" quoted arguments,
+ * backslash escapes, `--flag value`, `--flag=value`, `--dry-run`. Nothing here is ever executed.
+ */
+import type { ParamSpec } from '../core/command.js';
+
+export class ParseError extends Error {}
+
+export function tokenize(line: string): string[] {
+  const tokens: string[] = [];
+  let cur = '';
+  let inToken = false;
+  let quote: '"' | "'" | null = null;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i] as string;
+    if (quote) {
+      if (ch === quote) quote = null;
+      else if (ch === '\\' && quote === '"' && i + 1 < line.length) cur += line[++i];
+      else cur += ch;
+      continue;
+    }
+    if (ch === '"' || ch === "'") {
+      quote = ch;
+      inToken = true;
+    } else if (ch === '\\' && i + 1 < line.length) {
+      cur += line[++i];
+      inToken = true;
+    } else if (/\s/.test(ch)) {
+      if (inToken) tokens.push(cur);
+      cur = '';
+      inToken = false;
+    } else {
+      cur += ch;
+      inToken = true;
+    }
+  }
+  if (quote) throw new ParseError(`unclosed ${quote} quote`);
+  if (inToken) tokens.push(cur);
+  return tokens;
+}
+
+/** The leading `/ops` (or `ops`) of a chat command is optional everywhere. */
+export function stripPrefix(tokens: string[]): string[] {
+  const first = tokens[0]?.toLowerCase();
+  return first === '/ops' || first === 'ops' ? tokens.slice(1) : tokens;
+}
+
+export interface ParsedArgs {
+  values: Record<string, unknown>;
+  dryRun: boolean;
+}
+
+/** Maps tokens to named values by a command's params. Types are left to the command's zod schema. */
+export function bindArgs(tokens: string[], params: ParamSpec[]): ParsedArgs {
+  const values: Record<string, unknown> = {};
+  const positionals = params.filter((p) => p.kind === 'positional');
+  const flags = new Map(params.filter((p) => p.kind === 'flag').map((p) => [p.name, p]));
+  const free: string[] = [];
+  let dryRun = false;
+  let literal = false;
+
+  for (let i = 0; i < tokens.length; i++) {
+    const tok = tokens[i] as string;
+    if (literal || !tok.startsWith('--') || tok === '--') {
+      if (tok === '--' && !literal) literal = true;
+      else free.push(tok);
+      continue;
+    }
+    const eq = tok.indexOf('=');
+    const name = tok.slice(2, eq === -1 ? undefined : eq);
+    if (name === 'dry-run') {
+      dryRun = true;
+      continue;
+    }
+    const spec = flags.get(name);
+    if (!spec) {
+      const known = [...flags.keys(), 'dry-run'].map((f) => `--${f}`).join(', ');
+      throw new ParseError(`unknown option --${name} (options: ${known})`);
+    }
+    if (spec.type === 'boolean') {
+      values[name] = eq === -1 ? true : tok.slice(eq + 1);
+      continue;
+    }
+    const value = eq === -1 ? tokens[++i] : tok.slice(eq + 1);
+    if (value === undefined) throw new ParseError(`option --${name} needs a value (${spec.placeholder ?? spec.name.toUpperCase()})`);
+    values[name] = value;
+  }
+
+  positionals.forEach((p, idx) => {
+    if (idx >= free.length) return;
+    values[p.name] = p.rest ? free.slice(idx).join(' ') : free[idx];
+  });
+  const max = positionals.some((p) => p.rest) ? Infinity : positionals.length;
+  if (free.length > max) {
+    throw new ParseError(`unexpected argument "${free[max]}"`);
+  }
+  for (const p of positionals) {
+    if (p.required && values[p.name] === undefined) throw new ParseError(`missing <${p.name}>`);
+  }
+  return { values, dryRun };
+}
+
+export { suggest } from '../core/suggest.js';

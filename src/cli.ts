@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+/**
+ * The `opsbot` command line: `start` (default), `exec`, `validate-config`, and the platform helpers.
+ * Exit codes: 0 ok, 1 failed, 2 usage error, 78 bad configuration.
+ */
+import { Command, CommanderError } from 'commander';
+import { ConfigError, loadConfigFile, parseEnv } from './config/load.js';
+import type { Config } from './config/schema.js';
+import type { Env } from './config/env.js';
+import { createBot } from './main.js';
+import { renderConsole } from './bot/adapters/console/render.js';
+import { errorMessage } from './core/errors.js';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, config: 78 } as const;
+
+async function loadAll(file?: string): Promise<{ env: Env; config: Config }> {
+  const env = parseEnv(process.env);
+  const config = await loadConfigFile(file ?? env.OPSBOT_CONFIG, process.env);
+  return { env, config };
+}
+
+function fail(e: unknown): never {
+  if (e instanceof ConfigError) {
+    process.stderr.write(`${e.message}\n`);
+    process.exit(EXIT.config);
+  }
+  process.stderr.write(`opsbot: ${errorMessage(e)}\n`);
+  if (process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace') process.stderr.write(`${(e as Error).stack ?? ''}\n`);
+  process.exit(EXIT.failed);
+}
+
+async function start(opts: { config?: string }): Promise<void> {
+  const { env, config } = await loadAll(opts.config);
+  const bot = await createBot({ config, env, rawEnv: process.env });
+  const shutdown = (signal: string) => {
+    bot.log.info({ signal }, 'signal received');
+    const force = setTimeout(() => process.exit(EXIT.failed), config.bot.shutdownTimeout + 5000);
+    force.unref();
+    bot.stop().then(() => process.exit(EXIT.ok), (e) => fail(e));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  try {
+    await bot.start();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    await bot.stop().catch(() => undefined);
+    if (code === 'EADDRINUSE') fail(new Error(`port ${env.PORT} is already in use (set PORT to another port)`));
+    fail(e);
+  }
+}
+
+async function exec(words: string[], opts: { config?: string; json?: boolean }): Promise<void> {
+  const { env, config } = await loadAll(opts.config);
+  const bot = await createBot({ config, env, rawEnv: process.env, http: false, console: false });
+  const result = await bot.router.handle({ subject: bot.consoleSubject, surface: 'cli', line: words.join(' ') });
+  if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else process.stdout.write(`${renderConsole(result.reply, { colour: Boolean(process.stdout.isTTY), maxCell: 120 })}\n`);
+  await bot.stop();
+  process.exitCode = result.outcome === 'ok' ? EXIT.ok : result.outcome === 'usage' ? EXIT.usage : EXIT.failed;
+}
+
+async function validate(file: string | undefined): Promise<void> {
+  const { config } = await loadAll(file);
+  const targets = Object.keys(config.targets);
+  const checks = Object.values(config.targets).reduce((n, t) => n + t.health.length, 0);
+  process.stdout.write(`${file ?? process.env.OPSBOT_CONFIG ?? 'config/default.yaml'}: valid — ${targets.length} target(s) (${targets.join(', ') || 'none'}), ${checks} health check(s), ${Object.keys(config.rbac.roles).length} role(s)\n`);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('opsbot')
+    .description('Chat-ops bot: Alertmanager webhooks and chat commands that operate real systems.')
+    .version('0.1.0')
+    .exitOverride()
+    .showHelpAfterError()
+    .addHelpText('after', `
+Environment: OPSBOT_CONFIG, OPSBOT_DATA_DIR, PORT, HOST, LOG_LEVEL, SLACK_*, DISCORD_*, MONGODB_URL,
+REDIS_URL, DOCKER_HOST, ALERTMANAGER_URL, WEBHOOK_TOKEN (see README).
+Exit codes: 0 ok, 1 failed, 2 usage error, 78 invalid configuration.`);
+
+  program.command('start', { isDefault: true })
+    .description('Run the bot: HTTP server, chat surfaces (console when none is configured)')
+    .option('-c, --config <file>', 'configuration file (default: $OPSBOT_CONFIG or config/default.yaml)')
+    .action(start);
+
+  program.command('exec')
+    .description('Run one command and exit: 0 when it passes, 1 when it fails, 2 on a usage error')
+    .argument('<command...>', 'the command line, e.g. "health all"')
+    .option('-c, --config <file>', 'configuration file')
+    .option('--json', 'print the result as JSON')
+    .action(exec);
+
+  program.command('validate-config')
+    .description('Check a configuration file and list every problem with its key path')
+    .argument('[file]', 'configuration file (default: $OPSBOT_CONFIG or config/default.yaml)')
+    .action(validate);
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exit(e.exitCode === 0 ? EXIT.ok : EXIT.usage);
+    }
+    fail(e);
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,86 @@
+/**
+ * Loads the configuration: YAML → `${ENV}` substitution → zod. Every problem is reported with its
+ * key path (`targets.web.health[0].http.url: Invalid URL`); nothing half-valid is returned.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type Config } from './schema.js';
+import { envSchema, type Env } from './env.js';
+import { SECRET_KEY } from '../core/redact.js';
+
+export class ConfigError extends Error {
+  constructor(public readonly source: string, public readonly problems: string[]) {
+    super(`Invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type PathPart = string | number | symbol;
+
+export function formatPath(path: readonly PathPart[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out || '(root)';
+}
+
+export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: PathPart[] = []): string[] {
+  return issues.map((i) => `${formatPath([...prefix, ...i.path])}: ${i.message}`);
+}
+
+const REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** Replaces `${NAME}` and `${NAME:-default}` in every string of a parsed YAML tree. */
+export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, problems: string[], path: PathPart[] = []): unknown {
+  if (typeof value === 'string') {
+    const key = path[path.length - 1];
+    if (typeof key === 'string' && SECRET_KEY.test(key) && value && !/^\$\{[^}]+\}$/.test(value.trim())) {
+      problems.push(`${formatPath(path)}: secrets must come from the environment: write \${SOME_VARIABLE}, not the value`);
+    }
+    return value.replace(REF, (_m, name: string, fallback: string | undefined) => {
+      const v = env[name];
+      if (v !== undefined && v !== '') return v;
+      if (fallback !== undefined) return fallback;
+      problems.push(`${formatPath(path)}: environment variable ${name} is not set`);
+      return '';
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, env, problems, [...path, i]));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteEnv(v, env, problems, [...path, k])]));
+  }
+  return value;
+}
+
+export function parseConfigText(text: string, source: string, env: NodeJS.ProcessEnv): Config {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length) {
+    throw new ConfigError(source, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
+  }
+  const problems: string[] = [];
+  const raw = substituteEnv(doc.toJS() ?? {}, env, problems);
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) problems.push(...formatIssues(parsed.error.issues));
+  if (problems.length || !parsed.success) throw new ConfigError(source, problems);
+  return parsed.data;
+}
+
+export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ConfigError(file, [code === 'ENOENT' ? `file not found (set OPSBOT_CONFIG or pass a path)` : `cannot read: ${code ?? String(e)}`]);
+  }
+  return parseConfigText(text, file, env);
+}
+
+export function parseEnv(env: NodeJS.ProcessEnv): Env {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError('environment', formatIssues(parsed.error.issues));
+  return parsed.data;
+}

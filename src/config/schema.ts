@@ -1,0 +1,120 @@
+/**
+ * The configuration file's schema (YAML, after `${ENV}` substitution). Parsed once at the
+ * composition root; services receive the parsed values and never read the file or env again.
+ */
+import { z } from 'zod';
+import { parseDuration } from '../core/duration.js';
+
+/** `30s`, `5m`, `1h`, `7d` or milliseconds → milliseconds. */
+export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const ms = parseDuration(v);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `Invalid duration "${v}" (use e.g. 30s, 5m, 1h, 7d)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const port = z.coerce.number().int().min(1).max(65535);
+const percent = z.coerce.number().min(0).max(100);
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'Use letters, digits, ".", "_" and "-" (at most 63)');
+
+export const httpProbeSchema = z.object({
+  url: z.url(),
+  method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
+  expectStatus: z.coerce.number().int().min(100).max(599).default(200),
+  /** Fields the JSON body must have, by dotted path: `{ status: ok, "database.connected": true }`. */
+  json: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+  maxLatency: duration.optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+}).strict();
+
+export const tcpProbeSchema = z.object({ host: z.string().min(1), port }).strict();
+
+export const diskProbeSchema = z.object({
+  path: z.string().min(1).default('/'),
+  maxUsedPercent: percent.default(90),
+  warnUsedPercent: percent.optional(),
+}).strict();
+
+export const memoryProbeSchema = z.object({
+  maxUsedPercent: percent.default(90),
+  warnUsedPercent: percent.optional(),
+}).strict();
+
+/** One health check: a name, an optional timeout, and exactly one probe kind. */
+export const healthCheckSchema = z.object({
+  name: z.string().min(1).max(80).optional(),
+  timeout: duration.optional(),
+  http: httpProbeSchema.optional(),
+  tcp: tcpProbeSchema.optional(),
+  disk: diskProbeSchema.optional(),
+  memory: memoryProbeSchema.optional(),
+}).strict().superRefine((check, ctx) => {
+  const kinds = probeKindsOf(check);
+  if (kinds.length !== 1) {
+    ctx.addIssue({
+      code: 'custom',
+      message: kinds.length === 0
+        ? `A health check needs one probe: ${PROBE_KINDS.join(', ')}`
+        : `A health check has one probe, found ${kinds.join(' and ')}`,
+    });
+  }
+});
+
+export type HealthCheckConfig = z.infer<typeof healthCheckSchema>;
+export const PROBE_KINDS = Object.keys(healthCheckSchema.shape).filter((k) => k !== 'name' && k !== 'timeout') as ProbeKind[];
+export type ProbeKind = Exclude<keyof HealthCheckConfig, 'name' | 'timeout'>;
+
+export function probeKindsOf(check: Record<string, unknown>): ProbeKind[] {
+  return PROBE_KINDS.filter((k) => check[k] !== undefined);
+}
+
+export const targetSchema = z.object({
+  description: z.string().optional(),
+  environment: z.string().min(1).default('production'),
+  health: z.array(healthCheckSchema).default([]),
+}).strict();
+export type TargetConfig = z.infer<typeof targetSchema>;
+
+export const roleSchema = z.object({
+  /** Command names or prefixes with `*`: `health`, `backup *`, `*`. */
+  allow: z.array(z.string().min(1)).min(1),
+  deny: z.array(z.string().min(1)).default([]),
+  /** Targets this role may act on (`*` = all). */
+  targets: z.array(z.string().min(1)).default(['*']),
+  /** Environments this role may act on (`*` = all). */
+  environments: z.array(z.string().min(1)).default(['*']),
+}).strict();
+
+export const rbacSchema = z.object({
+  roles: z.record(z.string(), roleSchema).default({}),
+  /** Subject → role names. Subjects: `console:operator`, `slack:U123`, `slack:usergroup:S1`, `discord:user:1`, `discord:role:2`. */
+  subjects: z.record(z.string(), z.array(z.string())).default({}),
+}).strict();
+
+export const botSchema = z.object({
+  name: z.string().default('opsbot'),
+  /** The subject console and `opsbot exec` commands run as. */
+  consoleUser: z.string().min(1).default('console:operator'),
+  commandTimeout: duration.default(60_000),
+  shutdownTimeout: duration.default(10_000),
+  /** Per-check timeout for health probes unless a check sets its own. */
+  checkTimeout: duration.default(5_000),
+}).strict();
+
+export const configSchema = z.object({
+  bot: botSchema.default(() => botSchema.parse({})),
+  targets: z.record(name, targetSchema).default({}),
+  rbac: rbacSchema.default(() => rbacSchema.parse({})),
+}).strict().superRefine((cfg, ctx) => {
+  for (const [subject, roles] of Object.entries(cfg.rbac.subjects)) {
+    roles.forEach((role, i) => {
+      if (!cfg.rbac.roles[role]) {
+        ctx.addIssue({ code: 'custom', path: ['rbac', 'subjects', subject, i], message: `Unknown role "${role}" (defined: ${Object.keys(cfg.rbac.roles).join(', ') || 'none'})` });
+      }
+    });
+  }
+});
+
+export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,37 @@
+/**
+ * The chat-gateway interface the rest of the bot uses to post, update and direct-message
+ * (alerts, escalations, scheduled jobs). Every surface implements it; core never sees a platform.
+ */
+import type { Reply } from './reply.js';
+
+export interface MessageRef {
+  surface: string;
+  channel: string;
+  /** Platform message id: Slack `ts`, Discord message id, console sequence number. */
+  id: string;
+  /** Thread root, where the platform has threads. */
+  thread?: string;
+}
+
+export interface ChatGateway {
+  /** `slack`, `discord`, `console`. */
+  readonly name: string;
+  post(channel: string, reply: Reply, options?: { thread?: string }): Promise<MessageRef>;
+  update(ref: MessageRef, reply: Reply): Promise<void>;
+  directMessage(user: string, reply: Reply): Promise<MessageRef>;
+}
+
+/** A failed chat API call, classified for the outbox's retry policy. */
+export class ChatDeliveryError extends Error {
+  constructor(
+    message: string,
+    /** HTTP status or platform error code. */
+    public readonly code: string | number,
+    /** Retry after this long (429 Retry-After); undefined when a retry is pointless (4xx). */
+    public readonly retryAfterMs?: number,
+    public readonly retryable: boolean = false,
+  ) {
+    super(message);
+    this.name = 'ChatDeliveryError';
+  }
+}

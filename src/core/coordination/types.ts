@@ -1,0 +1,26 @@
+/**
+ * Exactly-once across replicas (DESIGN.md §5): locks per target, once/dedupe for webhooks and
+ * scheduled jobs, rate limits. In-process by default; Redis when several replicas run.
+ */
+export interface Lock {
+  readonly key: string;
+  release(): Promise<void>;
+}
+
+export interface RateDecision {
+  allowed: boolean;
+  /** When not allowed: how long until the next slot frees. */
+  retryAfterMs: number;
+}
+
+export interface Coordination {
+  readonly kind: 'memory' | 'redis';
+  /** Takes the lock or returns null if someone else holds it. It expires after `ttlMs`. */
+  tryLock(key: string, ttlMs: number): Promise<Lock | null>;
+  /** True the first time `key` is seen within `ttlMs`, false for every repeat. */
+  once(key: string, ttlMs: number): Promise<boolean>;
+  /** Sliding-window limit: at most `limit` events per `windowMs` under `key`. Counts the event when allowed. */
+  rateLimit(key: string, limit: number, windowMs: number): Promise<RateDecision>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,55 @@
+/**
+ * Secret redaction for logs, audit entries and chat. Known secret values (tokens from the
+ * environment) are replaced wherever they appear, and common secret shapes are masked too.
+ */
+const PATTERNS: [RegExp, string][] = [
+  [/\b(xox[abprs]-[A-Za-z0-9-]{6,})/g, '[redacted]'],
+  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/gi, '$1 [redacted]'],
+  [/(\/\/[^/\s:@]+:)[^@\s/]+@/g, '$1[redacted]@'],
+  [/\b((?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)["']?\s*[=:]\s*["']?)[^\s"'&,;]+/gi, '$1[redacted]'],
+];
+
+export const REDACTED = '[redacted]';
+
+export class Redactor {
+  private secrets: string[] = [];
+
+  constructor(secrets: Iterable<string | undefined> = []) {
+    this.addSecrets(secrets);
+  }
+
+  addSecrets(secrets: Iterable<string | undefined>): void {
+    for (const s of secrets) if (s && s.length >= 4 && !this.secrets.includes(s)) this.secrets.push(s);
+    this.secrets.sort((a, b) => b.length - a.length);
+  }
+
+  text(input: string): string {
+    let out = input;
+    for (const s of this.secrets) if (out.includes(s)) out = out.split(s).join(REDACTED);
+    for (const [re, replacement] of PATTERNS) out = out.replace(re, replacement);
+    return out;
+  }
+
+  /** Deep copy of a JSON-like value with every string redacted and secret-named keys masked. */
+  value<T>(input: T): T {
+    return this.walk(input, '') as T;
+  }
+
+  private walk(v: unknown, key: string): unknown {
+    if (typeof v === 'string') return SECRET_KEY.test(key) && v ? REDACTED : this.text(v);
+    if (Array.isArray(v)) return v.map((x) => this.walk(x, key));
+    if (v && typeof v === 'object' && !(v instanceof Date)) {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, this.walk(x, k)]));
+    }
+    return v;
+  }
+}
+
+export const SECRET_KEY = /(password|passwd|secret|token|apikey|api_key|privatekey|private_key|credentials?)$/i;
+
+/** Secret values from the environment: anything whose name says it is one. */
+export function secretsFromEnv(env: NodeJS.ProcessEnv): string[] {
+  return Object.entries(env)
+    .filter(([k, v]) => v && /(TOKEN|SECRET|PASSWORD|_KEY)$/.test(k))
+    .map(([, v]) => v as string);
+}

@@ -1,0 +1,57 @@
+/** `health [target|all]`: every configured check of the target(s), in parallel, as one report. */
+import { z } from 'zod';
+import { defineCommand } from '../core/command.js';
+import { table, worstStatus, type Reply } from '../core/reply.js';
+import type { Config } from '../config/schema.js';
+import { runChecks, type CheckResult } from '../ops/probes/index.js';
+import { resolveTargets } from './targets.js';
+
+export interface HealthDeps {
+  targets: Config['targets'];
+  checkTimeoutMs: number;
+}
+
+const STATUS_LABEL = { ok: 'ok', warn: 'warn', fail: 'FAIL' } as const;
+
+export function healthReport(title: string, results: CheckResult[]): Reply {
+  const status = worstStatus(results.map((r) => r.status), 'info');
+  const failed = results.filter((r) => r.status === 'fail').length;
+  const warned = results.filter((r) => r.status === 'warn').length;
+  const summary = results.length === 0
+    ? 'No health checks are configured.'
+    : `${results.length - failed - warned} ok, ${warned} warning${warned === 1 ? '' : 's'}, ${failed} failed`;
+  return {
+    title,
+    status,
+    blocks: [
+      { type: 'text', text: summary },
+      ...(results.length
+        ? [table(['Target', 'Check', 'Status', 'Detail', 'Time'], results.map((r) => [r.target, r.name, STATUS_LABEL[r.status], r.detail, `${r.durationMs}ms`]))]
+        : []),
+    ],
+    visibility: 'channel',
+  };
+}
+
+export function healthCommands(deps: HealthDeps) {
+  return [
+    defineCommand({
+      name: 'health',
+      summary: 'Run the health checks of a target, or of all targets',
+      params: [{ name: 'target', kind: 'positional', type: 'string', description: 'Target name or "all"', complete: 'target' }],
+      schema: z.object({ target: z.string().max(64).optional() }),
+      risk: 'read',
+      targetOf: (a) => (a.target && a.target !== 'all' ? a.target : undefined),
+      describe: (a) => {
+        const list = resolveTargets(deps.targets, a.target);
+        return `run ${list.reduce((n, [, t]) => n + t.health.length, 0)} health checks on ${list.map(([n]) => n).join(', ') || 'no targets'}`;
+      },
+      async run(ctx, a) {
+        const list = resolveTargets(deps.targets, a.target);
+        const checks = list.flatMap(([target, t]) => t.health.map((check) => ({ target, check })));
+        const results = await runChecks(checks, deps.checkTimeoutMs, ctx.signal);
+        return healthReport(`Health: ${a.target && a.target !== 'all' ? a.target : 'all targets'}`, results);
+      },
+    }),
+  ];
+}

@@ -1,0 +1,21 @@
+/** Resolving target names from chat: `all`, an exact name, or a clear error with a suggestion. */
+import type { Config, TargetConfig } from '../config/schema.js';
+import { UserError } from '../core/errors.js';
+import { suggest } from '../core/suggest.js';
+
+export function resolveTarget(targets: Config['targets'], name: string): [string, TargetConfig] {
+  const t = targets[name];
+  if (t) return [name, t];
+  const names = Object.keys(targets);
+  const guess = suggest(name, names);
+  throw new UserError(
+    'not_found',
+    `No target named "${name}".${guess ? ` Did you mean "${guess}"?` : ''} Targets: ${names.join(', ') || 'none configured'}.`,
+  );
+}
+
+/** `undefined` or `all` → every target; otherwise the one named. */
+export function resolveTargets(targets: Config['targets'], name: string | undefined): [string, TargetConfig][] {
+  if (!name || name === 'all') return Object.entries(targets);
+  return [resolveTarget(targets, name)];
+}

@@ -1,0 +1,61 @@
+/**
+ * The bot's HTTP server (Fastify): liveness, readiness, Prometheus metrics, and the routes other
+ * parts plug in (Alertmanager webhooks, the Slack receiver).
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { Logger } from 'pino';
+import type { Metrics } from '../core/metrics.js';
+import { newInvocationId } from '../core/ids.js';
+
+export interface ReadinessCheck {
+  name: string;
+  /** Undefined when ready, otherwise the reason. */
+  check(): Promise<string | undefined> | string | undefined;
+}
+
+export interface HttpServerOptions {
+  log: Logger;
+  metrics: Metrics;
+  readiness: ReadinessCheck[];
+  plugins?: FastifyPluginAsync[];
+  bodyLimit?: number;
+}
+
+export async function createHttpServer(opts: HttpServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: opts.log.child({ component: 'http' }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => newInvocationId(),
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    forceCloseConnections: 'idle',
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.url === '/healthz' || req.url === '/metrics') return;
+    req.log.info({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'http');
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_req, reply) => {
+    const results = await Promise.all(opts.readiness.map(async (r) => {
+      let reason: string | undefined;
+      try {
+        reason = await r.check();
+      } catch (e) {
+        reason = (e as Error).message;
+      }
+      return [r.name, reason ? { ready: false, reason } : { ready: true }] as const;
+    }));
+    const ready = results.every(([, r]) => r.ready);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', opts.metrics.registry.contentType);
+    return opts.metrics.registry.metrics();
+  });
+
+  for (const plugin of opts.plugins ?? []) await app.register(plugin);
+  return app;
+}

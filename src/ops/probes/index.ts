@@ -1,0 +1,63 @@
+/**
+ * Runs health checks: each probe kind in the config schema has one function here; checks run in
+ * parallel, each bounded by its own timeout.
+ */
+import { probeKindsOf, type HealthCheckConfig, type ProbeKind } from '../../config/schema.js';
+import { httpProbe } from './http.js';
+import { tcpProbe } from './tcp.js';
+import { diskProbe, memoryProbe } from './system.js';
+import type { Probe, ProbeOutcome } from './types.js';
+
+export type { ProbeOutcome, ProbeStatus } from './types.js';
+
+type Probes = { [K in ProbeKind]: Probe<NonNullable<HealthCheckConfig[K]>> };
+
+export const PROBES: Probes = {
+  http: httpProbe,
+  tcp: tcpProbe,
+  disk: diskProbe,
+  memory: memoryProbe,
+};
+
+export interface CheckResult extends ProbeOutcome {
+  target: string;
+  name: string;
+  kind: ProbeKind;
+  durationMs: number;
+}
+
+export function checkName(check: HealthCheckConfig): string {
+  if (check.name) return check.name;
+  const kind = probeKindsOf(check)[0] as ProbeKind;
+  const cfg = check[kind] as Record<string, unknown>;
+  const hint = (cfg.url as string | undefined) ?? (cfg.path as string | undefined) ?? (cfg.host ? `${String(cfg.host)}:${String(cfg.port)}` : undefined);
+  return hint ? `${kind} ${hint}` : kind;
+}
+
+export async function runCheck(target: string, check: HealthCheckConfig, defaultTimeoutMs: number, parent?: AbortSignal): Promise<CheckResult> {
+  const kind = probeKindsOf(check)[0] as ProbeKind;
+  const timeoutMs = check.timeout ?? defaultTimeoutMs;
+  const signal = parent ? AbortSignal.any([parent, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+  const started = performance.now();
+  const probe = PROBES[kind] as Probe<unknown>;
+  let outcome: ProbeOutcome;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    // The probe sees the signal; the race guarantees the bound even if a probe ignores it.
+    outcome = await Promise.race([
+      probe(check[kind], { signal, timeoutMs }),
+      new Promise<ProbeOutcome>((resolve) => {
+        timer = setTimeout(() => resolve({ status: 'fail', detail: `timed out after ${timeoutMs}ms` }), timeoutMs + 50);
+      }),
+    ]);
+  } catch (e) {
+    outcome = { status: 'fail', detail: (e as Error).message };
+  } finally {
+    clearTimeout(timer);
+  }
+  return { ...outcome, target, name: checkName(check), kind, durationMs: Math.round(performance.now() - started) };
+}
+
+export function runChecks(checks: { target: string; check: HealthCheckConfig }[], defaultTimeoutMs: number, signal?: AbortSignal): Promise<CheckResult[]> {
+  return Promise.all(checks.map((c) => runCheck(c.target, c.check, defaultTimeoutMs, signal)));
+}

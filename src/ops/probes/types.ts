@@ -1,0 +1,23 @@
+export type ProbeStatus = 'ok' | 'warn' | 'fail';
+
+export interface ProbeOutcome {
+  status: ProbeStatus;
+  /** One readable line: `200 in 12ms, status=ok`. */
+  detail: string;
+  /** Figures for machines (metrics, JSON output). */
+  data?: Record<string, number | string | boolean>;
+}
+
+export interface ProbeContext {
+  signal: AbortSignal;
+  timeoutMs: number;
+}
+
+export type Probe<C> = (config: C, ctx: ProbeContext) => Promise<ProbeOutcome>;
+
+/** ok below warn, warn below max, fail at or above max. */
+export function thresholdStatus(value: number, max: number, warn?: number): ProbeStatus {
+  if (value >= max) return 'fail';
+  if (warn !== undefined && value >= warn) return 'warn';
+  return 'ok';
+}

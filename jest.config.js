@@ -12,4 +12,6 @@ export default {
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 30000,
   maxWorkers: 2,
+  // Real servers and sockets: never let a stray handle hold the run open.
+  forceExit: true,
 };

@@ -12,7 +12,7 @@ import type { AuditLog, Decision, Outcome } from '../core/audit.js';
 import type { Rbac } from '../core/rbac.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Redactor } from '../core/redact.js';
-import { CommandRegistry } from './registry.js';
+import type { CommandRegistry } from './registry.js';
 import { bindArgs, ParseError, stripPrefix, suggest, tokenize } from './parse.js';
 
 export interface Invocation {

@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
+import { alertsProbeSchema, mongoProbeSchema, postgresProbeSchema, redisProbeSchema, sqliteProbeSchema, sqlProbeSchema, tlsProbeSchema } from './probe-schemas.js';
+import { userDirectorySchema } from './users-schema.js';
 
 /** `30s`, `5m`, `1h`, `7d` or milliseconds → milliseconds. */
 export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -50,6 +52,13 @@ export const healthCheckSchema = z.object({
   tcp: tcpProbeSchema.optional(),
   disk: diskProbeSchema.optional(),
   memory: memoryProbeSchema.optional(),
+  tls: tlsProbeSchema.optional(),
+  mongo: mongoProbeSchema.optional(),
+  redis: redisProbeSchema.optional(),
+  postgres: postgresProbeSchema.optional(),
+  sqlite: sqliteProbeSchema.optional(),
+  sql: sqlProbeSchema.optional(),
+  alerts: alertsProbeSchema.optional(),
 }).strict().superRefine((check, ctx) => {
   const kinds = probeKindsOf(check);
   if (kinds.length !== 1) {
@@ -74,6 +83,8 @@ export const targetSchema = z.object({
   description: z.string().optional(),
   environment: z.string().min(1).default('production'),
   health: z.array(healthCheckSchema).default([]),
+  /** Where the target's user accounts live and what unlock / disable / enable set. */
+  users: userDirectorySchema.optional(),
 }).strict();
 export type TargetConfig = z.infer<typeof targetSchema>;
 

@@ -6,7 +6,15 @@ import { probeKindsOf, type HealthCheckConfig, type ProbeKind } from '../../conf
 import { httpProbe } from './http.js';
 import { tcpProbe } from './tcp.js';
 import { diskProbe, memoryProbe } from './system.js';
+import { tlsProbe } from './tls.js';
+import { mongoProbe } from './mongo.js';
+import { redisProbe } from './redis.js';
+import { postgresProbe } from './postgres.js';
+import { sqliteProbe } from './sqlite.js';
+import { sqlProbe } from './sql.js';
+import { alertsProbe } from './alerts.js';
 import type { Probe, ProbeOutcome } from './types.js';
+import { displayUrl } from '../connection-url.js';
 
 export type { ProbeOutcome, ProbeStatus } from './types.js';
 
@@ -17,6 +25,13 @@ export const PROBES: Probes = {
   tcp: tcpProbe,
   disk: diskProbe,
   memory: memoryProbe,
+  tls: tlsProbe,
+  mongo: mongoProbe,
+  redis: redisProbe,
+  postgres: postgresProbe,
+  sqlite: sqliteProbe,
+  sql: sqlProbe,
+  alerts: alertsProbe,
 };
 
 export interface CheckResult extends ProbeOutcome {
@@ -30,7 +45,8 @@ export function checkName(check: HealthCheckConfig): string {
   if (check.name) return check.name;
   const kind = probeKindsOf(check)[0] as ProbeKind;
   const cfg = check[kind] as Record<string, unknown>;
-  const hint = (cfg.url as string | undefined) ?? (cfg.path as string | undefined) ?? (cfg.host ? `${String(cfg.host)}:${String(cfg.port)}` : undefined);
+  // Database URLs carry passwords: a check's name shows the URL without credentials.
+  const hint = (typeof cfg.url === 'string' ? (cfg.url.includes('@') ? displayUrl(cfg.url) : cfg.url) : undefined) ?? (cfg.path as string | undefined) ?? (cfg.host ? `${String(cfg.host)}:${String(cfg.port)}` : undefined);
   return hint ? `${kind} ${hint}` : kind;
 }
 

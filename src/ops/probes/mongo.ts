@@ -11,7 +11,7 @@ export const mongoProbe: Probe<MongoProbeConfig> = async (cfg, ctx) => {
   const scrub = scrubberFor(cfg.url);
   const where = displayUrl(cfg.url);
   // Leave a little of the check's budget for closing the client.
-  const budget = Math.max(100, ctx.timeoutMs - 100);
+  const budget = Math.max(100, Math.floor(ctx.timeoutMs * 0.8));
   const started = performance.now();
   let client: MongoClient | undefined;
   try {
@@ -29,11 +29,9 @@ export const mongoProbe: Probe<MongoProbeConfig> = async (cfg, ctx) => {
     return { status: 'ok', detail: `${where}: ping ok in ${ms}ms`, data: { latencyMs: ms } };
   } catch (e) {
     const name = (e as Error).name;
-    const why = ctx.signal.aborted
-      ? `no answer within ${ctx.timeoutMs}ms`
-      : name === 'MongoServerSelectionError'
-        ? `no server reachable within ${budget}ms (${safeError(e, scrub)})`
-        : safeError(e, scrub);
+    const why = name === 'MongoServerSelectionError'
+      ? `no server reachable within ${budget}ms (${safeError(e, scrub)})`
+      : ctx.signal.aborted ? `no answer within ${ctx.timeoutMs}ms` : safeError(e, scrub);
     return { status: 'fail', detail: `${where}: ${why}` };
   } finally {
     await client?.close(true).catch(() => undefined);

@@ -44,7 +44,9 @@ export const redisProbe: Probe<RedisProbeConfig> = async (cfg, ctx) => {
     retryStrategy: () => null,
     connectionName: 'opsbot-probe',
   });
-  client.on('error', () => undefined); // reported through the awaited calls
+  // The connection's own error says why ("ECONNREFUSED", "WRONGPASS"); the awaited call often only says "Connection is closed".
+  let lastError: unknown;
+  client.on('error', (e) => { lastError ??= e; });
   const onAbort = () => client.disconnect();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   const started = performance.now();
@@ -94,7 +96,9 @@ export const redisProbe: Probe<RedisProbeConfig> = async (cfg, ctx) => {
       },
     };
   } catch (e) {
-    const why = ctx.signal.aborted ? `no answer within ${ctx.timeoutMs}ms` : safeError(e, scrub);
+    const cause = lastError ?? e;
+    const code = (cause as { code?: string }).code;
+    const why = ctx.signal.aborted ? `no answer within ${ctx.timeoutMs}ms` : code === 'ECONNREFUSED' ? 'refused the connection' : safeError(cause, scrub);
     return { status: 'fail', detail: `${where}: ${why}` };
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);

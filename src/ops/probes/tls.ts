@@ -44,7 +44,7 @@ export function fetchCertificate(cfg: TlsProbeConfig, ca: string | undefined, si
       if (!cert || !cert.valid_to) return finish(new Error('the server sent no certificate'));
       let authorizationError = socket.authorizationError ? String(socket.authorizationError) : undefined;
       let authorized = socket.authorized;
-      if (authorized) {
+      if (authorized || authorizationError === 'ERR_TLS_CERT_ALTNAME_INVALID') {
         const mismatch = tls.checkServerIdentity(servername, cert);
         if (mismatch) {
           authorized = false;

@@ -23,6 +23,9 @@ import { createHttpServer, type ReadinessCheck } from './http/server.js';
 import { helpCommands } from './handlers/help.js';
 import { healthCommands } from './handlers/health.js';
 import { auditCommands } from './handlers/audit.js';
+import { userCommands } from './handlers/users.js';
+import { UserDirectories } from './ops/users/open.js';
+import { withAlertmanagerDefault } from './ops/probes/alerts.js';
 
 export interface BotOptions {
   config: Config;
@@ -69,10 +72,18 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const rbac = new Rbac(config.rbac);
   const registry = new CommandRegistry();
 
+  // `alerts` checks without their own url use ALERTMANAGER_URL.
+  const probeTargets = withAlertmanagerDefault(config.targets, env.ALERTMANAGER_URL);
+  const userDirectories = UserDirectories.fromConfig(config.targets);
   registry.register(
     ...helpCommands(() => registry.all()),
-    ...healthCommands({ targets: config.targets, checkTimeoutMs: config.bot.checkTimeout }),
+    ...healthCommands({ targets: probeTargets, checkTimeoutMs: config.bot.checkTimeout }),
     ...auditCommands(audit),
+    ...userCommands({
+      directory: (t) => userDirectories.get(t),
+      targets: () => Object.keys(config.targets),
+      directoryTargets: () => userDirectories.targets(),
+    }),
   );
 
   const router = new Router({
@@ -124,6 +135,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
         await Promise.allSettled(surfaces.map((s) => s.stop()));
         await http?.close();
         await router.drain(config.bot.shutdownTimeout);
+        await userDirectories.close();
         await store.close();
         await coordination.close();
         log.info('stopped');

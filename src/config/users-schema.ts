@@ -79,6 +79,11 @@ export const userDirectorySchema = z.object({
   if ((d.mongodb === undefined) === (d.sql === undefined)) {
     ctx.addIssue({ code: 'custom', message: 'A user directory needs exactly one of mongodb or sql' });
   }
+  if (d.sql) {
+    const rule = d.locked ? ('any' in d.locked ? d.locked.any : d.locked.all) : [];
+    const names = [...d.lookup, ...d.show, ...rule.map((c) => c.field), ...[d.unlock, d.disable, d.enable].flatMap((a) => (a ? [...Object.keys(a.set), ...a.unset] : []))];
+    for (const n of names) if (n.includes('.')) ctx.addIssue({ code: 'custom', message: `"${n}": SQL columns are plain names, no dotted paths` });
+  }
   if (!d.unlock && !d.disable && !d.enable) {
     ctx.addIssue({ code: 'custom', message: 'A user directory needs at least one of unlock, disable, enable' });
   }

@@ -98,6 +98,14 @@ export function userDirectoryContract(make: FixtureFactory): void {
     expect(carol).toEqual({ user: 'carol@example.com / carol', changes: [], unchanged: true });
   });
 
+  it('given a record with a password hash, then the directory reads only the configured fields', async () => {
+    const { fx } = await directory();
+    const rows = await fx.backend.findBy(['email'], 'alice@example.com', 2);
+    expect(rows).toHaveLength(1);
+    expect(Object.keys(rows[0]?.fields ?? {}).sort()).toEqual(['accountLocked', 'disabled', 'disabledAt', 'email', 'lockUntil', 'loginAttempts', 'role', 'username']);
+    expect(JSON.stringify(rows)).not.toContain('secret-hash');
+  });
+
   it('given an unknown user, then it says so clearly and nothing changes', async () => {
     const { dir, fx } = await directory();
     await expect(dir.apply('unlock', 'nobody@example.com')).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('No user "nobody@example.com" on pixelforge (looked up by email, username') });
@@ -183,7 +191,7 @@ export function userDirectoryContract(make: FixtureFactory): void {
 /** Seed rows as MongoDB documents (string `_id`, absent fields left out like a real app would). */
 export function seedDocuments(): Record<string, unknown>[] {
   return SEED.map((u) => {
-    const doc: Record<string, unknown> = { _id: `u${u.id}`, id: u.id, email: u.email, username: u.username, role: u.role, loginAttempts: u.loginAttempts, accountLocked: u.accountLocked, lockUntil: u.lockUntil };
+    const doc: Record<string, unknown> = { _id: `u${u.id}`, passwordHash: 'secret-hash', id: u.id, email: u.email, username: u.username, role: u.role, loginAttempts: u.loginAttempts, accountLocked: u.accountLocked, lockUntil: u.lockUntil };
     if (u.disabled !== null) doc.disabled = u.disabled;
     if (u.disabledAt !== null) doc.disabledAt = u.disabledAt;
     return doc;

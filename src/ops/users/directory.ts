@@ -119,7 +119,8 @@ export class UserDirectory {
     const out: FieldChange[] = [];
     for (const [field, v] of Object.entries(change.set)) {
       const before = row.fields[field];
-      if (!sameValue(before, this.backend.stored(v))) out.push({ field, before, after: v });
+      const after = this.backend.stored(v);
+      if (!sameValue(before, after)) out.push({ field, before, after });
     }
     for (const field of change.unset) {
       const before = row.fields[field];

@@ -18,7 +18,7 @@ const r: Reply = {
 describe('console renderer', () => {
   it('given no terminal, then it prints plain aligned text without colour codes', () => {
     const out = renderConsole(r, { colour: false });
-    expect(out).not.toMatch(/\x1b\[/);
+    expect(out).not.toContain("\x1b[");
     expect(out.split('\n')).toEqual([
       '[FAIL] Health: all',
       '1 ok, 1 failed',
@@ -38,7 +38,7 @@ describe('console renderer', () => {
   it('given a terminal, then status words are coloured', () => {
     const out = renderConsole(r, { colour: true });
     expect(out).toContain('\x1b[31m[FAIL]\x1b[0m');
-    expect(out).toMatch(/\x1b\[32mok/);
+    expect(out).toContain("\x1b[32mok");
   });
 
   it('cuts long cells and flattens newlines in tables', () => {

@@ -73,6 +73,23 @@ describe('sqlite and sql probes against SQLite files', () => {
     db.close();
   });
 
+  it('given a query that runs for minutes, then the timeout stops it and the event loop stays free meanwhile', async () => {
+    let ticks = 0;
+    const ticker = setInterval(() => { ticks++; }, 20);
+    try {
+      const r = await runConfiguredCheck({
+        timeout: '600ms',
+        sql: { path: good, query: 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 5000000000) SELECT count(*) FROM c' },
+      });
+      expect(r.status).toBe('fail');
+      expect(r.detail).toMatch(/within 600ms|timed out/);
+      expect(r.durationMs).toBeLessThan(3000);
+      expect(ticks).toBeGreaterThanOrEqual(10); // the loop kept turning while SQLite worked
+    } finally {
+      clearInterval(ticker);
+    }
+  });
+
   it('given a config with both url and path, then it does not validate', async () => {
     const parsed = healthCheckSchema.safeParse({ sql: { path: good, url: 'postgres://x/y', query: 'select 1' } });
     expect(parsed.success).toBe(false);

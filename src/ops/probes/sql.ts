@@ -8,7 +8,8 @@
 import type { z } from 'zod';
 import type { sqlProbeSchema } from '../../config/probe-schemas.js';
 import { displayUrl, safeError, scrubberFor } from '../connection-url.js';
-import { openSqliteReadOnly } from '../sqlite-readonly.js';
+import { sqliteFileSize, sqliteWords } from '../sqlite-readonly.js';
+import { runSqliteJob } from '../sqlite-job.js';
 import { boundedClient } from './postgres.js';
 import type { Probe, ProbeStatus } from './types.js';
 
@@ -36,16 +37,12 @@ export function judge(value: number, cfg: Pick<SqlProbeConfig, 'warnAbove' | 'fa
   return { status: 'ok', why: '' };
 }
 
-export async function readNumberSqlite(path: string, query: string, timeoutMs: number): Promise<number> {
-  const { db } = await openSqliteReadOnly(path, Math.min(timeoutMs, 2000));
-  try {
-    const stmt = db.prepare(query); // throws on more than one statement
-    if (!stmt.readonly) throw new SqlValueError('the query would write; only read-only queries are allowed');
-    if (!stmt.reader) throw new SqlValueError('the query returns no rows; it must return one number');
-    return singleNumber(stmt.safeIntegers(false).all() as unknown[]);
-  } finally {
-    db.close();
-  }
+export async function readNumberSqlite(path: string, query: string, timeoutMs: number, signal?: AbortSignal): Promise<number> {
+  await sqliteFileSize(path);
+  // In a child process: better-sqlite3 is synchronous, and a COUNT over a big table must not block the bot.
+  const r = await runSqliteJob(path, { kind: 'number', query }, timeoutMs, signal);
+  if (!r.ok) throw new SqlValueError(sqliteWords(r.code, r.message));
+  return singleNumber(r.rows);
 }
 
 export async function readNumberPostgres(url: string, query: string, timeoutMs: number): Promise<number> {
@@ -73,7 +70,7 @@ export const sqlProbe: Probe<SqlProbeConfig> = async (cfg, ctx) => {
   try {
     value = cfg.url
       ? await readNumberPostgres(cfg.url, cfg.query, ctx.timeoutMs)
-      : await readNumberSqlite(cfg.path as string, cfg.query, ctx.timeoutMs);
+      : await readNumberSqlite(cfg.path as string, cfg.query, ctx.timeoutMs, ctx.signal);
   } catch (e) {
     const code = (e as { code?: string }).code;
     const why = ctx.signal.aborted

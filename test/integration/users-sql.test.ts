@@ -40,7 +40,8 @@ describe('user directory in SQLite files', () => {
   it('given a missing database file, then the backend fails without creating it', async () => {
     const file = path.join(tmp.dir, 'absent.db');
     const b = new SqliteUserBackend(file, 'users', 'id', ['email'], 1000);
-    await expect(b.findBy(['email'], 'x', 2)).rejects.toThrow();
+    const outcome = await b.findBy(['email'], 'x', 2).then(() => 'resolved', (e: { code?: string }) => e.code);
+    expect(outcome).toBe('SQLITE_CANTOPEN');
     expect(() => new Database(file, { fileMustExist: true })).toThrow();
   });
 });

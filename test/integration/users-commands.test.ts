@@ -73,7 +73,7 @@ rbac:
     expect(tableBlock).toEqual({ type: 'table', columns: ['Field', 'Before', 'After'], rows: [
       ['accountLocked', '1', '0'],
       ['loginAttempts', '7', '0'],
-      ['lockUntil', '"2031-05-01T10:00:00.000Z"', 'null'],
+      ['lockUntil', '2031-05-01T10:00:00.000Z', 'null'],
     ] });
     expect(row(1)).toMatchObject({ loginAttempts: 0, accountLocked: 0, lockUntil: null });
   });
@@ -82,7 +82,7 @@ rbac:
     const r = await run('user unlock pixelforge alice --dry-run');
     expect(r.status).toBe('info');
     expect(r.blocks[0]).toEqual({ type: 'text', text: expect.stringContaining('Would unlock alice@example.com / alice on pixelforge (SQLite table users in') });
-    expect(text(r)).toContain('accountLocked 1 → 0, loginAttempts 7 → 0, lockUntil \\"2031-05-01T10:00:00.000Z\\" → null');
+    expect(text(r)).toContain('accountLocked 1 → 0, loginAttempts 7 → 0, lockUntil 2031-05-01T10:00:00.000Z → null');
     expect(text(r)).toContain('Nothing was done');
     expect(row(1)).toMatchObject({ loginAttempts: 7, accountLocked: 1 });
   });
@@ -136,7 +136,7 @@ rbac:
     expect(r.status).toBe('warn');
     const t = r.blocks.find((b) => b.type === 'table') as { columns: string[]; rows: string[][] };
     expect(t.columns).toEqual(['email', 'username', 'role', 'loginAttempts', 'accountLocked']);
-    expect(t.rows.map((x) => x[1])).toEqual(['"alice"', '"bob"', '"mallory"']);
+    expect(t.rows.map((x) => x[1])).toEqual(['alice', 'bob', 'mallory']);
     expect(r.buttons).toEqual([{ label: 'Unlock all', command: 'user unlock-all pixelforge', style: 'danger' }]);
   });
 

@@ -37,7 +37,8 @@ export function showValue(v: unknown): string {
   if (v === undefined) s = '(unset)';
   else if (v === null) s = 'null';
   else if (v instanceof Date) s = Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString();
-  else if (typeof v === 'string') s = JSON.stringify(v);
+  // Plain words as they are; quoted when a reader could mistake them (empty, spaces, newlines, "null").
+  else if (typeof v === 'string') s = /^[^\s"'`]+$/.test(v) && v !== 'null' && v !== '(unset)' ? v : JSON.stringify(v);
   else if (typeof v === 'object' && typeof (v as { toHexString?: unknown }).toHexString === 'function') s = String(v);
   else if (typeof v === 'object') s = JSON.stringify(v);
   else s = String(v);

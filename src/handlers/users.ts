@@ -45,7 +45,12 @@ function changesTable(changes: FieldChange[]) {
   return table(['Field', 'Before', 'After'], changes.map((c) => [c.field, showValue(c.before), showValue(c.after)]));
 }
 
-function plannedLines(users: PlannedChange[], total: number): string {
+/** Chat messages have limits (Slack: 50 blocks, Discord: 6,000 characters): long lists are cut with a count. */
+const MAX_LISTED = 50;
+const MAX_DETAILED = 20;
+
+function plannedLines(all: PlannedChange[], total: number): string {
+  const users = all.slice(0, MAX_DETAILED);
   const lines = users.map((u) => `${u.user}: ${u.changes.length ? u.changes.map(changeText).join(', ') : 'no field changes'}`);
   if (total > users.length) lines.push(`…and ${total - users.length} more`);
   return lines.join('; ');
@@ -113,13 +118,14 @@ export function userCommands(deps: UsersDeps) {
         const dir = directoryOf(deps, a.target);
         const { total, users } = await dir.listLocked();
         const columns = dir.listFields;
-        const shown = users.length < total ? ` (showing ${users.length})` : '';
+        const listed = users.slice(0, MAX_LISTED);
+        const shown = listed.length < total ? ` (showing ${listed.length})` : '';
         return {
           title: `Locked users on ${a.target}: ${total}`,
           status: total ? 'warn' : 'ok',
           blocks: [
             { type: 'text', text: total ? `${total} locked account${total === 1 ? '' : 's'}${shown} in ${dir.where}.` : `No locked accounts in ${dir.where}.` },
-            ...(users.length ? [table(columns, users.map((u) => columns.map((c) => showValue(u.fields[c]))))] : []),
+            ...(listed.length ? [table(columns, listed.map((u) => columns.map((c) => showValue(u.fields[c]))))] : []),
           ],
           ...(total ? { buttons: [{ label: 'Unlock all', command: `user unlock-all ${a.target}`, style: 'danger' as const }] } : {}),
           visibility: 'channel',
@@ -146,12 +152,13 @@ export function userCommands(deps: UsersDeps) {
         if (count === 0) {
           return { title: `No locked accounts on ${a.target}`, status: 'ok', blocks: [{ type: 'text', text: 'Nothing was changed.' }], visibility: 'channel' };
         }
-        const rows = users.flatMap((u) => u.changes.map((c) => [u.user, c.field, showValue(c.before), showValue(c.after)]));
+        const detailed = users.slice(0, MAX_DETAILED);
+        const rows = detailed.flatMap((u) => u.changes.map((c) => [u.user, c.field, showValue(c.before), showValue(c.after)]));
         return {
           title: `Unlocked ${count} account${count === 1 ? '' : 's'} on ${a.target}`,
           status: 'ok',
           blocks: [
-            fields({ Accounts: count, Directory: dir.where, Listed: users.length < count ? `${users.length} of ${count}` : undefined }),
+            fields({ Accounts: count, Directory: dir.where, Listed: detailed.length < count ? `${detailed.length} of ${count}` : undefined }),
             table(['User', 'Field', 'Before', 'After'], rows),
           ],
           visibility: 'channel',

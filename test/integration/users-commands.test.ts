@@ -159,3 +159,51 @@ rbac:
     expect([risk('user unlock'), risk('user disable'), risk('user enable'), risk('user locked'), risk('user unlock-all')]).toEqual(['write', 'write', 'write', 'read', 'dangerous']);
   });
 });
+
+describe('user commands with many locked accounts', () => {
+  let tmp: { dir: string; cleanup: () => Promise<void> };
+  let bot: TestBot;
+  beforeAll(async () => {
+    tmp = await tmpDir('opsbot-users-many-');
+    const file = path.join(tmp.dir, 'many.db');
+    const db = new Database(file);
+    db.exec('create table accounts (uid integer primary key, login text, attempts integer)');
+    const ins = db.prepare('insert into accounts (login, attempts) values (?, ?)');
+    for (let i = 0; i < 130; i++) ins.run(`user${i}`, i < 120 ? 9 : 0);
+    db.close();
+    bot = await startTestBot({
+      http: false,
+      yaml: `
+targets:
+  big:
+    users:
+      sql: { path: "${file}", table: accounts, key: uid }
+      lookup: login
+      locked: { all: [ { field: attempts, op: gt, value: 3 } ] }
+      unlock: { set: { attempts: 0 } }
+rbac:
+  roles: { admin: { allow: ["*"] } }
+  subjects: { "console:operator": [admin] }
+`,
+    });
+  });
+  afterAll(async () => {
+    await bot?.stop();
+    await tmp?.cleanup();
+  });
+  const run = async (line: string): Promise<Reply> => (await bot.bot.router.handle({ subject: bot.bot.consoleSubject, surface: 'console', line })).reply;
+
+  it('given 120 locked accounts, then lists and reports stay within chat limits, with counts', async () => {
+    const list = await run('user locked big');
+    expect(list.blocks[0]).toEqual({ type: 'text', text: expect.stringContaining('120 locked accounts (showing 50)') });
+    expect((list.blocks[1] as { rows: string[][] }).rows).toHaveLength(50);
+    const dry = await run('user unlock-all big --dry-run');
+    expect(JSON.stringify(dry)).toContain('Would unlock 120 accounts on big');
+    expect(JSON.stringify(dry)).toContain('…and 100 more');
+    const done = await run('user unlock-all big');
+    expect(done.title).toBe('Unlocked 120 accounts on big');
+    expect(done.blocks[0]).toEqual({ type: 'fields', fields: expect.arrayContaining([{ label: 'Listed', value: '20 of 120' }]) });
+    expect((done.blocks[1] as { rows: string[][] }).rows).toHaveLength(20);
+    expect((await run('user locked big')).title).toBe('Locked users on big: 0');
+  });
+});

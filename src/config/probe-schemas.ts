@@ -37,7 +37,7 @@ export const tlsProbeSchema = z.object({
   failDays: count.default(7),
   /** Check the chain and the host name too (default). With false only the expiry date counts. */
   verify: z.boolean().default(true),
-  /** PEM file of an extra CA to trust (private CAs). */
+  /** PEM file of the CA(s) to trust instead of the system store (private CAs). */
   ca: z.string().min(1).optional(),
 }).strict();
 

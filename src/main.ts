@@ -23,6 +23,9 @@ import { createHttpServer, type ReadinessCheck } from './http/server.js';
 import { helpCommands } from './handlers/help.js';
 import { healthCommands } from './handlers/health.js';
 import { auditCommands } from './handlers/audit.js';
+import { containerCommands, selectorOf } from './handlers/containers.js';
+import { DockerService } from './ops/docker.js';
+import type { ProbeServices } from './ops/probes/index.js';
 
 export interface BotOptions {
   config: Config;
@@ -68,11 +71,19 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const audit = new AuditLog(store);
   const rbac = new Rbac(config.rbac);
   const registry = new CommandRegistry();
+  const docker = new DockerService({ defaultHost: env.DOCKER_HOST });
+  const probeServices: ProbeServices = {
+    docker: {
+      service: docker,
+      containerOf: (t) => { const c = config.targets[t]?.container; return c ? selectorOf(c) : undefined; },
+    },
+  };
 
   registry.register(
     ...helpCommands(() => registry.all()),
-    ...healthCommands({ targets: config.targets, checkTimeoutMs: config.bot.checkTimeout }),
+    ...healthCommands({ targets: config.targets, checkTimeoutMs: config.bot.checkTimeout, probeServices }),
     ...auditCommands(audit),
+    ...containerCommands({ targets: config.targets, docker, coordination, redactor, checkTimeoutMs: config.bot.checkTimeout, probeServices }),
   );
 
   const router = new Router({

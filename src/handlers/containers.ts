@@ -146,7 +146,7 @@ export function containerCommands(deps: ContainerDeps) {
       for (const r of results) {
         if ('error' in r) {
           rows.push([r.name, '-', '-', `error: ${r.error}`, '-', '-', '-']);
-          statuses.push('error');
+          statuses.push('fail');
         } else if (r.containers.length === 0) {
           rows.push([r.name, '-', '-', `no container for ${describeSelector(selectorOf(r.c))}`, '-', '-', '-']);
           statuses.push('fail');

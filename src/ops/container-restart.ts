@@ -20,6 +20,8 @@ export interface RestartPlan {
   logLines: number;
   /** Pause between two looks at a restarting container (default 500 ms). */
   pollMs?: number;
+  /** How long after the restart a container must still be up (same start time) to count (default 1 s): a process that dies right away may look fine at first. */
+  settleMs?: number;
 }
 
 export interface ContainerRestart {
@@ -81,6 +83,8 @@ async function restartOne(docker: DockerService, plan: RestartPlan, before: Cont
   const result: ContainerRestart = { before, ok: false, tookMs: 0, checks: [], logs: [] };
   try {
     await docker.restart(plan.sel, before.id, plan.stopTimeoutMs / 1000, signal);
+    const restartedAt = Date.now();
+    const settleMs = plan.settleMs ?? 1_000;
     for (;;) {
       const now = await docker.inspect(plan.sel, before.id, signal);
       result.after = now;
@@ -102,11 +106,19 @@ async function restartOne(docker: DockerService, plan: RestartPlan, before: Cont
         );
         const failed = result.checks.filter((r) => r.status === 'fail');
         if (failed.length === 0) {
-          result.ok = true;
-          delete result.reason;
-          break;
+          const wait = restartedAt + settleMs - Date.now();
+          if (wait > 0) await sleep(wait, signal);
+          const still = await docker.inspect(plan.sel, before.id, signal);
+          result.after = still;
+          if (still.running && still.startedAt?.getTime() === now.startedAt?.getTime()) {
+            result.ok = true;
+            delete result.reason;
+            break;
+          }
+          result.reason = `${still.name} stopped again right after the restart (${stateText(still)})`;
+        } else {
+          result.reason = `${now.name} is running but ${failed.map((f) => `${f.name} failed (${f.detail})`).join('; ')}`;
         }
-        result.reason = `${now.name} is running but ${failed.map((f) => `${f.name} failed (${f.detail})`).join('; ')}`;
       }
       if (signal.aborted) {
         result.reason = `cancelled while waiting: ${result.reason ?? ''}`;

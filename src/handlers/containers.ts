@@ -103,6 +103,11 @@ function logBlock(title: string, lines: LogLine[], redactor: Redactor, multi: bo
   ];
 }
 
+/** One lock per container set (host + name or project/service): two targets naming the same container share it. */
+export function restartLockKey(docker: DockerService, sel: ContainerSelector): string {
+  return `restart:${docker.hostOf(sel)}:${sel.name ? sel.name.replace(/^\//, '') : `${sel.project ?? '*'}/${sel.service}`}`;
+}
+
 function statusOfContainer(c: ContainerInfo): Status {
   return containerVerdict(c, true).status;
 }
@@ -198,8 +203,8 @@ export function containerCommands(deps: ContainerDeps) {
       const [target, t, c] = containerTarget(deps.targets, a.target);
       const sel = selectorOf(c);
       const checks = restartChecks(t);
-      const lock = await deps.coordination.tryLock(`restart:${target}`, c.restartTimeout + c.stopTimeout + 120_000);
-      if (!lock) throw new UserError('conflict', `A restart of ${target} is already running; wait for it to finish.`);
+      const lock = await deps.coordination.tryLock(restartLockKey(docker, sel), c.restartTimeout + c.stopTimeout + 120_000);
+      if (!lock) throw new UserError('conflict', `A restart of ${target} (${describeSelector(sel)}) is already running; wait for it to finish.`);
       try {
         const before = await docker.list(sel, ctx.signal);
         if (before.length === 0) throw new UserError('not_found', `No container found for ${describeSelector(sel)} on ${docker.hostOf(sel)}.`);

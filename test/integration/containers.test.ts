@@ -3,8 +3,10 @@
  * test support on its own socket) running containers of a busybox image imported from a rootfs.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { describeWithServers, freePort, waitFor } from '../support/servers.js';
+import { promisify } from 'node:util';
+import { describeWithServers, freePort, waitFor, which } from '../support/servers.js';
 import { startDockerd, type DockerdServer } from '../support/docker.js';
 import { startTestBot, type TestBot } from '../support/bot.js';
 import { renderConsole } from '../../src/bot/adapters/console/render.js';
@@ -15,7 +17,7 @@ const CRASHY = 'opsbot-crashy';
 const CHATTY = 'opsbot-chatty';
 const TTY = 'opsbot-tty';
 
-function yaml(webPort: number): string {
+function yaml(webPort: number, closedPort: number): string {
   return `
 bot: { checkTimeout: 2s }
 targets:
@@ -43,6 +45,13 @@ targets:
         log-count: { pattern: ".", stream: stderr, failAt: 100 }
   tty:
     container: { name: ${TTY} }
+  web-wrong-check:
+    container: { name: ${WEB}, restartTimeout: 3s, stopTimeout: 1s, waitFor: [wrong port] }
+    health:
+      - name: wrong port
+        tcp: { host: 127.0.0.1, port: ${closedPort} }
+      - name: not waited for
+        http: { url: "http://127.0.0.1:${webPort}/health" }
   workers:
     container: { service: worker, project: shop }
     health:
@@ -113,7 +122,7 @@ describeWithServers(['dockerd'], 'containers on a real dockerd', () => {
       const logs = (await d.docker.getContainer(CHATTY).logs({ stdout: true, stderr: true })).toString();
       return logs.includes('new line');
     }, { what: 'chatty logged', timeoutMs: 15_000 });
-    bot = await startTestBot({ yaml: yaml(webPort), http: false, env: { DOCKER_HOST: d.host } });
+    bot = await startTestBot({ yaml: yaml(webPort, await freePort()), http: false, env: { DOCKER_HOST: d.host } });
   }, 120_000);
 
   afterAll(async () => {
@@ -280,7 +289,7 @@ describeWithServers(['dockerd'], 'containers on a real dockerd', () => {
     it('given a restart in progress, when a second restart of the same target comes in, then it is refused by the lock', async () => {
       const [a, b] = await Promise.all([ask('restart web'), ask('restart web')]);
       const texts = [a.text, b.text];
-      expect(texts.filter((t) => t.includes('A restart of web is already running')).length).toBe(1);
+      expect(texts.filter((t) => t.includes('A restart of web (container opsbot-web) is already running')).length).toBe(1);
       expect([a.reply.status, b.reply.status].sort()).toEqual(['fail', 'ok']);
     }, 40_000);
 
@@ -303,11 +312,32 @@ describeWithServers(['dockerd'], 'containers on a real dockerd', () => {
       expect(text).toMatch(/shop-worker-2 .* ok/);
     }, 40_000);
 
+    it('given checks that never pass, when restart runs, then it gives up after restartTimeout and reports the failing check', async () => {
+      const { reply, text } = await ask('restart web-wrong-check');
+      expect(reply.status).toBe('fail');
+      expect(text).toMatch(/did not come back healthy: not healthy within 3s: opsbot-web is running but wrong port failed \(127\.0\.0\.1:\d+ refused the connection\)/);
+      expect(text).toMatch(/wrong port\s+fail/);
+      expect(text).not.toContain('not waited for');
+      expect(text).toMatch(/Last \d+ log lines of opsbot-web|no log lines/);
+    }, 40_000);
+
     it('given a target without a container section or a missing container, when restart runs, then the message says so', async () => {
       const ghost = await ask('restart ghost');
       expect(ghost.reply.status).toBe('fail');
       expect(ghost.text).toContain('No container named "opsbot-no-such-container"');
     });
+  });
+
+  describe('permission denied', () => {
+    const setpriv = which('setpriv');
+    (setpriv ? it : it.skip)('given a user without access to the Docker socket, when it asks Docker, then the message says permission denied', async () => {
+      const { stdout } = await promisify(execFile)(setpriv as string, [
+        '--reuid=65534', '--regid=65534', '--clear-groups',
+        process.execPath, '--import', 'tsx', 'test/support/docker-version-cli.ts', d.host,
+      ], { timeout: 30_000, env: { ...process.env, HOME: '/tmp' } });
+      const out = JSON.parse(stdout.trim().split('\n').pop() as string) as { ok: boolean; code?: string; message?: string };
+      expect(out).toEqual({ ok: false, code: 'denied', message: `Permission denied on the Docker socket at ${d.host}: the bot's user needs access to it (for example membership of the docker group)` });
+    }, 40_000);
   });
 
   describe('Docker unreachable', () => {

@@ -100,6 +100,7 @@ describeWithServers(['dockerd'], 'containers on a real dockerd', () => {
         'echo "literal \\$(id) and ../../etc/passwd and web; rm -rf /"',
         'echo "api_key=sk_live_abcdef123456 token: tok_9876543210"',
         'i=0; while [ $i -lt 300 ]; do echo "filler line $i"; i=$((i+1)); done',
+        'sleep 1',
         'echo "a stderr line" >&2',
         'sleep 1',
         'echo "new line"',

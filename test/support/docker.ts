@@ -3,17 +3,75 @@
  * unix socket in a temp dir (vfs storage, no iptables, no bridge, its own data/exec roots and
  * containerd namespace), with an image imported from a busybox-static root filesystem, since no
  * registry can be reached. Containers use the host network (there is no bridge).
+ * No jest import here, so benchmarks (bench/) can start the same daemon.
  */
 import Docker from 'dockerode';
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, readFile, symlink, writeFile, copyFile, chmod } from 'node:fs/promises';
+import { accessSync, constants, createReadStream, existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile, copyFile, chmod } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { isRoot, spawnServer, tmpDir, waitFor, which, type ServerProcess } from './servers.js';
 
 const run = promisify(execFile);
+
+/** The dockerd child process and what it printed (for failure messages). */
+export interface ServerProcess {
+  child: ChildProcess;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+function whichBin(bin: string): string | undefined {
+  for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin', '/usr/local/sbin']) {
+    if (!dir) continue;
+    try {
+      accessSync(path.join(dir, bin), constants.X_OK);
+      return path.join(dir, bin);
+    } catch {
+      /* keep looking */
+    }
+  }
+  return undefined;
+}
+
+function spawnDaemon(bin: string, args: string[]): ServerProcess {
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const keep = (d: Buffer) => { out = (out + d.toString()).slice(-20_000); };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  return {
+    child,
+    output: () => out,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      process.removeListener('exit', killOnExit);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+async function until(fn: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      if (await fn()) return;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 export const TEST_IMAGE = 'opsbot-busybox:test';
 const BUSYBOX_APPLETS = ['sh', 'httpd', 'wget', 'echo', 'sleep', 'cat', 'ls', 'true', 'false', 'date', 'seq'];
@@ -47,8 +105,8 @@ export interface RunOptions {
 
 /** Why dockerd cannot run here, or undefined when it can be tried. */
 export function dockerdUnavailable(): string | undefined {
-  if (!which('dockerd')) return 'dockerd not installed (Debian package docker.io)';
-  if (!isRoot()) return 'dockerd needs root (mounts, namespaces, cgroups)';
+  if (!whichBin('dockerd')) return 'dockerd not installed (Debian package docker.io)';
+  if (process.getuid?.() !== 0) return 'dockerd needs root (mounts, namespaces, cgroups)';
   if (!BUSYBOX) return 'busybox-static not installed (/bin/busybox)';
   return undefined;
 }
@@ -84,9 +142,8 @@ async function unmountUnder(dir: string): Promise<void> {
 export async function startDockerd(): Promise<DockerdServer> {
   const why = dockerdUnavailable();
   if (why) throw new Error(why);
-  const bin = which('dockerd') as string;
-  const tmp = await tmpDir('opsbot-dockerd-');
-  const dir = tmp.dir;
+  const bin = whichBin('dockerd') as string;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'opsbot-dockerd-'));
   const socketPath = path.join(dir, 'docker.sock');
   const ns = `opsbot-test-${randomBytes(4).toString('hex')}`;
   await writeFile(path.join(dir, 'daemon.json'), '{}\n');
@@ -101,10 +158,10 @@ export async function startDockerd(): Promise<DockerdServer> {
     '--containerd-plugins-namespace', `${ns}-plugins`,
     '--log-level', 'warn',
   ];
-  const proc = spawnServer(bin, args);
+  const proc = spawnDaemon(bin, args);
   const docker = new Docker({ socketPath, timeout: 30_000 });
   const ready = async (p: ServerProcess) => {
-    await waitFor(async () => (p.child.exitCode !== null ? Promise.reject(new Error('dockerd exited')) : (await docker.ping(), true)), { what: 'dockerd', timeoutMs: 30_000, intervalMs: 200 })
+    await until(async () => (p.child.exitCode !== null ? Promise.reject(new Error('dockerd exited')) : (await docker.ping(), true)), 'dockerd', 30_000)
       .catch((e: Error) => { throw new Error(`${e.message}\n${p.output()}`); });
   };
   await ready(proc);
@@ -140,7 +197,7 @@ export async function startDockerd(): Promise<DockerdServer> {
         HostConfig: { NetworkMode: 'host', Init: true, RestartPolicy: { Name: o.restartPolicy ?? 'no' } },
       });
       await c.start();
-      if (o.waitRunning !== false) await waitFor(async () => (await c.inspect()).State.Running, { what: `${o.name} running`, timeoutMs: 15_000 });
+      if (o.waitRunning !== false) await until(async () => (await c.inspect()).State.Running, `${o.name} running`);
       return c;
     },
     async stopDaemon() {
@@ -153,7 +210,7 @@ export async function startDockerd(): Promise<DockerdServer> {
     async stop() {
       await server.stopDaemon();
       await unmountUnder(dir);
-      await tmp.cleanup();
+      await rm(dir, { recursive: true, force: true });
     },
   };
   return server;

@@ -67,12 +67,12 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const redactor = new Redactor(secretsFromEnv(opts.rawEnv ?? {}));
   const log = opts.log ?? createLogger({ level: env.LOG_LEVEL, redactor });
   const metrics = new Metrics();
+  const docker = new DockerService({ defaultHost: env.DOCKER_HOST });
   const store = await openStore({ mongodbUrl: env.MONGODB_URL, dataDir: opts.memoryStore ? null : env.OPSBOT_DATA_DIR });
   const coordination: Coordination = env.REDIS_URL ? await RedisCoordination.connect(env.REDIS_URL) : new MemoryCoordination();
   const audit = new AuditLog(store);
   const rbac = new Rbac(config.rbac);
   const registry = new CommandRegistry();
-  const docker = new DockerService({ defaultHost: env.DOCKER_HOST });
   const probeServices: ProbeServices = {
     docker: {
       service: docker,

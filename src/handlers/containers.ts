@@ -34,6 +34,13 @@ export const GREP_SCAN_LINES = 50_000;
 const MAX_SINCE_MS = 30 * 86_400_000;
 
 const targetArg = z.string().min(1).max(64);
+/** Containers one `restart` restarts at most (one at a time, each waited for). */
+export const MAX_RESTART_CONTAINERS = 10;
+
+/** Longest one container's restart may take: stop grace, the wait, and Docker calls and logs around them. */
+function restartBudgetMs(c: TargetContainerConfig): number {
+  return c.stopTimeout + c.restartTimeout + 20_000;
+}
 
 export function selectorOf(c: TargetContainerConfig): ContainerSelector {
   return { name: c.name, service: c.service, project: c.project, dockerHost: c.dockerHost };
@@ -115,10 +122,7 @@ function statusOfContainer(c: ContainerInfo): Status {
 export function containerCommands(deps: ContainerDeps) {
   const { docker, redactor } = deps;
   const withContainers = () => Object.entries(deps.targets).filter(([, t]) => t.container);
-  const longestRestart = Math.max(0, ...withContainers().map(([, t]) => {
-    const c = t.container as TargetContainerConfig;
-    return c.restartTimeout + c.stopTimeout;
-  }));
+  const longestRestart = Math.max(0, ...withContainers().map(([, t]) => restartBudgetMs(t.container as TargetContainerConfig)));
 
   const status = defineCommand({
     name: 'status',
@@ -183,8 +187,9 @@ export function containerCommands(deps: ContainerDeps) {
     schema: z.object({ target: targetArg }),
     risk: 'dangerous',
     targetOf: (a) => a.target,
-    // The wait is bounded by restartTimeout; this leaves room for the stop grace period and the log read.
-    timeoutMs: Math.max(60_000, longestRestart + 30_000),
+    // Each container's wait is bounded by its restartTimeout; the command allows that for up to
+    // MAX_RESTART_CONTAINERS containers one after another.
+    timeoutMs: Math.max(60_000, longestRestart * MAX_RESTART_CONTAINERS + 30_000),
     async describe(a) {
       const [target, t, c] = containerTarget(deps.targets, a.target);
       const sel = selectorOf(c);
@@ -203,11 +208,15 @@ export function containerCommands(deps: ContainerDeps) {
       const [target, t, c] = containerTarget(deps.targets, a.target);
       const sel = selectorOf(c);
       const checks = restartChecks(t);
-      const lock = await deps.coordination.tryLock(restartLockKey(docker, sel), c.restartTimeout + c.stopTimeout + 120_000);
+      // Held for as long as the command may run; released as soon as it ends.
+      const lock = await deps.coordination.tryLock(restartLockKey(docker, sel), Math.max(60_000, longestRestart * MAX_RESTART_CONTAINERS + 60_000));
       if (!lock) throw new UserError('conflict', `A restart of ${target} (${describeSelector(sel)}) is already running; wait for it to finish.`);
       try {
         const before = await docker.list(sel, ctx.signal);
         if (before.length === 0) throw new UserError('not_found', `No container found for ${describeSelector(sel)} on ${docker.hostOf(sel)}.`);
+        if (before.length > MAX_RESTART_CONTAINERS) {
+          throw new UserError('invalid', `${describeSelector(sel)} has ${before.length} containers; restart restarts at most ${MAX_RESTART_CONTAINERS} one after another. Narrow the target (project or name).`);
+        }
         const plan: RestartPlan = {
           target, sel, checks,
           stopTimeoutMs: c.stopTimeout,

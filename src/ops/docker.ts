@@ -217,6 +217,12 @@ export class DockerService {
 
   constructor(opts: DockerServiceOptions = {}) {
     this.defaultHost = opts.defaultHost ?? DEFAULT_DOCKER_HOST;
+    // A DOCKER_HOST we cannot use is a start-up error, not a surprise at the first restart.
+    try {
+      connectionOptions(this.defaultHost);
+    } catch (e) {
+      throw new UserError('invalid', `DOCKER_HOST: ${(e as Error).message}`);
+    }
     this.callTimeoutMs = opts.callTimeoutMs ?? 10_000;
     this.logTimeoutMs = opts.logTimeoutMs ?? 30_000;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { LineSplitter, connectionOptions, dockerError, splitTimestamp, toContainerInfo, describeSelector } from '../../src/ops/docker.js';
+import { DockerService, LineSplitter, connectionOptions, dockerError, splitTimestamp, toContainerInfo, describeSelector } from '../../src/ops/docker.js';
 import { containerVerdict } from '../../src/ops/probes/container.js';
 import { UserError } from '../../src/core/errors.js';
 import type Docker from 'dockerode';
@@ -21,6 +21,11 @@ describe('docker connection options', () => {
     expect(() => connectionOptions('ssh://user@host')).toThrow(/Unsupported Docker host "ssh:\/\/user@host"/);
     expect(() => connectionOptions('unix://relative.sock')).toThrow(/absolute path/);
     expect(() => connectionOptions('tcp://host:2375; rm -rf /')).toThrow(UserError);
+  });
+
+  it('given an unusable DOCKER_HOST, then the service refuses to be built (a start-up error naming the variable)', () => {
+    expect(() => new DockerService({ defaultHost: 'ssh://me@host' })).toThrow('DOCKER_HOST: Unsupported Docker host "ssh://me@host"');
+    expect(new DockerService({}).defaultHost).toBe('unix:///var/run/docker.sock');
   });
 });
 

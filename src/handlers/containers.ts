@@ -88,10 +88,12 @@ export function renderLogLines(lines: LogLine[], redactor: Redactor, opts: { mul
   for (let i = lines.length - 1; i >= 0; i--) {
     const l = lines[i] as LogLine;
     const time = Number.isNaN(l.time) ? '' : `${new Date(l.time).toISOString().slice(11, 19)} `;
-    // Terminal control characters (colour codes, bells) from the container are dropped.
+    // Redact only what can be shown (bounded work on huge lines), drop terminal control
+    // characters (colour codes, bells), then cut to LINE_MAX.
+    const visible = l.text.length > LINE_MAX * 4 ? l.text.slice(0, LINE_MAX * 4) : l.text;
     // eslint-disable-next-line no-control-regex
-    let text = redactor.text(l.text).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
-    if (text.length > LINE_MAX) text = `${text.slice(0, LINE_MAX)}… (+${text.length - LINE_MAX} chars)`;
+    let text = redactor.text(visible).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
+    if (text.length > LINE_MAX) text = `${text.slice(0, LINE_MAX)}… (+${Math.max(1, l.text.length - LINE_MAX)} chars)`;
     const row = `${time}${opts.multi ? `${l.container} ` : ''}${l.stream === 'stderr' ? 'err' : 'out'} | ${text}`;
     if (used + row.length + 1 > budget && out.length > 0) break;
     out.push(row);
@@ -196,7 +198,10 @@ export function containerCommands(deps: ContainerDeps) {
       let which = describeSelector(sel);
       try {
         const found = await docker.list(sel, AbortSignal.timeout(3_000));
-        which = found.length ? `${found.length} container${found.length === 1 ? '' : 's'} (${found.map((f) => `${f.name}, now ${f.state}`).join('; ')}) of ${which}` : `${which} (no container found right now)`;
+        const states = found.map((f) => (sel.name ? `now ${f.state}` : `${f.name}: now ${f.state}`)).join('; ');
+        which = found.length === 0
+          ? `${which} (no container found right now)`
+          : sel.name ? `${which} (${states})` : `the ${found.length} container${found.length === 1 ? '' : 's'} of ${which} (${states})`;
       } catch (e) {
         which += ` (Docker could not be asked: ${isUserError(e) ? e.message : 'error'})`;
       }

@@ -267,7 +267,7 @@ describeWithServers(['dockerd'], 'containers on a real dockerd', () => {
       const before = (await d.docker.getContainer(WEB).inspect()).State.StartedAt;
       const { reply, text } = await ask('restart web --dry-run');
       expect(reply.status).toBe('info');
-      expect(text).toContain('take the restart lock of web, restart 1 container (opsbot-web, now running)');
+      expect(text).toContain('take the restart lock of web, restart container opsbot-web (now running) on unix://');
       expect(text).toContain('docker restart -t 2');
       expect(text).toContain('wait up to 20s');
       expect(text).toContain('health file, web container');
@@ -309,6 +309,8 @@ describeWithServers(['dockerd'], 'containers on a real dockerd', () => {
       const { reply, text } = await ask('restart workers');
       expect(reply.status).toBe('ok');
       expect(text).toContain('2 containers restarted');
+      const dry = await ask('restart workers --dry-run');
+      expect(dry.text).toContain('restart the 2 containers of compose service worker of project shop (shop-worker-1: now running; shop-worker-2: now running)');
       expect(text).toMatch(/shop-worker-1 .* ok/);
       expect(text).toMatch(/shop-worker-2 .* ok/);
     }, 40_000);

@@ -80,6 +80,7 @@ describe('log rendering', () => {
   it('given secrets, control characters and a very long line, then they are redacted, stripped and cut', () => {
     const r = renderLogLines([
       line('connecting to postgres://app:s3cretpw@db:5432/app', 0, 'stderr'),
+      line('Traceback: DB_PASSWORD=supersecret2 app.secret: abc123def', 1, 'stderr'),
       line('\u001b[31mred\u001b[0m text\u0007', 1),
       line('x'.repeat(1_000), 2),
     ], new Redactor(['my-known-token-value']), { multi: true });
@@ -87,5 +88,6 @@ describe('log rendering', () => {
     expect(r.text).toContain('web out | [31mred[0m text');
     expect(r.text).toContain('… (+700 chars)');
     expect(r.text).not.toContain('s3cretpw');
+    expect(r.text).toContain('DB_PASSWORD=[redacted] app.secret: [redacted]');
   });
 });

@@ -20,7 +20,7 @@ export interface RestartPlan {
   logLines: number;
   /** Pause between two looks at a restarting container (default 500 ms). */
   pollMs?: number;
-  /** How long after the restart a container must still be up (same start time) to count (default 1 s): a process that dies right away may look fine at first. */
+  /** How long a container must have been up (same start time) to count (default 1 s): a process that dies right away, or crash-loops, may look fine at first. */
   settleMs?: number;
 }
 
@@ -83,7 +83,6 @@ async function restartOne(docker: DockerService, plan: RestartPlan, before: Cont
   const result: ContainerRestart = { before, ok: false, tookMs: 0, checks: [], logs: [] };
   try {
     await docker.restart(plan.sel, before.id, plan.stopTimeoutMs / 1000, signal);
-    const restartedAt = Date.now();
     const settleMs = plan.settleMs ?? 1_000;
     for (;;) {
       const now = await docker.inspect(plan.sel, before.id, signal);
@@ -106,16 +105,22 @@ async function restartOne(docker: DockerService, plan: RestartPlan, before: Cont
         );
         const failed = result.checks.filter((r) => r.status === 'fail');
         if (failed.length === 0) {
-          const wait = restartedAt + settleMs - Date.now();
-          if (wait > 0) await sleep(wait, signal);
-          const still = await docker.inspect(plan.sel, before.id, signal);
-          result.after = still;
+          // Up for settleMs by Docker's own start time, or seen again after the rest of it.
+          const upMs = Math.max(0, Date.now() - (now.startedAt?.getTime() ?? Date.now()));
+          let still = now;
+          if (upMs < settleMs) {
+            await sleep(settleMs - upMs, signal);
+            still = await docker.inspect(plan.sel, before.id, signal);
+            result.after = still;
+          }
           if (still.running && still.startedAt?.getTime() === now.startedAt?.getTime()) {
             result.ok = true;
             delete result.reason;
             break;
           }
-          result.reason = `${still.name} stopped again right after the restart (${stateText(still)})`;
+          result.reason = still.running
+            ? `${still.name} did not stay up: it was started again (restart policy ${still.restartPolicy}, restart count ${still.restartCount})`
+            : `${still.name} stopped again right after starting (${stateText(still)})`;
         } else {
           result.reason = `${now.name} is running but ${failed.map((f) => `${f.name} failed (${f.detail})`).join('; ')}`;
         }

@@ -156,7 +156,8 @@ export function toContainerInfo(i: Docker.ContainerInspectInfo): ContainerInfo {
     name: i.Name.replace(/^\//, ''),
     image: i.Config?.Image ?? i.Image,
     state: st.Status,
-    running: st.Running && !st.Restarting,
+    // A paused container reports Running too: it serves nothing, so it is not running here.
+    running: st.Running && !st.Restarting && !st.Paused,
     exitCode: st.ExitCode,
     restartCount: i.RestartCount ?? 0,
     restartPolicy: i.HostConfig?.RestartPolicy?.Name || 'no',

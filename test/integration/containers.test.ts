@@ -16,6 +16,8 @@ const WEB = 'opsbot-web';
 const CRASHY = 'opsbot-crashy';
 const CHATTY = 'opsbot-chatty';
 const TTY = 'opsbot-tty';
+const FLAPPY = 'opsbot-flappy';
+const PAUSED = 'opsbot-paused';
 
 function yaml(webPort: number, closedPort: number): string {
   return `
@@ -45,6 +47,12 @@ targets:
         log-count: { pattern: ".", stream: stderr, failAt: 100 }
   tty:
     container: { name: ${TTY} }
+  flappy:
+    container: { name: ${FLAPPY}, restartTimeout: 3s, stopTimeout: 1s }
+  paused:
+    container: { name: ${PAUSED} }
+    health:
+      - container: {}
   web-wrong-check:
     container: { name: ${WEB}, restartTimeout: 3s, stopTimeout: 1s, waitFor: [wrong port] }
     health:
@@ -115,10 +123,14 @@ describeWithServers(['dockerd'], 'containers on a real dockerd', () => {
         cmd: ['/bin/sh', '-c', `echo "worker ${i} ready"; exec sleep 3600`],
       });
     }
+    await d.runContainer({ name: FLAPPY, restartPolicy: 'on-failure', waitRunning: false, cmd: ['/bin/sh', '-c', 'echo "boom" >&2; exit 2'] });
+    await d.runContainer({ name: PAUSED, cmd: ['/bin/sleep', '3600'] });
+    await d.docker.getContainer(PAUSED).pause();
     // Another project's worker must not be picked up.
     await d.runContainer({ name: 'other-worker', labels: { 'com.docker.compose.service': 'worker', 'com.docker.compose.project': 'other' }, cmd: ['/bin/sleep', '3600'] });
     await waitFor(async () => (await d.docker.getContainer(WEB).inspect()).State.Health?.Status === 'healthy', { what: 'web healthy', timeoutMs: 15_000 });
     await waitFor(async () => (await d.docker.getContainer(CRASHY).inspect()).State.Status === 'exited', { what: 'crashy exited' });
+    await waitFor(async () => (await d.docker.getContainer(FLAPPY).inspect()).RestartCount >= 2, { what: 'flappy restarted by its policy' });
     await waitFor(async () => {
       const logs = (await d.docker.getContainer(CHATTY).logs({ stdout: true, stderr: true })).toString();
       return logs.includes('new line');
@@ -141,6 +153,19 @@ describeWithServers(['dockerd'], 'containers on a real dockerd', () => {
       expect(text).toContain('shop-worker-2');
       expect(text).not.toContain('other-worker');
       expect(text).toMatch(/ghost .*error: No container named "opsbot-no-such-container"/);
+    });
+
+    it('given a crash-looping container and a paused one, when status runs, then the policy restart count and the paused state show', async () => {
+      const flappy = await ask('status flappy');
+      // Caught between two crashes it is "restarting" or "exited" (fail), or up for a moment after a policy restart (warn).
+      expect(['fail', 'warn']).toContain(flappy.reply.status);
+      const restarts = Number(/opsbot-flappy .* (\d+)\s*$/m.exec(flappy.text)?.[1]);
+      expect(restarts).toBeGreaterThanOrEqual(2);
+      const paused = await ask('status paused');
+      expect(paused.reply.status).toBe('fail');
+      expect(paused.text).toMatch(/opsbot-paused\s+opsbot-busybox:test\s+paused/);
+      const health = await ask('health paused');
+      expect(health.text).toMatch(/FAIL\s+opsbot-paused paused/);
     });
 
     it('given one healthy target, when status names it, then the reply is ok and lists only it', async () => {
@@ -322,6 +347,20 @@ describeWithServers(['dockerd'], 'containers on a real dockerd', () => {
       expect(text).toMatch(/wrong port\s+fail/);
       expect(text).not.toContain('not waited for');
       expect(text).toMatch(/Last \d+ log lines of opsbot-web|no log lines/);
+    }, 40_000);
+
+    it('given a container that crash-loops under its restart policy, when restart runs, then it waits out restartTimeout and fails with the crash output', async () => {
+      const { reply, text } = await ask('restart flappy');
+      expect(reply.status).toBe('fail');
+      expect(text).toMatch(/did not come back healthy: not healthy within 3s: opsbot-flappy (is (restarting|exited) \(restart policy on-failure\)|did not stay up: it was started again \(restart policy on-failure, restart count \d+\)|stopped again right after starting \(exited with code 2\))/);
+      expect(text).toContain('err | boom');
+    }, 40_000);
+
+    it('given a paused container, when restart runs, then it is running again and its check passes', async () => {
+      const { reply, text } = await ask('restart paused');
+      expect(reply.status).toBe('ok');
+      expect(text).toMatch(/opsbot-paused\s+paused\s+running \(up \S+\)/);
+      expect((await ask('health paused')).reply.status).toBe('ok');
     }, 40_000);
 
     it('given a target without a container section or a missing container, when restart runs, then the message says so', async () => {

@@ -111,6 +111,11 @@ describe('container info', () => {
     expect(containerVerdict(starting, true, now).status).toBe('warn');
     const exited = toContainerInfo(inspect({ Status: 'exited', Running: false, ExitCode: 137, OOMKilled: true, FinishedAt: '2026-11-24T09:55:00Z' }));
     expect(containerVerdict(exited, true, now)).toEqual({ status: 'fail', text: 'web exited (code 137, OOM killed) for 5m' });
+    const policyRestarted = toContainerInfo(inspect({ StartedAt: '2026-11-24T09:59:50Z' }));
+    expect(containerVerdict(policyRestarted, true, now)).toEqual({ status: 'warn', text: 'web running 10s, restarted 2 times by its restart policy' });
+    const paused = toContainerInfo(inspect({ Status: 'paused', Paused: true }));
+    expect(paused.running).toBe(false);
+    expect(containerVerdict(paused, true, now)).toEqual({ status: 'fail', text: 'web paused' });
     const restarting = toContainerInfo(inspect({ Status: 'restarting', Running: true, Restarting: true }));
     expect(restarting.running).toBe(false);
     expect(containerVerdict(restarting, true, now).status).toBe('fail');

@@ -26,14 +26,22 @@ function failure(e: unknown): ProbeOutcome {
   return { status: 'fail', detail: isUserError(e) ? e.message : (e as Error).message };
 }
 
+/** A container restarted by its policy less than this long ago is a warning, even while it runs. */
+export const RECENT_RESTART_MS = 60_000;
+
 /** One container's verdict: running and (when required) healthy. */
 export function containerVerdict(c: ContainerInfo, requireHealthy: boolean, now = Date.now()): { status: ProbeStatus; text: string } {
   if (!c.running) {
-    const since = c.finishedAt ? ` for ${formatDuration(now - c.finishedAt.getTime())}` : '';
-    const why = c.state === 'restarting' ? 'restarting' : `${c.state}${c.state === 'exited' ? ` (code ${c.exitCode}${c.oomKilled ? ', OOM killed' : ''})` : ''}`;
+    const since = c.finishedAt && c.state === 'exited' ? ` for ${formatDuration(now - c.finishedAt.getTime())}` : '';
+    const why = c.state === 'exited' ? `exited (code ${c.exitCode}${c.oomKilled ? ', OOM killed' : ''})` : c.state;
     return { status: 'fail', text: `${c.name} ${why}${since}` };
   }
-  const up = c.startedAt ? ` ${formatDuration(now - c.startedAt.getTime())}` : '';
+  const upMs = c.startedAt ? now - c.startedAt.getTime() : undefined;
+  const up = upMs !== undefined ? ` ${formatDuration(upMs)}` : '';
+  // Just started again by its restart policy: likely a crash loop caught while it is up.
+  if (c.restartCount > 0 && upMs !== undefined && upMs < RECENT_RESTART_MS) {
+    return { status: 'warn', text: `${c.name} running${up}, restarted ${c.restartCount} time${c.restartCount === 1 ? '' : 's'} by its restart policy` };
+  }
   if (!c.health) return { status: 'ok', text: `${c.name} running${up}` };
   if (c.health === 'healthy') return { status: 'ok', text: `${c.name} running${up}, healthy` };
   if (!requireHealthy) return { status: 'ok', text: `${c.name} running${up}, ${c.health}` };

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { describeWithServers, freePort, waitFor, which } from '../support/servers.js';
 import { startDockerd, type DockerdServer } from '../support/docker.js';
 import { startTestBot, type TestBot } from '../support/bot.js';
+import { startRedis } from '../support/redis.js';
 import { renderConsole } from '../../src/bot/adapters/console/render.js';
 import type { Reply } from '../../src/core/reply.js';
 
@@ -74,7 +75,7 @@ rbac:
 `;
 }
 
-describeWithServers(['dockerd'], 'containers on a real dockerd', () => {
+describeWithServers(['dockerd', 'redis-server'], 'containers on a real dockerd', () => {
   let d: DockerdServer;
   let bot: TestBot;
   let webPort: number;
@@ -318,6 +319,27 @@ describeWithServers(['dockerd'], 'containers on a real dockerd', () => {
       expect(texts.filter((t) => t.includes('A restart of web (container opsbot-web) is already running')).length).toBe(1);
       expect([a.reply.status, b.reply.status].sort()).toEqual(['fail', 'ok']);
     }, 40_000);
+
+    it('given two replicas sharing Redis, when both restart the same target at once, then only one restarts', async () => {
+      const redis = await startRedis();
+      const replicas: TestBot[] = [];
+      try {
+        for (let i = 0; i < 2; i++) {
+          replicas.push(await startTestBot({ yaml: yaml(webPort, await freePort()), http: false, env: { DOCKER_HOST: d.host, REDIS_URL: redis.url } }));
+        }
+        const before = (await d.docker.getContainer(WEB).inspect()).State.StartedAt;
+        const results = await Promise.all(replicas.map((r) => r.bot.router.handle({ subject: r.bot.consoleSubject, surface: 'console', line: 'restart web' })));
+        const texts = results.map((r) => renderConsole(r.reply, { colour: false }));
+        expect(results.map((r) => r.reply.status).sort()).toEqual(['fail', 'ok']);
+        expect(texts.filter((t) => t.includes('is already running')).length).toBe(1);
+        const after = await d.docker.getContainer(WEB).inspect();
+        expect(after.State.StartedAt).not.toBe(before);
+        expect(after.State.Health?.Status).toBe('healthy');
+      } finally {
+        for (const r of replicas) await r.stop();
+        await redis.stop();
+      }
+    }, 60_000);
 
     it('given a container that exits on start, when restart runs, then it is reported failed with its last log lines, redacted', async () => {
       const { reply, text } = await ask('restart crashy');

@@ -37,9 +37,9 @@ const targetArg = z.string().min(1).max(64);
 /** Containers one `restart` restarts at most (one at a time, each waited for). */
 export const MAX_RESTART_CONTAINERS = 10;
 
-/** Longest one container's restart may take: stop grace, the wait, and Docker calls and logs around them. */
-function restartBudgetMs(c: TargetContainerConfig): number {
-  return c.stopTimeout + c.restartTimeout + 20_000;
+/** Longest one container's restart may take: stop grace, the wait, a last round of checks, Docker calls and logs. */
+function restartBudgetMs(c: TargetContainerConfig, checkTimeoutMs: number): number {
+  return c.stopTimeout + c.restartTimeout + checkTimeoutMs + 20_000;
 }
 
 export function selectorOf(c: TargetContainerConfig): ContainerSelector {
@@ -124,7 +124,7 @@ function statusOfContainer(c: ContainerInfo): Status {
 export function containerCommands(deps: ContainerDeps) {
   const { docker, redactor } = deps;
   const withContainers = () => Object.entries(deps.targets).filter(([, t]) => t.container);
-  const longestRestart = Math.max(0, ...withContainers().map(([, t]) => restartBudgetMs(t.container as TargetContainerConfig)));
+  const longestRestart = Math.max(0, ...withContainers().map(([, t]) => restartBudgetMs(t.container as TargetContainerConfig, deps.checkTimeoutMs)));
 
   const status = defineCommand({
     name: 'status',
@@ -351,6 +351,9 @@ function restartReply(target: string, before: ContainerInfo[], results: Containe
   if (checks.length) {
     blocks.push(table(['Check', 'Status', 'Detail'], checks.map((c) => [c.name, c.status, redactor.text(c.detail)]), 'Health checks after the restart'));
   }
-  if (failed) blocks.push(...logBlock(`Last ${failed.logs.length} log lines of ${failed.after?.name ?? failed.before.name}`, failed.logs, redactor, false));
+  if (failed) {
+    const who = failed.after?.name ?? failed.before.name;
+    blocks.push(...logBlock(failed.logs.length ? `Last ${failed.logs.length} log lines of ${who}` : `Log of ${who}`, failed.logs, redactor, false));
+  }
   return { title: ok ? `Restarted ${target}` : `Restart of ${target} failed`, status: ok ? 'ok' : 'fail', blocks, visibility: 'channel' };
 }

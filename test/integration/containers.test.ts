@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { chmod, chown, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { describeWithServers, freePort, waitFor, which } from '../support/servers.js';
 import { startDockerd, type DockerdServer } from '../support/docker.js';
@@ -394,13 +395,25 @@ describeWithServers(['dockerd', 'redis-server'], 'containers on a real dockerd',
 
   describe('permission denied', () => {
     const setpriv = which('setpriv');
-    (setpriv ? it : it.skip)('given a user without access to the Docker socket, when it asks Docker, then the message says permission denied', async () => {
-      const { stdout } = await promisify(execFile)(setpriv as string, [
-        '--reuid=65534', '--regid=65534', '--clear-groups',
-        process.execPath, '--import', 'tsx', 'test/support/docker-version-cli.ts', d.host,
-      ], { timeout: 30_000, env: { ...process.env, HOME: '/tmp' } });
-      const out = JSON.parse(stdout.trim().split('\n').pop() as string) as { ok: boolean; code?: string; message?: string };
-      expect(out).toEqual({ ok: false, code: 'denied', message: `Permission denied on the Docker socket at ${d.host}: the bot's user needs access to it (for example membership of the docker group)` });
+    (setpriv ? it : it.skip)('given a process without access to the Docker socket, when it asks Docker, then the message says permission denied', async () => {
+      // The socket goes to another owner, and the child runs as root minus the capabilities that
+      // override file permissions: what a bot user outside the docker group meets.
+      const was = await stat(d.socketPath);
+      await chown(d.socketPath, 65534, 65534);
+      await chmod(d.socketPath, 0o600);
+      try {
+        const { stdout } = await promisify(execFile)(setpriv as string, [
+          '--bounding-set=-dac_override,-dac_read_search,-fowner',
+          process.execPath, '--import', 'tsx', 'test/support/docker-version-cli.ts', d.host,
+        ], { timeout: 30_000 });
+        const out = JSON.parse(stdout.trim().split('\n').pop() as string) as { ok: boolean; code?: string; message?: string };
+        expect(out).toEqual({ ok: false, code: 'denied', message: `Permission denied on the Docker socket at ${d.host}: the bot's user needs access to it (for example membership of the docker group)` });
+      } finally {
+        await chown(d.socketPath, was.uid, was.gid);
+        await chmod(d.socketPath, was.mode & 0o777);
+      }
+      // This process (with its capabilities) still reaches the daemon.
+      expect((await ask('status web')).reply.status).toBe('ok');
     }, 40_000);
   });
 

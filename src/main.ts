@@ -27,6 +27,9 @@ import { auditCommands } from './handlers/audit.js';
 import { userCommands } from './handlers/users.js';
 import { UserDirectories } from './ops/users/open.js';
 import { withAlertmanagerDefault } from './ops/probes/alerts.js';
+import { containerCommands, selectorOf } from './handlers/containers.js';
+import { DockerService } from './ops/docker.js';
+import type { ProbeServices } from './ops/probes/index.js';
 
 export interface BotOptions {
   config: Config;
@@ -67,24 +70,32 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const redactor = new Redactor(secretsFromEnv(opts.rawEnv ?? {}));
   const log = opts.log ?? createLogger({ level: env.LOG_LEVEL, redactor });
   const metrics = new Metrics();
+  const docker = new DockerService({ defaultHost: env.DOCKER_HOST });
   const store = await openStore({ mongodbUrl: env.MONGODB_URL, dataDir: opts.memoryStore ? null : env.OPSBOT_DATA_DIR });
   const coordination: Coordination = env.REDIS_URL ? await RedisCoordination.connect(env.REDIS_URL) : new MemoryCoordination();
   const audit = new AuditLog(store);
   const rbac = new Rbac(config.rbac);
   const registry = new CommandRegistry();
+  const probeServices: ProbeServices = {
+    docker: {
+      service: docker,
+      containerOf: (t) => { const c = config.targets[t]?.container; return c ? selectorOf(c) : undefined; },
+    },
+  };
 
   // `alerts` checks without their own url use ALERTMANAGER_URL.
   const probeTargets = withAlertmanagerDefault(config.targets, env.ALERTMANAGER_URL);
   const userDirectories = UserDirectories.fromConfig(config.targets);
   registry.register(
     ...helpCommands(() => registry.all()),
-    ...healthCommands({ targets: probeTargets, checkTimeoutMs: config.bot.checkTimeout }),
+    ...healthCommands({ targets: probeTargets, checkTimeoutMs: config.bot.checkTimeout, probeServices }),
     ...auditCommands(audit),
     ...userCommands({
       directory: (t) => userDirectories.get(t),
       targets: () => Object.keys(config.targets),
       directoryTargets: () => userDirectories.targets(),
     }),
+    ...containerCommands({ targets: probeTargets, docker, coordination, redactor, checkTimeoutMs: config.bot.checkTimeout, probeServices }),
   );
 
   const router = new Router({

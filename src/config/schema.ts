@@ -44,6 +44,74 @@ export const memoryProbeSchema = z.object({
   warnUsedPercent: percent.optional(),
 }).strict();
 
+// --- Containers (Docker) ---------------------------------------------------------------------
+/** Docker's own rule for container names (the leading `/` of the API form is accepted). */
+const containerName = z.string().regex(/^\/?[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'A Docker container name: letters, digits, "_", "." and "-"');
+const composeLabel = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'A compose service or project name: letters, digits, "_", "." and "-"');
+/** `unix:///path/docker.sock`, `tcp://host:2375` or `http://host:2375` (plain HTTP; no TLS client certificates). */
+export const dockerHost = z.string().regex(/^(unix:\/\/\/[^\s?#]+|(tcp|http):\/\/[A-Za-z0-9.-]+:\d{1,5})$/, 'Use unix:///path/to/docker.sock, tcp://host:port or http://host:port');
+
+/** Which containers: one by `name`, or every container of a compose `service` (optionally of one `project`). */
+const containerSelectorShape = {
+  name: containerName.optional(),
+  service: composeLabel.optional(),
+  project: composeLabel.optional(),
+  /** Overrides DOCKER_HOST for this target. */
+  dockerHost: dockerHost.optional(),
+};
+
+function checkSelector(sel: { name?: string | undefined; service?: string | undefined; project?: string | undefined }, ctx: z.RefinementCtx, required: boolean): void {
+  if (sel.name && sel.service) ctx.addIssue({ code: 'custom', path: ['service'], message: 'Give either name or service, not both' });
+  if (required && !sel.name && !sel.service) ctx.addIssue({ code: 'custom', path: ['name'], message: 'Give the container name or its compose service' });
+  if (sel.project && !sel.service) ctx.addIssue({ code: 'custom', path: ['project'], message: 'project narrows a compose service: give service too' });
+}
+
+/** A target's containers, and how `restart` treats them. */
+export const targetContainerSchema = z.object({
+  ...containerSelectorShape,
+  /** Longest wait after a restart for the container to run and the target's checks to pass. */
+  restartTimeout: duration.default(60_000),
+  /** Grace period Docker gives the process to stop before it is killed (docker restart -t). */
+  stopTimeout: duration.default(10_000),
+  /** Names of the target's health checks a restart waits for (default: all but log-count, backup-fresh and alerts). */
+  waitFor: z.array(z.string().min(1)).optional(),
+  /** Log lines shown when a restart fails. */
+  logLines: z.coerce.number().int().min(1).max(200).default(20),
+}).strict().superRefine((c, ctx) => checkSelector(c, ctx, true));
+export type TargetContainerConfig = z.infer<typeof targetContainerSchema>;
+
+/** `container`: running, and healthy when the image has a HEALTHCHECK. No name/service = the target's container. */
+export const containerProbeSchema = z.object({
+  ...containerSelectorShape,
+  requireHealthy: z.boolean().default(true),
+}).strict().superRefine((c, ctx) => checkSelector(c, ctx, false));
+
+const validRegex = (v: string) => {
+  try {
+    new RegExp(v);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** `log-count`: lines matching `pattern` in the container's logs over `window`, against thresholds. */
+export const logCountProbeSchema = z.object({
+  ...containerSelectorShape,
+  /** A regular expression (from the config file, never from chat). */
+  pattern: z.string().min(1).max(500).refine(validRegex, 'Not a valid regular expression'),
+  ignoreCase: z.boolean().default(true),
+  window: duration.default(3_600_000),
+  stream: z.enum(['both', 'stdout', 'stderr']).default('both'),
+  /** Fail when the count reaches this. */
+  failAt: z.coerce.number().int().min(1),
+  /** Warn when the count reaches this (below failAt). */
+  warnAt: z.coerce.number().int().min(1).optional(),
+}).strict().superRefine((c, ctx) => {
+  checkSelector(c, ctx, false);
+  if (c.warnAt !== undefined && c.warnAt > c.failAt) ctx.addIssue({ code: 'custom', path: ['warnAt'], message: 'warnAt must not be above failAt' });
+});
+
 /** One health check: a name, an optional timeout, and exactly one probe kind. */
 export const healthCheckSchema = z.object({
   name: z.string().min(1).max(80).optional(),
@@ -59,6 +127,8 @@ export const healthCheckSchema = z.object({
   sqlite: sqliteProbeSchema.optional(),
   sql: sqlProbeSchema.optional(),
   alerts: alertsProbeSchema.optional(),
+  container: containerProbeSchema.optional(),
+  'log-count': logCountProbeSchema.optional(),
 }).strict().superRefine((check, ctx) => {
   const kinds = probeKindsOf(check);
   if (kinds.length !== 1) {
@@ -85,6 +155,7 @@ export const targetSchema = z.object({
   health: z.array(healthCheckSchema).default([]),
   /** Where the target's user accounts live and what unlock / disable / enable set. */
   users: userDirectorySchema.optional(),
+  container: targetContainerSchema.optional(),
 }).strict();
 export type TargetConfig = z.infer<typeof targetSchema>;
 
@@ -122,12 +193,26 @@ export const botSchema = z.object({
   checkTimeout: duration.default(5_000),
 }).strict();
 
+/** `container` and `log-count` checks that name no container use their target's `container` section: it must exist. */
+function checkContainerProbes(targets: Record<string, TargetConfig>, ctx: z.RefinementCtx): void {
+  for (const [target, t] of Object.entries(targets)) {
+    t.health.forEach((check, i) => {
+      for (const kind of ['container', 'log-count'] as const) {
+        const probe = check[kind];
+        if (probe && !probe.name && !probe.service && !t.container) {
+          ctx.addIssue({ code: 'custom', path: ['targets', target, 'health', i, kind], message: `Give name or service, or add a container section to target "${target}"` });
+        }
+      }
+    });
+  }
+}
+
 export const configSchema = z.object({
   bot: botSchema.default(() => botSchema.parse({})),
   targets: z.record(name, targetSchema).default({}),
   /** Without an `rbac` section the console user is admin and chat users have no role. */
   rbac: rbacSchema.optional(),
-}).strict().transform(({ rbac, ...rest }) => ({
+}).strict().superRefine((cfg, ctx) => checkContainerProbes(cfg.targets, ctx)).transform(({ rbac, ...rest }) => ({
   ...rest,
   rbac: rbac ?? rbacSchema.parse({ roles: { admin: { allow: ['*'] } }, subjects: { [rest.bot.consoleUser]: ['admin'] } }),
 }));

@@ -6,7 +6,8 @@ const PATTERNS: [RegExp, string][] = [
   [/\b(xox[abprs]-[A-Za-z0-9-]{6,})/g, '[redacted]'],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/gi, '$1 [redacted]'],
   [/(\/\/[^/\s:@]+:)[^@\s/]+@/g, '$1[redacted]@'],
-  [/\b((?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)["']?\s*[=:]\s*["']?)[^\s"'&,;]+/gi, '$1[redacted]'],
+  // Also prefixed names: DB_PASSWORD=…, app.secret: …, X-Api-Key: …
+  [/\b((?:[A-Za-z0-9]+[_.-])*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)["']?\s*[=:]\s*["']?)[^\s"'&,;]+/gi, '$1[redacted]'],
 ];
 
 export const REDACTED = '[redacted]';

@@ -13,10 +13,11 @@ import { postgresProbe } from './postgres.js';
 import { sqliteProbe } from './sqlite.js';
 import { sqlProbe } from './sql.js';
 import { alertsProbe } from './alerts.js';
-import type { Probe, ProbeOutcome } from './types.js';
 import { displayUrl } from '../connection-url.js';
+import { containerProbe, logCountProbe } from './container.js';
+import type { Probe, ProbeOutcome, ProbeServices } from './types.js';
 
-export type { ProbeOutcome, ProbeStatus } from './types.js';
+export type { ProbeOutcome, ProbeStatus, ProbeServices } from './types.js';
 
 type Probes = { [K in ProbeKind]: Probe<NonNullable<HealthCheckConfig[K]>> };
 
@@ -32,6 +33,8 @@ export const PROBES: Probes = {
   sqlite: sqliteProbe,
   sql: sqlProbe,
   alerts: alertsProbe,
+  container: containerProbe,
+  'log-count': logCountProbe,
 };
 
 export interface CheckResult extends ProbeOutcome {
@@ -46,11 +49,12 @@ export function checkName(check: HealthCheckConfig): string {
   const kind = probeKindsOf(check)[0] as ProbeKind;
   const cfg = check[kind] as Record<string, unknown>;
   // Database URLs carry passwords: a check's name shows the URL without credentials.
-  const hint = (typeof cfg.url === 'string' ? (cfg.url.includes('@') ? displayUrl(cfg.url) : cfg.url) : undefined) ?? (cfg.path as string | undefined) ?? (cfg.host ? `${String(cfg.host)}:${String(cfg.port)}` : undefined);
+  const hint = (typeof cfg.url === 'string' ? (cfg.url.includes('@') ? displayUrl(cfg.url) : cfg.url) : undefined) ?? (cfg.path as string | undefined) ?? (cfg.host ? `${String(cfg.host)}:${String(cfg.port)}` : undefined)
+    ?? (cfg.name as string | undefined) ?? (cfg.service as string | undefined);
   return hint ? `${kind} ${hint}` : kind;
 }
 
-export async function runCheck(target: string, check: HealthCheckConfig, defaultTimeoutMs: number, parent?: AbortSignal): Promise<CheckResult> {
+export async function runCheck(target: string, check: HealthCheckConfig, defaultTimeoutMs: number, parent?: AbortSignal, services?: ProbeServices): Promise<CheckResult> {
   const kind = probeKindsOf(check)[0] as ProbeKind;
   const timeoutMs = check.timeout ?? defaultTimeoutMs;
   const signal = parent ? AbortSignal.any([parent, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
@@ -61,7 +65,7 @@ export async function runCheck(target: string, check: HealthCheckConfig, default
   try {
     // The probe sees the signal; the race guarantees the bound even if a probe ignores it.
     outcome = await Promise.race([
-      probe(check[kind], { signal, timeoutMs }),
+      probe(check[kind], { signal, timeoutMs, target, ...(services ? { services } : {}) }),
       new Promise<ProbeOutcome>((resolve) => {
         timer = setTimeout(() => resolve({ status: 'fail', detail: `timed out after ${timeoutMs}ms` }), timeoutMs + 50);
       }),
@@ -74,6 +78,6 @@ export async function runCheck(target: string, check: HealthCheckConfig, default
   return { ...outcome, target, name: checkName(check), kind, durationMs: Math.round(performance.now() - started) };
 }
 
-export function runChecks(checks: { target: string; check: HealthCheckConfig }[], defaultTimeoutMs: number, signal?: AbortSignal): Promise<CheckResult[]> {
-  return Promise.all(checks.map((c) => runCheck(c.target, c.check, defaultTimeoutMs, signal)));
+export function runChecks(checks: { target: string; check: HealthCheckConfig }[], defaultTimeoutMs: number, signal?: AbortSignal, services?: ProbeServices): Promise<CheckResult[]> {
+  return Promise.all(checks.map((c) => runCheck(c.target, c.check, defaultTimeoutMs, signal, services)));
 }

@@ -1,3 +1,5 @@
+import type { ContainerSelector, DockerService } from '../docker.js';
+
 export type ProbeStatus = 'ok' | 'warn' | 'fail';
 
 export interface ProbeOutcome {
@@ -11,6 +13,19 @@ export interface ProbeOutcome {
 export interface ProbeContext {
   signal: AbortSignal;
   timeoutMs: number;
+  /** The target the check belongs to (probes that default to the target's own resources use it). */
+  target?: string;
+  /** Connections some probes need, wired once by main.ts. */
+  services?: ProbeServices;
+}
+
+/** What probes may use besides their own config; each optional so a probe can say what is missing. */
+export interface ProbeServices {
+  docker?: {
+    service: DockerService;
+    /** The `container` section of a target, for `container` and `log-count` checks that name none. */
+    containerOf(target: string): ContainerSelector | undefined;
+  };
 }
 
 export type Probe<C> = (config: C, ctx: ProbeContext) => Promise<ProbeOutcome>;

@@ -23,6 +23,10 @@ import { createHttpServer, type ReadinessCheck } from './http/server.js';
 import { helpCommands } from './handlers/help.js';
 import { healthCommands } from './handlers/health.js';
 import { auditCommands } from './handlers/audit.js';
+import { backupCommands } from './handlers/backup.js';
+import { BackupCatalog } from './ops/backup/catalog.js';
+import { BackupService } from './ops/backup/service.js';
+import { createEngines } from './ops/backup/engines.js';
 
 export interface BotOptions {
   config: Config;
@@ -68,11 +72,18 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const audit = new AuditLog(store);
   const rbac = new Rbac(config.rbac);
   const registry = new CommandRegistry();
+  const backups = new BackupService({
+    jobs: Object.fromEntries(Object.entries(config.targets).map(([name, t]) => [name, t.backups])),
+    catalog: BackupCatalog.of(store),
+    coordination,
+    engines: createEngines(),
+  });
 
   registry.register(
     ...helpCommands(() => registry.all()),
-    ...healthCommands({ targets: config.targets, checkTimeoutMs: config.bot.checkTimeout }),
+    ...healthCommands({ targets: config.targets, checkTimeoutMs: config.bot.checkTimeout, services: { backups } }),
     ...auditCommands(audit),
+    ...backupCommands({ targets: config.targets, backups }),
   );
 
   const router = new Router({

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
+import { backupFreshProbeSchema, backupsSchema } from './backup-schema.js';
 
 /** `30s`, `5m`, `1h`, `7d` or milliseconds → milliseconds. */
 export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -50,6 +51,7 @@ export const healthCheckSchema = z.object({
   tcp: tcpProbeSchema.optional(),
   disk: diskProbeSchema.optional(),
   memory: memoryProbeSchema.optional(),
+  'backup-fresh': backupFreshProbeSchema.optional(),
 }).strict().superRefine((check, ctx) => {
   const kinds = probeKindsOf(check);
   if (kinds.length !== 1) {
@@ -74,6 +76,7 @@ export const targetSchema = z.object({
   description: z.string().optional(),
   environment: z.string().min(1).default('production'),
   health: z.array(healthCheckSchema).default([]),
+  backups: backupsSchema.default([]),
 }).strict();
 export type TargetConfig = z.infer<typeof targetSchema>;
 

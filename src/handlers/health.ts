@@ -3,12 +3,14 @@ import { z } from 'zod';
 import { defineCommand } from '../core/command.js';
 import { table, worstStatus, type Reply } from '../core/reply.js';
 import type { Config } from '../config/schema.js';
-import { runChecks, type CheckResult } from '../ops/probes/index.js';
+import { runChecks, type CheckResult, type ProbeServices } from '../ops/probes/index.js';
 import { resolveTargets } from './targets.js';
 
 export interface HealthDeps {
   targets: Config['targets'];
   checkTimeoutMs: number;
+  /** For probes that read opsbot's records (backup-fresh). */
+  services?: ProbeServices;
 }
 
 const STATUS_LABEL = { ok: 'ok', warn: 'warn', fail: 'FAIL' } as const;
@@ -49,7 +51,7 @@ export function healthCommands(deps: HealthDeps) {
       async run(ctx, a) {
         const list = resolveTargets(deps.targets, a.target);
         const checks = list.flatMap(([target, t]) => t.health.map((check) => ({ target, check })));
-        const results = await runChecks(checks, deps.checkTimeoutMs, ctx.signal);
+        const results = await runChecks(checks, deps.checkTimeoutMs, ctx.signal, deps.services);
         return healthReport(`Health: ${a.target && a.target !== 'all' ? a.target : 'all targets'}`, results);
       },
     }),

@@ -6,9 +6,10 @@ import { probeKindsOf, type HealthCheckConfig, type ProbeKind } from '../../conf
 import { httpProbe } from './http.js';
 import { tcpProbe } from './tcp.js';
 import { diskProbe, memoryProbe } from './system.js';
-import type { Probe, ProbeOutcome } from './types.js';
+import { backupFreshProbe } from './backup-fresh.js';
+import type { Probe, ProbeOutcome, ProbeServices } from './types.js';
 
-export type { ProbeOutcome, ProbeStatus } from './types.js';
+export type { ProbeOutcome, ProbeStatus, ProbeServices } from './types.js';
 
 type Probes = { [K in ProbeKind]: Probe<NonNullable<HealthCheckConfig[K]>> };
 
@@ -17,6 +18,7 @@ export const PROBES: Probes = {
   tcp: tcpProbe,
   disk: diskProbe,
   memory: memoryProbe,
+  'backup-fresh': backupFreshProbe,
 };
 
 export interface CheckResult extends ProbeOutcome {
@@ -34,7 +36,7 @@ export function checkName(check: HealthCheckConfig): string {
   return hint ? `${kind} ${hint}` : kind;
 }
 
-export async function runCheck(target: string, check: HealthCheckConfig, defaultTimeoutMs: number, parent?: AbortSignal): Promise<CheckResult> {
+export async function runCheck(target: string, check: HealthCheckConfig, defaultTimeoutMs: number, parent?: AbortSignal, services?: ProbeServices): Promise<CheckResult> {
   const kind = probeKindsOf(check)[0] as ProbeKind;
   const timeoutMs = check.timeout ?? defaultTimeoutMs;
   const signal = parent ? AbortSignal.any([parent, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
@@ -45,7 +47,7 @@ export async function runCheck(target: string, check: HealthCheckConfig, default
   try {
     // The probe sees the signal; the race guarantees the bound even if a probe ignores it.
     outcome = await Promise.race([
-      probe(check[kind], { signal, timeoutMs }),
+      probe(check[kind], { signal, timeoutMs, target, ...(services ? { services } : {}) }),
       new Promise<ProbeOutcome>((resolve) => {
         timer = setTimeout(() => resolve({ status: 'fail', detail: `timed out after ${timeoutMs}ms` }), timeoutMs + 50);
       }),
@@ -58,6 +60,6 @@ export async function runCheck(target: string, check: HealthCheckConfig, default
   return { ...outcome, target, name: checkName(check), kind, durationMs: Math.round(performance.now() - started) };
 }
 
-export function runChecks(checks: { target: string; check: HealthCheckConfig }[], defaultTimeoutMs: number, signal?: AbortSignal): Promise<CheckResult[]> {
-  return Promise.all(checks.map((c) => runCheck(c.target, c.check, defaultTimeoutMs, signal)));
+export function runChecks(checks: { target: string; check: HealthCheckConfig }[], defaultTimeoutMs: number, signal?: AbortSignal, services?: ProbeServices): Promise<CheckResult[]> {
+  return Promise.all(checks.map((c) => runCheck(c.target, c.check, defaultTimeoutMs, signal, services)));
 }

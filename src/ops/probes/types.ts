@@ -1,3 +1,5 @@
+import type { BackupFreshness } from '../backup/catalog.js';
+
 export type ProbeStatus = 'ok' | 'warn' | 'fail';
 
 export interface ProbeOutcome {
@@ -11,6 +13,15 @@ export interface ProbeOutcome {
 export interface ProbeContext {
   signal: AbortSignal;
   timeoutMs: number;
+  /** The target the check belongs to. */
+  target?: string;
+  /** Services some probes need, wired in main.ts. */
+  services?: ProbeServices;
+}
+
+/** What probes that read opsbot's own records need (passed in, never imported). */
+export interface ProbeServices {
+  backups?: BackupFreshness;
 }
 
 export type Probe<C> = (config: C, ctx: ProbeContext) => Promise<ProbeOutcome>;

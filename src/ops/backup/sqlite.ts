@@ -47,7 +47,7 @@ export const sqliteEngine: BackupEngine<SqliteBackupJob> = {
     try {
       // After the first step copy everything remaining at once: a writer in between restarts the
       // copy, so one big step cannot be starved by a busy application.
-      await db.backup(artifact, { progress: () => 0 });
+      await db.backup(artifact, { progress: () => 0x7fffffff });
     } catch (e) {
       throw new UserError('failed', `SQLite online backup of ${file} failed: ${(e as Error).message}`);
     } finally {

@@ -87,10 +87,13 @@ ${ADMIN_RBAC}`,
   });
 
   it('given another process writing, when backup run, then a consistent, verified, gzip-compressed copy is recorded', async () => {
-    const writer = startWriter(dbFile, 4000);
-    await new Promise((r) => setTimeout(r, 100));
-    const res = await exec(tb, 'backup run app');
+    const writer = startWriter(dbFile, 50_000);
     const writerDone = new Promise((r) => writer.once('exit', r));
+    await new Promise((r) => setTimeout(r, 200));
+    const res = await exec(tb, 'backup run app');
+    // The writer was still at work while the backup ran.
+    expect(writer.exitCode).toBeNull();
+    writer.kill();
     expect(res.reply.status).toBe('ok');
     expect(res.text).toContain('restore test');
     expect(res.text).toContain('integrity_check ok');

@@ -174,7 +174,8 @@ ${ADMIN_RBAC}`,
   it('given a backup file with flipped bytes, then verify and status catch it and restore refuses it', async () => {
     const [latest] = (await catalog(tb)).filter((r) => !r.safety);
     const bytes = await readFile(latest!.path);
-    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    const mid = Math.floor(bytes.length / 2);
+    bytes[mid] = (bytes[mid] as number) ^ 0xff;
     await writeFile(latest!.path, bytes);
     const v = await exec(tb, `backup verify app ${latest!._id}`);
     expect(v.reply.status).toBe('fail');

@@ -21,7 +21,7 @@ async function exists(p: string): Promise<boolean> {
 
 export const filesEngine: BackupEngine<FilesBackupJob> = {
   kind: 'files',
-  extension: 'tar',
+  extension: () => 'tar',
 
   async dump(job, from, ctx) {
     const dir = from === 'source' ? job.source.dir : (job.restoreTo ?? job.source.dir);

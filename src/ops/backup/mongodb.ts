@@ -107,7 +107,7 @@ export async function checkDumpTar(file: string): Promise<CheckResult> {
 export function createMongodbEngine(connect: MongoConnector = driverConnector): BackupEngine<MongodbBackupJob> {
   return {
     kind: 'mongodb',
-    extension: 'tar',
+    extension: (job) => (job.tool === 'mongodump' ? 'archive' : 'tar'),
 
     async dump(job, from, ctx) {
       const url = from === 'source' ? job.source : restoreUrl(job);

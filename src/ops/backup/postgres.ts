@@ -33,7 +33,7 @@ function countToc(list: string): { entries: number; tables: number } {
 
 export const postgresEngine: BackupEngine<PostgresBackupJob> = {
   kind: 'postgres',
-  extension: 'dump',
+  extension: () => 'dump',
 
   async dump(job, from, ctx) {
     const conn = pgConnection(from === 'source' ? job.source : (job.restoreTo ?? job.source));

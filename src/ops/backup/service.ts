@@ -204,7 +204,7 @@ export class BackupService implements BackupFreshness {
 
       const work = await this.workDir(job, `${id}-restore`);
       try {
-        const artifact = path.join(work, `artifact.${engine.extension}`);
+        const artifact = path.join(work, `artifact.${engine.extension(job)}`);
         const real = await containedFile(job.destination, record.path);
         await extractArtifact(real, artifact, record.compression === 'gzip', opts.signal);
         const done = await engine.restore(job, artifact, this.ctx(job, work, opts.signal));
@@ -248,7 +248,7 @@ export class BackupService implements BackupFreshness {
     const startedAt = this.now();
     const id = newBackupId(job.name, startedAt);
     const gzip = job.compression === 'gzip';
-    const file = backupFilePath(job.destination, target, id, engine.extension, gzip, opts.safety);
+    const file = backupFilePath(job.destination, target, id, engine.extension(job), gzip, opts.safety);
     await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
     const record: BackupRecord = {
       _id: id, target, job: job.name, kind: job.kind, path: file, size: 0, checksum: '', compression: job.compression,
@@ -327,7 +327,7 @@ export class BackupService implements BackupFreshness {
         ? { name: 'checksum', ok: true, detail: `sha256 ${sum.slice(0, 12)}… matches` }
         : { name: 'checksum', ok: false, detail: `sha256 ${sum.slice(0, 12)}… differs from the recorded ${rec.checksum.slice(0, 12)}…` });
       if (steps[0]?.ok) {
-        const artifact = path.join(work, `artifact.${engine.extension}`);
+        const artifact = path.join(work, `artifact.${engine.extension(job)}`);
         await extractArtifact(real, artifact, rec.compression === 'gzip', ctx.signal);
         if (rec.compression === 'gzip') steps.push({ name: 'gzip', ok: true, detail: 'gzip stream intact' });
         const check = await engine.check(job, artifact, ctx);

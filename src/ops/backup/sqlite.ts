@@ -38,7 +38,7 @@ export function sqliteIntegrity(file: string): CheckResult {
 
 export const sqliteEngine: BackupEngine<SqliteBackupJob> = {
   kind: 'sqlite',
-  extension: 'sqlite',
+  extension: () => 'sqlite',
 
   async dump(job, from, ctx) {
     const file = from === 'source' ? job.source : (job.restoreTo ?? job.source);

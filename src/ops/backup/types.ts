@@ -26,7 +26,7 @@ export interface CheckResult {
 export interface BackupEngine<J extends BackupJob = BackupJob> {
   readonly kind: J['kind'];
   /** File extension of the uncompressed artifact: `sqlite`, `dump`, `tar`, `archive`. */
-  readonly extension: string;
+  extension(job: J): string;
   /** Dumps the job's source (or, for a safety copy, what `restore` would replace). */
   dump(job: J, from: 'source' | 'restore-target', ctx: EngineContext): Promise<DumpResult>;
   /** The restore test: the artifact opens/parses completely. Throws when it does not. */

@@ -116,8 +116,8 @@ export type MongodbBackupJob = Extract<BackupJob, { kind: 'mongodb' }>;
 export type FilesBackupJob = Extract<BackupJob, { kind: 'files' }>;
 export type BackupKind = BackupJob['kind'];
 
-/** `backups:` on a target: one job or a list; job names unique within the target. */
-export const backupsSchema = z.union([backupJobSchema.transform((j) => [j]), z.array(backupJobSchema)])
+/** `backups:` on a target: one job or a list (a single job reads as a list of one); job names unique within the target. */
+export const backupsSchema = z.preprocess((v) => (v && typeof v === 'object' && !Array.isArray(v) ? [v] : v), z.array(backupJobSchema))
   .superRefine((jobs, ctx) => {
     const seen = new Set<string>();
     jobs.forEach((j, i) => {

@@ -3,7 +3,7 @@
  * runner, like the Linguamate config and log backups. Restore extracts into restoreTo (default
  * source.dir); tar refuses absolute and `..` entries.
  */
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import * as tar from 'tar';
 import type { FilesBackupJob } from '../../config/backup-schema.js';
@@ -34,9 +34,8 @@ export const filesEngine: BackupEngine<FilesBackupJob> = {
     }
     let files = 0;
     let bytes = 0;
-    if (present.length === 0) {
-      await writeFile(artifact, Buffer.alloc(1024)); // an empty tar: nothing there to keep
-    } else {
+    if (present.length === 0) throw new UserError('not_found', `none of ${job.source.paths.join(', ')} exist in ${dir}`);
+    {
       await tar.create({
         file: artifact, cwd: dir, portable: true, strict: true,
         filter: (_p, st) => { if ('isFile' in st && st.isFile()) { files += 1; bytes += st.size; } return true; },

@@ -42,6 +42,8 @@ export interface RunReport {
   record: BackupRecord;
   ok: boolean;
   error?: string;
+  /** The UserError code of a failed run (`not_found`: the thing to back up is not there). */
+  errorCode?: string;
   verify?: VerifyReport;
   deleted: BackupRecord[];
 }
@@ -199,7 +201,10 @@ export class BackupService implements BackupFreshness {
       let safetyNote: string | undefined;
       const copy = await this.runJob(target, job, { ...opts, safety: true, reason: `before restore of ${id}` });
       if (copy.ok) safety = copy.record;
-      else if (/does not exist|missing|cannot be opened/.test(copy.error ?? '')) safetyNote = `nothing to keep: ${plan.target} did not exist (${copy.error})`;
+      else if (copy.errorCode === 'not_found') {
+        safetyNote = `nothing to keep: ${copy.error}`;
+        await this.deps.catalog.remove(copy.record._id);
+      }
       else throw new UserError('failed', `could not take a safety copy of ${plan.target} (${copy.error}); nothing was restored`);
 
       const work = await this.workDir(job, `${id}-restore`);
@@ -273,7 +278,7 @@ export class BackupService implements BackupFreshness {
       Object.assign(record, { status: 'failed', error, finishedAt: this.now() });
       await this.deps.catalog.update(id, { status: 'failed', error, finishedAt: record.finishedAt });
       await rm(file, { force: true });
-      return { job, record, ok: false, error, deleted: [] };
+      return { job, record, ok: false, error, ...(e instanceof UserError ? { errorCode: e.code } : {}), deleted: [] };
     } finally {
       await rm(work, { recursive: true, force: true });
     }

@@ -104,7 +104,12 @@ export const filesBackupSchema = z.object({
   }).strict(),
   /** The directory `restore` extracts into (default: source.dir). */
   restoreTo: absolutePath.optional(),
-}).strict();
+}).strict().superRefine((job, ctx) => {
+  const rel = path.relative(path.resolve(job.source.dir), path.resolve(job.destination));
+  if (!rel.startsWith('..') && !path.isAbsolute(rel)) {
+    ctx.addIssue({ code: 'custom', path: ['destination'], message: 'The destination must not be inside source.dir (each backup would contain the previous ones)' });
+  }
+});
 
 export const backupJobSchema = z.discriminatedUnion('kind', [sqliteBackupSchema, postgresBackupSchema, mongodbBackupSchema, filesBackupSchema])
   .transform((job) => ({ ...job, name: job.name ?? job.kind }));

@@ -1,6 +1,9 @@
 /** Turning backup reports into replies: sizes, ages, tables. */
 import { formatDuration } from '../core/duration.js';
+import { Redactor } from '../core/redact.js';
 import type { BackupRecord } from '../ops/backup/types.js';
+
+const scrub = new Redactor();
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -34,7 +37,7 @@ export function recordRow(rec: BackupRecord): string[] {
   return [
     rec._id, rec.job, rec.kind, formatTime(rec.startedAt), tookOf(rec),
     rec.status === 'ok' ? formatBytes(rec.size) : '—',
-    rec.status === 'failed' ? `FAILED: ${rec.error ?? ''}`.slice(0, 120) : rec.status,
+    rec.status === 'failed' ? `FAILED: ${scrub.text(rec.error ?? '')}`.slice(0, 120) : rec.status,
     verifiedOf(rec),
   ];
 }

@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.js';
 import { BACKUP_JOB_NAME, type BackupJob } from '../config/backup-schema.js';
 import { defineCommand, type AnyCommand } from '../core/command.js';
 import { formatDuration } from '../core/duration.js';
+import { Redactor } from '../core/redact.js';
 import { fields, table, worstStatus, type Reply, type ReplyBlock, type Status } from '../core/reply.js';
 import { BACKUP_ID } from '../ops/backup/paths.js';
 import { describePolicy } from '../ops/backup/retention.js';
@@ -19,6 +20,9 @@ export interface BackupDeps {
   targets: Config['targets'];
   backups: BackupService;
 }
+
+/** Tool output can carry connection strings: mask credentials before a reply shows it. */
+const scrub = new Redactor();
 
 const targetArg = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'not a target name (letters, digits, ".", "_", "-")');
 const idArg = z.string().regex(BACKUP_ID, 'not a backup id (they look like db-20261124-092512-3fa1; see `backup list <target>`)');
@@ -44,14 +48,14 @@ function redactUrl(url: string): string {
 }
 
 function stepsTable(v: VerifyReport): ReplyBlock {
-  return table(['Check', 'Result', 'Detail'], v.steps.map((s) => [s.name, s.ok ? 'ok' : 'FAIL', s.detail]), `Verification of ${v.record._id}`);
+  return table(['Check', 'Result', 'Detail'], v.steps.map((s) => [s.name, s.ok ? 'ok' : 'FAIL', scrub.text(s.detail)]), `Verification of ${v.record._id}`);
 }
 
 function runBlocks(r: RunReport, now: number): ReplyBlock[] {
   const blocks: ReplyBlock[] = [];
   const rec = r.record;
   if (!r.ok && r.error) {
-    blocks.push({ type: 'text', text: `${r.job.name}: backup FAILED — ${r.error}` });
+    blocks.push({ type: 'text', text: `${r.job.name}: backup FAILED — ${scrub.text(r.error)}` });
   } else {
     blocks.push(fields({
       Backup: rec._id,
@@ -200,7 +204,7 @@ export function backupCommands(deps: BackupDeps): AnyCommand[] {
             "Today's backup": todayOk ? `yes: ${s.today.map((r) => `${r._id} ${formatBytes(r.size)}`).join(', ')}` : `NO backup today${s.latest ? ` (last: ${s.latest._id}, ${ageOf(s.latest, now)} ago)` : ' (none at all)'}`,
             'Latest intact': s.intact ? `${s.intact.ok ? 'yes' : 'NO'}: ${s.intact.detail}` : '—',
             'Latest verified': s.latest ? (s.latest.verified ? `yes (${formatTime(s.latest.verifiedAt)})` : 'NO') : '—',
-            'Last run failed': s.lastFailure ? `${s.lastFailure._id}: ${s.lastFailure.error ?? ''}` : undefined,
+            'Last run failed': s.lastFailure ? `${s.lastFailure._id}: ${scrub.text(s.lastFailure.error ?? '')}` : undefined,
           }));
           blocks.push(s.lastWeek.length
             ? table(['Started (UTC)', 'Id', 'Size'], s.lastWeek.map((r) => [formatTime(r.startedAt), r._id, formatBytes(r.size)]), `Sizes, last 7 days: ${target} / ${s.job.name}`)

@@ -109,6 +109,7 @@ describe('backup config', () => {
     ['an unknown kind', '      kind: redis\n      source: x\n      destination: /b\n', 'targets.t.backups'],
     ['a non-postgres URL', '      kind: postgres\n      source: mysql://x/y\n      destination: /b\n', 'Must be a postgres:// or postgresql:// URL'],
     ['two jobs with one name', '      - { kind: sqlite, source: /a.db, destination: /b }\n      - { kind: sqlite, source: /c.db, destination: /b }\n', 'Two backups named "sqlite"'],
+    ['a files destination inside its source', '      kind: files\n      source: { dir: /srv/app }\n      destination: /srv/app/backups\n', 'must not be inside source.dir'],
     ['keepLast 0', '      kind: sqlite\n      source: /a.db\n      destination: /b\n      retention: { keepLast: 0 }\n', 'keepLast'],
   ])('given %s, then the config is refused with its path', (_name, yaml, message) => {
     let err: unknown;

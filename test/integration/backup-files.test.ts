@@ -133,3 +133,29 @@ ${ADMIN_RBAC}`,
     expect(res.text).toContain('backend');
   });
 });
+
+describe('backup: destination that cannot be written', () => {
+  it('given a destination under a file, when backup run, then the run is recorded as failed with the reason', async () => {
+    const tmp = await tmpDir('opsbot-bk-eacces-');
+    await writeFile(path.join(tmp.dir, 'blocker'), 'a file, not a folder');
+    await mkdir(path.join(tmp.dir, 'src'));
+    await writeFile(path.join(tmp.dir, 'src', 'a.txt'), 'a');
+    const tb = await startTestBot({
+      http: false,
+      yaml: `
+targets:
+  t:
+    backups: { kind: files, source: { dir: ${tmp.dir}/src }, destination: ${tmp.dir}/blocker/backups }
+${ADMIN_RBAC}`,
+    });
+    try {
+      const res = await exec(tb, 'backup run t');
+      expect(res.reply.status).toBe('fail');
+      expect(res.text).toContain('ENOTDIR');
+      expect((await catalog(tb))[0]).toMatchObject({ status: 'failed' });
+    } finally {
+      await tb.stop();
+      await tmp.cleanup();
+    }
+  });
+});

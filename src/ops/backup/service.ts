@@ -79,6 +79,11 @@ export interface RestorePlan {
 
 const LOCK_MARGIN_MS = 60_000;
 
+/** Cleanup that must not hide the error being reported (a folder that never existed, a file path under a file). */
+async function removeQuietly(p: string): Promise<void> {
+  await rm(p, { recursive: true, force: true }).catch(() => undefined);
+}
+
 export class BackupService implements BackupFreshness {
   private readonly now: () => Date;
 
@@ -218,7 +223,7 @@ export class BackupService implements BackupFreshness {
           detail: done.detail, notes: done.notes ?? [], durationMs: Math.round(performance.now() - started),
         };
       } finally {
-        await rm(work, { recursive: true, force: true });
+        await removeQuietly(work);
       }
     });
   }
@@ -241,6 +246,7 @@ export class BackupService implements BackupFreshness {
     return { workDir, timeoutMs: job.timeout, signal: signal ? AbortSignal.any([signal, timeout]) : timeout };
   }
 
+  /** A fresh scratch folder `<destination>/.opsbot-work-<id>`. */
   private async workDir(job: BackupJob, id: string): Promise<string> {
     const dir = path.join(job.destination, `.opsbot-work-${id}`);
     await rm(dir, { recursive: true, force: true });
@@ -254,15 +260,16 @@ export class BackupService implements BackupFreshness {
     const id = newBackupId(job.name, startedAt);
     const gzip = job.compression === 'gzip';
     const file = backupFilePath(job.destination, target, id, engine.extension(job), gzip, opts.safety);
-    await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
     const record: BackupRecord = {
       _id: id, target, job: job.name, kind: job.kind, path: file, size: 0, checksum: '', compression: job.compression,
       startedAt, status: 'running', verified: false,
       ...(opts.safety ? { safety: true } : {}), ...(opts.reason ? { reason: opts.reason } : {}), ...(opts.by ? { by: opts.by } : {}),
     };
     await this.deps.catalog.insert(record);
-    const work = await this.workDir(job, id);
+    const work = path.join(job.destination, `.opsbot-work-${id}`);
     try {
+      await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+      await this.workDir(job, id);
       const ctx = this.ctx(job, work, opts.signal);
       const dumped = await engine.dump(job, opts.safety ? 'restore-target' : 'source', ctx);
       const stored = await storeArtifact(dumped.artifact, file, { gzip, level: job.compressionLevel, signal: ctx.signal });
@@ -277,10 +284,10 @@ export class BackupService implements BackupFreshness {
       const error = errorMessage(e);
       Object.assign(record, { status: 'failed', error, finishedAt: this.now() });
       await this.deps.catalog.update(id, { status: 'failed', error, finishedAt: record.finishedAt });
-      await rm(file, { force: true });
+      await removeQuietly(file);
       return { job, record, ok: false, error, ...(e instanceof UserError ? { errorCode: e.code } : {}), deleted: [] };
     } finally {
-      await rm(work, { recursive: true, force: true });
+      await removeQuietly(work);
     }
     const verify = opts.safety ? undefined : await this.verifyRecord(record, opts.signal);
     const deleted = await this.applyRetention(target, job, !!opts.safety, [id]);
@@ -342,7 +349,7 @@ export class BackupService implements BackupFreshness {
       const msg = errorMessage(e);
       steps.push({ name: /gzip/.test(msg) ? 'gzip' : steps.length ? 'restore test' : 'file', ok: false, detail: msg });
     } finally {
-      await rm(work, { recursive: true, force: true });
+      await removeQuietly(work);
     }
     const ok = steps.every((s) => s.ok);
     const verifiedAt = this.now();

@@ -139,3 +139,16 @@ export const backupFreshProbeSchema = z.object({
   job: jobName.optional(),
 }).strict();
 export type BackupFreshProbeConfig = z.output<typeof backupFreshProbeSchema>;
+
+/** A target's `backup-fresh` checks must name backup jobs it has. */
+export function checkBackupFreshRefs(target: { health: Record<string, unknown>[]; backups: BackupJob[] }, ctx: z.RefinementCtx): void {
+  target.health.forEach((check, i) => {
+    const fresh = check['backup-fresh'] as BackupFreshProbeConfig | undefined;
+    if (!fresh) return;
+    if (target.backups.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['health', i, 'backup-fresh'], message: 'This target has no backups configured: add `backups:` to it' });
+    } else if (fresh.job && !target.backups.some((j) => j.name === fresh.job)) {
+      ctx.addIssue({ code: 'custom', path: ['health', i, 'backup-fresh', 'job'], message: `No backup named "${fresh.job}" (backups: ${target.backups.map((j) => j.name).join(', ')})` });
+    }
+  });
+}

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
-import { backupFreshProbeSchema, backupsSchema } from './backup-schema.js';
+import { backupFreshProbeSchema, backupsSchema, checkBackupFreshRefs } from './backup-schema.js';
 
 /** `30s`, `5m`, `1h`, `7d` or milliseconds → milliseconds. */
 export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -77,7 +77,7 @@ export const targetSchema = z.object({
   environment: z.string().min(1).default('production'),
   health: z.array(healthCheckSchema).default([]),
   backups: backupsSchema.default([]),
-}).strict();
+}).strict().superRefine(checkBackupFreshRefs);
 export type TargetConfig = z.infer<typeof targetSchema>;
 
 export const roleSchema = z.object({

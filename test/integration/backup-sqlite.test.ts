@@ -64,9 +64,6 @@ targets:
       source: ${dbFile}
       destination: ${dest}
       retention: { keepLast: 2 }
-  nobackups:
-    health:
-      - backup-fresh: {}
 ${ADMIN_RBAC}`,
     });
   });
@@ -122,9 +119,6 @@ ${ADMIN_RBAC}`,
     expect(status.text).toMatch(/Today's backup:\s*yes/);
     expect(status.text).toContain('gzip -t ok');
     expect(status.text).toContain('Sizes, last 7 days');
-    // A target without backups: the probe says so.
-    const other = await exec(tb, 'health nobackups');
-    expect(other.text).toContain('no backups configured');
   });
 
   it('given keepLast 2, when backed up twice more, then the oldest is deleted and reported', async () => {

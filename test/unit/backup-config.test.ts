@@ -103,6 +103,9 @@ describe('backup config', () => {
     const cfg = parseConfigText(base('      kind: postgres\n      source: postgres://app:${PGPASS}@db/shop\n      destination: /b\n'), 'x', { PGPASS: 'pw' });
     expect(cfg.targets.t!.backups[0]).toMatchObject({ source: 'postgres://app:pw@db/shop' });
   });
+  it('given a backup-fresh check on a target without backups, then the config is refused', () => {
+    expect(() => parseConfigText('targets:\n  t:\n    health:\n      - backup-fresh: {}\n', 'x', {})).toThrow('targets.t.health[0].backup-fresh: This target has no backups configured');
+  });
   it.each([
     ['relative destination', '      kind: sqlite\n      source: /a.db\n      destination: backups\n', 'targets.t.backups[0].destination: Must be an absolute path'],
     ['a files path climbing out', '      kind: files\n      source: { dir: /srv/app, paths: [../etc] }\n      destination: /b\n', 'stays inside it'],
@@ -110,6 +113,7 @@ describe('backup config', () => {
     ['a non-postgres URL', '      kind: postgres\n      source: mysql://x/y\n      destination: /b\n', 'Must be a postgres:// or postgresql:// URL'],
     ['two jobs with one name', '      - { kind: sqlite, source: /a.db, destination: /b }\n      - { kind: sqlite, source: /c.db, destination: /b }\n', 'Two backups named "sqlite"'],
     ['a files destination inside its source', '      kind: files\n      source: { dir: /srv/app }\n      destination: /srv/app/backups\n', 'must not be inside source.dir'],
+    ['a backup-fresh check naming an unknown job', '      kind: sqlite\n      source: /a.db\n      destination: /b\n    health:\n      - backup-fresh: { job: nope }\n', 'targets.t.health[0].backup-fresh.job: No backup named "nope" (backups: sqlite)'],
     ['keepLast 0', '      kind: sqlite\n      source: /a.db\n      destination: /b\n      retention: { keepLast: 0 }\n', 'keepLast'],
   ])('given %s, then the config is refused with its path', (_name, yaml, message) => {
     let err: unknown;

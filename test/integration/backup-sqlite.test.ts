@@ -25,6 +25,7 @@ function startWriter(db: string, transactions: number): ChildProcess {
   const child = spawn(which('sqlite3') as string, [db], { stdio: ['pipe', 'ignore', 'pipe'] });
   let sql = '.timeout 10000\n';
   for (let i = 0; i < transactions; i++) sql += `begin; insert into a(v) values (${i}); insert into b(v) values (${i}); commit;\n`;
+  child.stdin?.on('error', () => undefined); // killed mid-script on purpose
   child.stdin?.end(sql);
   return child;
 }

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
@@ -153,8 +153,10 @@ ${ADMIN_RBAC}`,
 
   it('when restore, then the rows come back and a safety copy holds what was replaced', async () => {
     const [latest] = await catalog(tb);
+    await chmod(dbFile, 0o640);
     const res = await exec(tb, `restore app ${latest!._id}`);
     expect(res.reply.status).toBe('ok');
+    expect((await stat(dbFile)).mode & 0o777).toBe(0o640);
     expect(Number(await sqlite3(dbFile, 'select count(*) from a;'))).toBeGreaterThanOrEqual(2000);
     expect(await sqlite3(dbFile, 'PRAGMA integrity_check;')).toBe('ok');
     const safety = (await catalog(tb)).find((r) => r.safety);

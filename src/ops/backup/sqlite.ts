@@ -2,7 +2,7 @@
  * SQLite backups with the online backup API (better-sqlite3 `db.backup`): a consistent copy while
  * the application keeps writing. Restore replaces the file atomically (rename in the same folder).
  */
-import { copyFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, chown, copyFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { SqliteBackupJob } from '../../config/backup-schema.js';
@@ -64,8 +64,17 @@ export const sqliteEngine: BackupEngine<SqliteBackupJob> = {
   async restore(job, artifact) {
     const target = job.restoreTo ?? job.source;
     const staged = `${target}.opsbot-restore`;
+    const notes: string[] = [];
+    const before = await stat(target).catch(() => undefined);
     await copyFile(artifact, staged);
     try {
+      // The application must be able to open the restored file as it could the old one.
+      if (before) {
+        await chmod(staged, before.mode & 0o7777);
+        await chown(staged, before.uid, before.gid).catch(() => {
+          notes.push(`Could not give the file its previous owner (uid ${before.uid}, gid ${before.gid}): check its ownership.`);
+        });
+      }
       sqliteIntegrity(staged);
       await rename(staged, target);
     } catch (e) {
@@ -75,8 +84,8 @@ export const sqliteEngine: BackupEngine<SqliteBackupJob> = {
     // Journal files of the replaced database must not be applied to the restored one.
     for (const suffix of ['-wal', '-shm', '-journal']) await rm(`${target}${suffix}`, { force: true });
     return {
-      detail: `replaced ${target} atomically`,
-      notes: ['An application that keeps the old file open still sees the old database: restart it.'],
+      detail: `replaced ${target} atomically${before ? ' (mode and owner kept)' : ''}`,
+      notes: [...notes, 'An application that keeps the old file open still sees the old database: restart it.'],
     };
   },
 

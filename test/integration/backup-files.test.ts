@@ -14,6 +14,7 @@ import { tmpDir } from '../support/servers.js';
 import { startTestBot, type TestBot } from '../support/bot.js';
 import { ADMIN_RBAC, catalog, exec } from '../support/backup.js';
 import { containedFile } from '../../src/ops/backup/paths.js';
+import type { BackupRecord } from '../../src/ops/backup/types.js';
 
 const run = promisify(execFile);
 
@@ -123,6 +124,24 @@ ${ADMIN_RBAC}`,
     const v = await exec(tb, `backup verify linguamate ${rec!._id}`);
     expect(v.reply.status).toBe('fail');
     expect(v.text).toContain('not inside the backup folder');
+  });
+
+  it('given leftovers of an interrupted run, then the next run marks it failed and removes its scratch files', async () => {
+    const { newBackupId } = await import('../../src/ops/backup/paths.js');
+    const id = newBackupId('config', new Date());
+    await tb.bot.store.collection<BackupRecord>('backups').insertOne({ _id: id, target: 'linguamate', job: 'config', kind: 'files', path: path.join(dest, `linguamate_${id}.tar.gz`), size: 0, checksum: '', compression: 'gzip', startedAt: new Date(), status: 'running', verified: false });
+    await mkdir(path.join(dest, `.opsbot-work-${id}`));
+    await writeFile(path.join(dest, `linguamate_${id}.tar.gz.partial`), 'half');
+    const res = await exec(tb, 'backup run linguamate config');
+    expect(res.reply.status).toBe('ok');
+    expect((await catalog(tb)).find((r) => r._id === id)).toMatchObject({ status: 'failed', error: 'interrupted: opsbot stopped during this run' });
+    const { readdir } = await import('node:fs/promises');
+    expect((await readdir(dest)).filter((f) => f.startsWith('.opsbot-work-') || f.endsWith('.partial'))).toEqual([]);
+  });
+
+  it('given an unknown target, then backup commands say so', async () => {
+    const res = await exec(tb, 'backup list nosuch');
+    expect(res.text).toContain('No target named "nosuch"');
   });
 
   it('given a configured path that is missing, then the run fails naming it', async () => {

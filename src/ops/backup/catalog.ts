@@ -48,6 +48,12 @@ export class BackupCatalog {
     return this.coll.findOne(filter, { sort: { startedAt: -1 } });
   }
 
+  /** Records left `running` by a bot that stopped mid-run become failed; returns how many. */
+  async markInterrupted(target: string, at: Date): Promise<number> {
+    const r = await this.coll.updateMany({ target, status: 'running' }, { $set: { status: 'failed', error: 'interrupted: opsbot stopped during this run', finishedAt: at } });
+    return r.modified;
+  }
+
   async remove(id: string): Promise<void> {
     await this.coll.deleteOne({ _id: id });
   }

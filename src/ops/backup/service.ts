@@ -4,7 +4,7 @@
  * safety copy, then replace). One operation per target at a time, through a coordination lock.
  * Knows nothing of chat: handlers turn the reports into replies.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { BackupJob } from '../../config/backup-schema.js';
 import type { Coordination } from '../../core/coordination/types.js';
@@ -235,9 +235,21 @@ export class BackupService implements BackupFreshness {
     const lock = await this.deps.coordination.tryLock(`backup:${target}`, ttl);
     if (!lock) throw new UserError('conflict', `a backup, verification or restore of ${target} is already running; try again when it has finished`);
     try {
+      await this.sweep(target, jobs);
       return await fn();
     } finally {
       await lock.release();
+    }
+  }
+
+  /** Under the lock nothing else of this target runs: leftovers of an interrupted run can go. */
+  private async sweep(target: string, jobs: BackupJob[]): Promise<void> {
+    await this.deps.catalog.markInterrupted(target, this.now());
+    for (const dir of new Set(jobs.flatMap((j) => [j.destination, path.join(j.destination, 'safety')]))) {
+      const names = await readdir(dir).catch(() => [] as string[]);
+      for (const name of names) {
+        if (name.startsWith('.opsbot-work-') || (name.startsWith(`${target}_`) && name.endsWith('.partial'))) await removeQuietly(path.join(dir, name));
+      }
     }
   }
 

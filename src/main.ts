@@ -30,6 +30,10 @@ import { withAlertmanagerDefault } from './ops/probes/alerts.js';
 import { containerCommands, selectorOf } from './handlers/containers.js';
 import { DockerService } from './ops/docker.js';
 import type { ProbeServices } from './ops/probes/index.js';
+import { backupCommands } from './handlers/backup.js';
+import { BackupCatalog } from './ops/backup/catalog.js';
+import { BackupService } from './ops/backup/service.js';
+import { createEngines } from './ops/backup/engines.js';
 
 export interface BotOptions {
   config: Config;
@@ -76,11 +80,18 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const audit = new AuditLog(store);
   const rbac = new Rbac(config.rbac);
   const registry = new CommandRegistry();
+  const backups = new BackupService({
+    jobs: Object.fromEntries(Object.entries(config.targets).map(([name, t]) => [name, t.backups])),
+    catalog: BackupCatalog.of(store),
+    coordination,
+    engines: createEngines(),
+  });
   const probeServices: ProbeServices = {
     docker: {
       service: docker,
       containerOf: (t) => { const c = config.targets[t]?.container; return c ? selectorOf(c) : undefined; },
     },
+    backups,
   };
 
   // `alerts` checks without their own url use ALERTMANAGER_URL.
@@ -96,6 +107,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
       directoryTargets: () => userDirectories.targets(),
     }),
     ...containerCommands({ targets: probeTargets, docker, coordination, redactor, checkTimeoutMs: config.bot.checkTimeout, probeServices }),
+    ...backupCommands({ targets: config.targets, backups }),
   );
 
   const router = new Router({

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
 import { alertsProbeSchema, mongoProbeSchema, postgresProbeSchema, redisProbeSchema, sqliteProbeSchema, sqlProbeSchema, tlsProbeSchema } from './probe-schemas.js';
 import { userDirectorySchema } from './users-schema.js';
+import { backupFreshProbeSchema, backupsSchema, checkBackupFreshRefs } from './backup-schema.js';
 
 /** `30s`, `5m`, `1h`, `7d` or milliseconds → milliseconds. */
 export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -129,6 +130,7 @@ export const healthCheckSchema = z.object({
   alerts: alertsProbeSchema.optional(),
   container: containerProbeSchema.optional(),
   'log-count': logCountProbeSchema.optional(),
+  'backup-fresh': backupFreshProbeSchema.optional(),
 }).strict().superRefine((check, ctx) => {
   const kinds = probeKindsOf(check);
   if (kinds.length !== 1) {
@@ -156,7 +158,8 @@ export const targetSchema = z.object({
   /** Where the target's user accounts live and what unlock / disable / enable set. */
   users: userDirectorySchema.optional(),
   container: targetContainerSchema.optional(),
-}).strict();
+  backups: backupsSchema.default([]),
+}).strict().superRefine(checkBackupFreshRefs);
 export type TargetConfig = z.infer<typeof targetSchema>;
 
 export const roleSchema = z.object({

@@ -45,7 +45,7 @@ describe('user directory on MongoDB: failure paths with the real driver', () => 
       mongodb: { url: `mongodb://app:Hidden-Pa55@127.0.0.1:${port}/pixelforge?directConnection=true`, collection: 'users' },
       lookup: 'email', unlock: { set: { loginAttempts: 0 } }, timeout: '800ms',
     });
-    const dirs = UserDirectories.fromConfig({ pixelforge: { environment: 'production', health: [], users: cfg } });
+    const dirs = UserDirectories.fromConfig({ pixelforge: { environment: 'production', health: [], backups: [], users: cfg } });
     const started = Date.now();
     const err = await dirs.get('pixelforge')?.apply('unlock', 'alice@example.com').catch((e: unknown) => e) as { code?: string; message?: string };
     expect(Date.now() - started).toBeLessThan(5000);

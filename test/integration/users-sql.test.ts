@@ -87,7 +87,7 @@ describeWithServers(['initdb', 'postgres', 'psql'], 'user directory in a Postgre
   it('given an unreachable server, then the directory says unavailable, bounded, and names no password', async () => {
     const url = 'postgres://opsbot:pa55-w0rd-x@127.0.0.1:1/app';
     const cfg = userDirectorySchema.parse({ sql: { url, table: 'users' }, lookup: 'email', unlock: { set: { loginAttempts: 0 } }, timeout: '2s' });
-    const dirs = UserDirectories.fromConfig({ app: { environment: 'production', health: [], users: cfg } });
+    const dirs = UserDirectories.fromConfig({ app: { environment: 'production', health: [], backups: [], users: cfg } });
     const dir = dirs.get('app');
     const err = await dir?.apply('unlock', 'x').catch((e: unknown) => e) as { code?: string; message?: string };
     expect(err.code).toBe('unavailable');

@@ -15,6 +15,7 @@ import { sqlProbe } from './sql.js';
 import { alertsProbe } from './alerts.js';
 import { displayUrl } from '../connection-url.js';
 import { containerProbe, logCountProbe } from './container.js';
+import { backupFreshProbe } from './backup-fresh.js';
 import type { Probe, ProbeOutcome, ProbeServices } from './types.js';
 
 export type { ProbeOutcome, ProbeStatus, ProbeServices } from './types.js';
@@ -35,6 +36,7 @@ export const PROBES: Probes = {
   alerts: alertsProbe,
   container: containerProbe,
   'log-count': logCountProbe,
+  'backup-fresh': backupFreshProbe,
 };
 
 export interface CheckResult extends ProbeOutcome {

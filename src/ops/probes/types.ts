@@ -1,4 +1,5 @@
 import type { ContainerSelector, DockerService } from '../docker.js';
+import type { BackupFreshness } from '../backup/catalog.js';
 
 export type ProbeStatus = 'ok' | 'warn' | 'fail';
 
@@ -26,6 +27,8 @@ export interface ProbeServices {
     /** The `container` section of a target, for `container` and `log-count` checks that name none. */
     containerOf(target: string): ContainerSelector | undefined;
   };
+  /** Backup catalog freshness, for `backup-fresh` checks. */
+  backups?: BackupFreshness;
 }
 
 export type Probe<C> = (config: C, ctx: ProbeContext) => Promise<ProbeOutcome>;

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
+import { alertingSchema } from './alerting.js';
 
 /** `30s`, `5m`, `1h`, `7d` or milliseconds → milliseconds. */
 export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -107,6 +108,7 @@ export const configSchema = z.object({
   bot: botSchema.default(() => botSchema.parse({})),
   targets: z.record(name, targetSchema).default({}),
   rbac: rbacSchema.default(() => rbacSchema.parse({})),
+  alerting: alertingSchema.default(() => alertingSchema.parse({})),
 }).strict().superRefine((cfg, ctx) => {
   for (const [subject, roles] of Object.entries(cfg.rbac.subjects)) {
     roles.forEach((role, i) => {

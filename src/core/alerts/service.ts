@@ -1,0 +1,337 @@
+/**
+ * Alert groups from Alertmanager to chat. `receive()` validates nothing (the HTTP edge did),
+ * recognises duplicates, persists the notification in an inbox and returns: the caller answers
+ * Alertmanager at once. A single processor applies inbox entries in order to the groups, routes
+ * new groups, and queues each channel's message in the durable outbox (or a storm digest).
+ * Queuing happens before the group is saved, so a crash in between is repaired by re-applying
+ * the inbox entry after restart.
+ */
+import type { Logger } from 'pino';
+import type { AlertingConfig } from '../../config/alerting.js';
+import type { Coordination } from '../coordination/types.js';
+import type { Collection, Store } from '../store/types.js';
+import { isDuplicateKey } from '../store/types.js';
+import type { Outbox } from '../outbox.js';
+import { newId } from '../ids.js';
+import { UserError } from '../errors.js';
+import { formatDuration } from '../duration.js';
+import { notificationHash, type WebhookPayload } from './payload.js';
+import { AlertRouter } from './routing.js';
+import {
+  acknowledge, applyNotification, newGroup, resolveByHand, shortIdCandidates, silence, stateOf,
+  type AlertGroup, type GroupState,
+} from './group.js';
+import { renderDigest, renderGroup, renderResolvedNote } from './render.js';
+import { DigestBook, type Digest } from './storm.js';
+import type { AlertMetrics } from './metrics.js';
+
+interface InboxEntry {
+  _id: string;
+  seq: number;
+  receivedAt: Date;
+  payload: WebhookPayload;
+}
+
+export interface AlertServiceOptions {
+  store: Store;
+  coordination: Coordination;
+  outbox: Outbox;
+  config: AlertingConfig;
+  log: Logger;
+  metrics?: AlertMetrics;
+  now?: () => Date;
+}
+
+/** Serialises work per key (one group is changed by one thing at a time). */
+class KeyedMutex {
+  private readonly tails = new Map<string, Promise<unknown>>();
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.tails.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => { if (this.tails.get(key) === tail) this.tails.delete(key); });
+    return next;
+  }
+}
+
+export const messageKey = (groupId: string, channel: string) => `g:${groupId}:${channel}`;
+const digestKey = (digestId: string) => `d:${digestId}`;
+
+export class AlertService {
+  private readonly groups: Collection<AlertGroup>;
+  private readonly inbox: Collection<InboxEntry>;
+  private readonly digests: DigestBook;
+  private readonly router: AlertRouter;
+  private readonly mutex = new KeyedMutex();
+  private readonly now: () => Date;
+  private ready: Promise<void> | undefined;
+  private processing: Promise<void> | undefined;
+  private again = false;
+  private seq = 0;
+  private sweeper: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly opts: AlertServiceOptions) {
+    this.groups = opts.store.collection<AlertGroup>('alert_groups');
+    this.inbox = opts.store.collection<InboxEntry>('alert_inbox');
+    this.digests = new DigestBook(opts.store.collection<Digest>('alert_digests'), opts.config.storm.digestMaxGroups);
+    this.router = new AlertRouter(opts.config.routes, opts.config.defaultChannel);
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  init(): Promise<void> {
+    this.ready ??= Promise.all([
+      this.groups.createIndex({ groupKey: 1 }),
+      this.groups.createIndex({ open: 1 }),
+      this.inbox.createIndex({ seq: 1 }),
+      this.digests.init(),
+    ]).then(() => undefined);
+    return this.ready;
+  }
+
+  /** Processes what a previous run accepted but did not finish, and starts the storm sweeper. */
+  async start(): Promise<void> {
+    await this.init();
+    this.kick();
+    const every = Math.max(200, Math.min(5000, Math.floor(this.opts.config.storm.window / 4)));
+    this.sweeper = setInterval(() => { void this.sweepStorms().catch((e) => this.opts.log.error({ err: e }, 'storm sweep failed')); }, every);
+    this.sweeper.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.sweeper);
+    await this.processing;
+  }
+
+  /**
+   * Accepts a validated notification: `duplicate` when it was seen before (nothing changes),
+   * otherwise it is stored and processed shortly after.
+   */
+  async receive(payload: WebhookPayload): Promise<'accepted' | 'duplicate'> {
+    await this.init();
+    const hash = notificationHash(payload);
+    const seen = await this.groups.findOne({ groupKey: payload.groupKey, seen: hash });
+    if (seen) return 'duplicate';
+    try {
+      await this.inbox.insertOne({ _id: hash, seq: Date.now() * 1000 + (this.seq++ % 1000), receivedAt: this.now(), payload });
+    } catch (e) {
+      if (isDuplicateKey(e)) return 'duplicate';
+      throw e;
+    }
+    for (const a of payload.alerts) this.opts.metrics?.alerts.inc({ status: a.status });
+    this.kick();
+    return 'accepted';
+  }
+
+  /** Settles when every accepted notification has been applied (tests, benchmarks). */
+  async settled(): Promise<void> {
+    while (this.processing) await this.processing;
+  }
+
+  private kick(): void {
+    if (this.stopped) return;
+    if (this.processing) {
+      this.again = true;
+      return;
+    }
+    this.processing = this.drainInbox()
+      .catch((e) => this.opts.log.error({ err: e }, 'alert processing failed'))
+      .finally(() => {
+        this.processing = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async drainInbox(): Promise<void> {
+    for (;;) {
+      this.again = false;
+      const batch = await this.inbox.find({}, { sort: { seq: 1 }, limit: 100 });
+      if (batch.length === 0 || this.stopped) return;
+      for (const entry of batch) {
+        if (this.stopped) return;
+        try {
+          await this.mutex.run(entry.payload.groupKey, () => this.apply(entry));
+        } catch (e) {
+          this.opts.log.error({ err: e, groupKey: entry.payload.groupKey }, 'could not apply an Alertmanager notification; it stays queued');
+          return;
+        }
+        await this.inbox.deleteOne({ _id: entry._id });
+      }
+    }
+  }
+
+  private async apply(entry: InboxEntry): Promise<void> {
+    const p = entry.payload;
+    const hash = entry._id;
+    const now = this.now();
+    const latest = await this.groups.findOne({ groupKey: p.groupKey }, { sort: { occurrence: -1 } });
+    if (latest?.seen.includes(hash)) return;
+    let next: AlertGroup;
+    if (latest && (latest.open || p.status === 'resolved')) {
+      next = applyNotification(latest, p, hash, now);
+      if (!latest.open) next = { ...next, open: false, status: 'resolved', resolvedAt: latest.resolvedAt ?? now };
+    } else {
+      const occurrence = (latest?.occurrence ?? 0) + 1;
+      next = newGroup(await this.freeId(p.groupKey, occurrence), occurrence, p, this.router.route(p.commonLabels), hash, now);
+      this.opts.log.info({ alert: next._id, groupKey: p.groupKey, occurrence, channels: next.routes.map((r) => r.channel) }, 'alert group opened');
+    }
+    await this.notify(latest && latest._id === next._id ? latest : undefined, next);
+    await this.save(next);
+  }
+
+  /** The shortest id of this occurrence not used by another group. */
+  private async freeId(groupKey: string, occurrence: number): Promise<string> {
+    for (const id of shortIdCandidates(groupKey, occurrence)) {
+      const other = await this.groups.findOne({ _id: id });
+      if (!other || (other.groupKey === groupKey && other.occurrence === occurrence)) return id;
+    }
+    return newId();
+  }
+
+  private async save(g: AlertGroup): Promise<void> {
+    const { _id, ...fields } = g;
+    const unset: Record<string, true> = {};
+    for (const k of ['ackedBy', 'ackedAt', 'silenceId', 'silencedBy', 'silencedUntil', 'resolvedAt', 'resolvedBy'] as const) if (g[k] === undefined) unset[k] = true;
+    await this.groups.updateOne({ _id }, { $set: fields, ...(Object.keys(unset).length ? { $unset: unset } : {}) }, { upsert: true });
+  }
+
+  /** Queues every channel's message of the group (or its digest), and the thread note on resolution. */
+  private async notify(prev: AlertGroup | undefined, g: AlertGroup): Promise<void> {
+    const now = this.now();
+    const heldIn = new Set(g.heldIn);
+    for (const target of g.routes) {
+      const ch = target.channel;
+      const key = messageKey(g._id, ch);
+      const existing = await this.opts.outbox.get(key);
+      // Held in a digest (checked in the store too when there is no message: a re-applied entry after a crash).
+      const held = heldIn.has(ch) || !existing ? await this.digests.holding(ch, g._id) : null;
+      if (held) {
+        await this.enqueueDigest(held, g);
+        continue;
+      }
+      if (!existing) {
+        const storm = this.opts.config.storm;
+        const slot = await this.opts.coordination.rateLimit(`storm:${ch}`, storm.threshold, storm.window);
+        if (!slot.allowed) {
+          const d = await this.digests.add(ch, g._id, now, newId);
+          heldIn.add(ch);
+          g.heldIn = [...heldIn];
+          await this.enqueueDigest(d, g);
+          continue;
+        }
+      }
+      await this.opts.outbox.enqueue(key, ch, this.render(g, target));
+      if (existing && prev?.open && !g.open) {
+        await this.opts.outbox.enqueue(`r:${g._id}:${ch}`, ch, renderResolvedNote(g, now), { kind: 'reply', parent: key });
+      }
+    }
+  }
+
+  private render(g: AlertGroup, target: AlertGroup['routes'][number]) {
+    return renderGroup(g, target, { now: this.now(), silenceButton: formatDuration(this.opts.config.silenceButton) });
+  }
+
+  private async enqueueDigest(d: Digest, changed: AlertGroup): Promise<void> {
+    const others = await this.groups.find({ _id: { $in: d.groups.filter((id) => id !== changed._id) } });
+    const byId = new Map([...others, changed].map((g) => [g._id, g] as const));
+    const ordered = d.groups.map((id) => byId.get(id)).filter((g): g is AlertGroup => g !== undefined);
+    await this.opts.outbox.enqueue(digestKey(d._id), d.channel, renderDigest(ordered, { now: this.now() }));
+  }
+
+  /** Storms that are over: still-open groups of their digests get their own message (after anything more urgent). */
+  async sweepStorms(): Promise<void> {
+    const storm = this.opts.config.storm;
+    const quiet = await this.digests.closeQuiet(this.now(), storm.window);
+    for (const d of quiet) {
+      for (const id of d.groups) {
+        await this.withGroup(id, async (g) => {
+          if (!g.heldIn.includes(d.channel)) return undefined;
+          const next = { ...g, heldIn: g.heldIn.filter((c) => c !== d.channel) };
+          const target = g.routes.find((r) => r.channel === d.channel);
+          if (storm.releaseOpenGroups && g.open && target) {
+            await this.opts.outbox.enqueue(messageKey(g._id, d.channel), d.channel, this.render(next, target), { priority: 1 });
+          }
+          return next;
+        }, false);
+      }
+    }
+  }
+
+  private async withGroup(id: string, change: (g: AlertGroup) => Promise<AlertGroup | undefined>, doNotify = true): Promise<AlertGroup> {
+    const first = await this.find(id);
+    return this.mutex.run(first.groupKey, async () => {
+      const g = await this.find(id);
+      const next = await change(g);
+      if (!next) return g;
+      if (doNotify) await this.notify(g, next);
+      await this.save(next);
+      return next;
+    });
+  }
+
+  // ---- what commands do -------------------------------------------------------------
+
+  async find(id: string): Promise<AlertGroup> {
+    await this.init();
+    const clean = id.trim().toLowerCase();
+    if (!/^[0-9a-f]{4,16}$/.test(clean)) throw new UserError('invalid', `"${id}" is not an alert id (like a1b2; \`alerts\` lists them)`);
+    const g = await this.groups.findOne({ _id: clean });
+    if (!g) throw new UserError('not_found', `No alert group ${clean}. \`alerts\` lists the open ones.`);
+    return g;
+  }
+
+  /** Open groups, newest first. */
+  async listOpen(limit = 50): Promise<AlertGroup[]> {
+    await this.init();
+    return this.groups.find({ open: true }, { sort: { firstSeenAt: -1 }, limit });
+  }
+
+  async countOpen(): Promise<number> {
+    await this.init();
+    return this.groups.countDocuments({ open: true });
+  }
+
+  async countByState(): Promise<Map<GroupState, number>> {
+    const out = new Map<GroupState, number>();
+    const now = this.now().getTime();
+    for (const g of await this.listOpen(100_000)) {
+      const s = stateOf(g, now);
+      out.set(s, (out.get(s) ?? 0) + 1);
+    }
+    return out;
+  }
+
+  renderFor(g: AlertGroup) {
+    return this.render(g, g.routes[0] ?? { channel: this.opts.config.defaultChannel, route: 'default' });
+  }
+
+  async acknowledge(id: string, who: string): Promise<AlertGroup> {
+    return this.withGroup(id, async (g) => {
+      if (!g.open) throw new UserError('conflict', `Alert ${g._id} is already resolved.`);
+      if (g.ackedAt) throw new UserError('conflict', `Alert ${g._id} was already acknowledged by ${g.ackedBy ?? 'someone'} at ${g.ackedAt.toISOString()}.`);
+      return acknowledge(g, who, this.now());
+    });
+  }
+
+  async resolve(id: string, who: string): Promise<AlertGroup> {
+    return this.withGroup(id, async (g) => {
+      if (!g.open) throw new UserError('conflict', `Alert ${g._id} is already resolved.`);
+      return resolveByHand(g, who, this.now());
+    });
+  }
+
+  /** Records a silence that was created in Alertmanager. */
+  async recordSilence(id: string, who: string, silenceId: string, until: Date): Promise<AlertGroup> {
+    return this.withGroup(id, async (g) => silence(g, who, silenceId, until, this.now()));
+  }
+
+  /** The labels a silence for this group matches: its group labels, else its common labels. */
+  silenceMatchers(g: AlertGroup): Record<string, string> {
+    return Object.keys(g.groupLabels).length ? g.groupLabels : g.commonLabels;
+  }
+}

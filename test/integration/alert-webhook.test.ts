@@ -1,0 +1,149 @@
+/** The webhook edge and the whole path to chat, in-process, against a recording gateway. */
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { startTestBot, type TestBot } from '../support/bot.js';
+import { RecordingGateway } from '../support/recording-gateway.js';
+import { hosts, payload } from '../support/alert-payloads.js';
+import { waitFor } from '../support/servers.js';
+
+const TOKEN = 'test-webhook-token-123';
+const YAML = `
+alerting:
+  defaultChannel: fake:alerts
+  rate: { messages: 100, per: 1s }
+  bodyLimit: 64KiB
+  routes:
+    - name: db
+      matchers: ['team="db"']
+      channels: [fake:db, slack:C0DB]
+      mention: "@here"
+rbac:
+  roles:
+    admin: { allow: ["*"] }
+  subjects:
+    "fake:U1": [admin]
+`;
+
+describe('POST /webhooks/alertmanager', () => {
+  let t: TestBot;
+  let chat: RecordingGateway;
+
+  beforeEach(async () => {
+    chat = new RecordingGateway('fake');
+    t = await startTestBot({ yaml: YAML, env: { WEBHOOK_TOKEN: TOKEN }, extra: { chatGateways: [chat] } });
+  });
+  afterEach(async () => {
+    await t.stop();
+  });
+
+  const send = (body: unknown, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }) =>
+    fetch(`${t.baseUrl}/webhooks/alertmanager`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  const stored = async () => (await t.bot.store.collection('alert_groups').countDocuments()) + (await t.bot.store.collection('alert_inbox').countDocuments());
+  const settle = async () => {
+    await t.bot.alerts.settled();
+    await t.bot.outbox.idle(10_000);
+  };
+
+  it('given no or a wrong bearer token, when posting, then 401 and nothing is stored', async () => {
+    const none = await send(payload({ alerts: hosts(1) }), {});
+    expect(none.status).toBe(401);
+    expect(await none.json()).toMatchObject({ error: 'unauthorized' });
+    const wrong = await send(payload({ alerts: hosts(1) }), { authorization: 'Bearer nope' });
+    expect(wrong.status).toBe(401);
+    expect(await stored()).toBe(0);
+  });
+
+  it('given a body over the limit, then 413 naming the limit and nothing is stored', async () => {
+    const big = payload({ alerts: hosts(1, { annotations: { description: 'x'.repeat(70_000) } }) });
+    const res = await send(big);
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: 'payload_too_large', limit: 65536 });
+    expect(await stored()).toBe(0);
+  });
+
+  it('given malformed JSON, then 400 invalid_json', async () => {
+    const res = await send('{"version": "4", ');
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'invalid_json' });
+  });
+
+  it('given a schema violation, then 400 naming the field and nothing is stored', async () => {
+    const bad = payload({ alerts: hosts(2) }) as unknown as { alerts: { labels: unknown }[] };
+    (bad.alerts[1] as { labels: unknown }).labels = { severity: 3 };
+    const res = await send(bad);
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { field: string; error: string };
+    expect(body).toMatchObject({ error: 'invalid_payload', field: 'alerts[1].labels.severity' });
+    expect(await stored()).toBe(0);
+  });
+
+  it('given a new group, then one message; more alerts update it; a duplicate posts nothing; resolution updates it and replies in the thread', async () => {
+    const first = await send(payload({ alerts: hosts(1) }));
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({ status: 'accepted' });
+    await settle();
+    expect(chat.calls.map((c) => c.op)).toEqual(['post']);
+    expect(chat.calls[0]).toMatchObject({ channel: 'alerts' });
+    expect(chat.calls[0]?.reply.title).toBe('[FIRING:1] HighCPU');
+
+    const dup = await send(payload({ alerts: hosts(1) }));
+    expect(await dup.json()).toMatchObject({ status: 'duplicate' });
+    await settle();
+    expect(chat.calls).toHaveLength(1);
+
+    await send(payload({ alerts: hosts(3) }));
+    await settle();
+    expect(chat.calls.map((c) => c.op)).toEqual(['post', 'update']);
+    expect(chat.calls[1]?.id).toBe(chat.calls[0]?.id);
+    expect(chat.calls[1]?.reply.title).toBe('[FIRING:3] HighCPU');
+
+    await send(payload({ alerts: hosts(3, { status: 'resolved' }) }));
+    await settle();
+    const top = chat.topLevel();
+    expect(top).toHaveLength(1);
+    expect(top[0]?.reply.title).toBe('[RESOLVED] HighCPU');
+    expect(top[0]?.reply.buttons).toBeUndefined();
+    const replies = chat.threadReplies();
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.thread).toBe(top[0]?.id);
+
+    const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/opsbot_alertmanager_webhooks_total\{outcome="accepted"\} 3/);
+    expect(metrics).toMatch(/opsbot_alertmanager_webhooks_total\{outcome="duplicate"\} 1/);
+    expect(metrics).toMatch(/opsbot_alerts_received_total\{status="resolved"\} 3/);
+  });
+
+  it('given a firing group, when a user presses Acknowledge, then the message shows who acknowledged it', async () => {
+    await send(payload({ alerts: hosts(2) }));
+    await settle();
+    const ack = chat.calls[0]?.reply.buttons?.find((b) => b.label === 'Acknowledge');
+    expect(ack?.command).toMatch(/^ack [0-9a-f]{4,}$/);
+    const r = await t.bot.router.handle({ subject: { id: 'fake:U1', display: '@alice' }, surface: 'fake', line: ack?.command as string });
+    expect(r.outcome).toBe('ok');
+    await settle();
+    const msg = chat.topLevel()[0];
+    expect(msg?.reply.title).toBe('[ACKNOWLEDGED:2] HighCPU');
+    expect(JSON.stringify(msg?.reply.blocks)).toContain('ACKNOWLEDGED by @alice');
+    const again = await t.bot.router.handle({ subject: { id: 'fake:U1' }, surface: 'fake', line: ack?.command as string });
+    expect(again.outcome).toBe('failed');
+    expect(again.reply.blocks[0]).toMatchObject({ text: expect.stringContaining('already acknowledged by @alice') });
+  });
+
+  it('given a route to a surface that is not connected, then its delivery waits and /readyz says so', async () => {
+    await send(payload({ alertname: 'DbDown', alerts: hosts(1), commonLabels: { team: 'db' } }));
+    await t.bot.alerts.settled();
+    await waitFor(() => chat.calls.length === 1, { what: 'the fake:db post' });
+    expect(chat.calls[0]?.channel).toBe('db');
+    expect(chat.calls[0]?.reply.blocks[0]).toMatchObject({ text: expect.stringContaining('@here') });
+    const ready = await waitFor(async () => {
+      const res = await fetch(`${t.baseUrl}/readyz`);
+      return res.status === 503 ? ((await res.json()) as { checks: Record<string, { reason?: string }> }) : undefined;
+    }, { what: '/readyz to report the waiting delivery' });
+    expect(ready.checks.outbox?.reason).toContain('deliveries to slack are waiting');
+    const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/opsbot_outbox_depth\{surface="slack"\} 1/);
+  });
+});

@@ -71,6 +71,7 @@ export class AlertService {
   private seq = 0;
   private sweeper: NodeJS.Timeout | undefined;
   private stopped = false;
+  private sweeping = false;
 
   constructor(private readonly opts: AlertServiceOptions) {
     this.groups = opts.store.collection<AlertGroup>('alert_groups');
@@ -245,10 +246,22 @@ export class AlertService {
 
   /** Storms that are over: still-open groups of their digests get their own message (after anything more urgent). */
   async sweepStorms(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      await this.sweepOnce();
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  private async sweepOnce(): Promise<void> {
     const storm = this.opts.config.storm;
-    const quiet = await this.digests.closeQuiet(this.now(), storm.window);
+    const quiet = await this.digests.quiet(this.now(), storm.window);
     for (const d of quiet) {
-      for (const id of d.groups) {
+      if (!(await this.digests.markClosed(d))) continue;
+      const fresh = await this.digests.holdingById(d._id);
+      for (const id of fresh?.groups ?? d.groups) {
         await this.withGroup(id, async (g) => {
           if (!g.heldIn.includes(d.channel)) return undefined;
           const next = { ...g, heldIn: g.heldIn.filter((c) => c !== d.channel) };
@@ -259,6 +272,7 @@ export class AlertService {
           return next;
         }, false);
       }
+      await this.digests.markReleased(d._id);
     }
   }
 

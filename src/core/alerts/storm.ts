@@ -26,6 +26,10 @@ export class DigestBook {
     return this.c.findOne({ channel, groups: groupId });
   }
 
+  holdingById(id: string): Promise<Digest | null> {
+    return this.c.findOne({ _id: id });
+  }
+
   /** Adds a group to the channel's open digest (a new one when full); returns the digest. */
   async add(channel: string, groupId: string, now: Date, newId: () => string): Promise<Digest> {
     const existing = await this.holding(channel, groupId);
@@ -39,10 +43,19 @@ export class DigestBook {
     return this.c.insertOne({ _id: newId(), channel, groups: [groupId], open: true, createdAt: now, lastAddedAt: now });
   }
 
-  /** Digests whose storm is over: nothing joined them for `windowMs`. They are closed and returned. */
-  async closeQuiet(now: Date, windowMs: number): Promise<Digest[]> {
-    const quiet = await this.c.find({ lastAddedAt: { $lt: new Date(now.getTime() - windowMs) }, released: { $ne: true } });
-    for (const d of quiet) await this.c.updateOne({ _id: d._id }, { $set: { open: false, released: true } });
-    return quiet;
+  /** Digests whose storm is over (nothing joined them for `windowMs`) and whose groups are not released yet. */
+  async quiet(now: Date, windowMs: number): Promise<Digest[]> {
+    return this.c.find({ lastAddedAt: { $lt: new Date(now.getTime() - windowMs) }, released: { $ne: true } });
+  }
+
+  /** No further group joins this digest; false when one joined since `d` was read (the storm goes on). */
+  async markClosed(d: Digest): Promise<boolean> {
+    const r = await this.c.updateOne({ _id: d._id, lastAddedAt: d.lastAddedAt }, { $set: { open: false } });
+    return r.matched > 0;
+  }
+
+  /** Closes a digest once its groups were released (after a crash in between, the release runs again). */
+  async markReleased(id: string): Promise<void> {
+    await this.c.updateOne({ _id: id }, { $set: { open: false, released: true } });
   }
 }

@@ -1,4 +1,5 @@
 /** Alertmanager webhook payloads (version 4) for tests and benchmarks. */
+import { createHash } from 'node:crypto';
 import type { WebhookPayload } from '../../src/core/alerts/payload.js';
 
 export interface AlertSpec {
@@ -35,7 +36,7 @@ export function payload(opts: {
       startsAt: a.startsAt ?? '2026-11-24T09:00:00.000Z',
       endsAt: a.endsAt ?? (status === 'resolved' ? '2026-11-24T09:30:00.000Z' : ZERO),
       generatorURL: `http://prometheus.example:9090/graph?g0.expr=${encodeURIComponent(alertname)}`,
-      fingerprint: a.fingerprint ?? `${alertname}-${labels.instance ?? i}`.replace(/[^a-z0-9]/gi, '').toLowerCase().padEnd(16, '0').slice(0, 16),
+      fingerprint: a.fingerprint ?? createHash('sha256').update(JSON.stringify(Object.entries(labels).sort())).digest('hex').slice(0, 16),
     };
   });
   const status = opts.status ?? (alerts.some((a) => a.status === 'firing') ? 'firing' : 'resolved');

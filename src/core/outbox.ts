@@ -33,6 +33,8 @@ export interface OutboxItem {
   /** 0 first; larger numbers wait until the channel has nothing more urgent. */
   priority: number;
   createdAt: Date;
+  /** FIFO order within a priority (creation time with a tie-breaker). */
+  seq: number;
   enqueuedAt: Date;
   sentAt?: Date;
   ref?: MessageRef;
@@ -111,6 +113,7 @@ export class Outbox {
   private ready: Promise<void> | undefined;
   private started = false;
   private stopped = false;
+  private seq = 0;
 
   constructor(private readonly opts: OutboxOptions) {
     this.c = opts.store.collection<OutboxItem>(opts.collection ?? 'outbox');
@@ -156,6 +159,7 @@ export class Outbox {
           ...(opts.parent ? { parent: opts.parent } : {}),
           priority: opts.priority ?? 0,
           createdAt: now,
+          seq: now.getTime() * 1000 + (this.seq++ % 1000),
           due: now,
           attempts: 0,
         },
@@ -233,7 +237,7 @@ export class Outbox {
     const { surface } = splitChannel(channel);
     while (!this.stopped) {
       const now = Date.now();
-      const item = await this.c.findOne({ channel, state: 'pending', due: { $lte: new Date(now) } }, { sort: { priority: 1, createdAt: 1 } });
+      const item = await this.c.findOne({ channel, state: 'pending', due: { $lte: new Date(now) } }, { sort: { priority: 1, seq: 1 } });
       if (!item) {
         const next = await this.c.findOne({ channel, state: 'pending' }, { sort: { due: 1 } });
         if (!next) return;

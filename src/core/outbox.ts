@@ -14,7 +14,7 @@ import { ChatDeliveryError, type ChatGateway, type MessageRef } from './chat.js'
 import type { Coordination } from './coordination/types.js';
 import { retryDelay, type RetryPolicy } from './delivery.js';
 import type { Reply } from './reply.js';
-import type { Collection, Store } from './store/types.js';
+import { isDuplicateKey, type Collection, type Store } from './store/types.js';
 import { errorMessage } from './errors.js';
 
 export interface OutboxItem {
@@ -149,23 +149,20 @@ export class Outbox {
   async enqueue(key: string, channel: string, reply: Reply, opts: { kind?: 'message' | 'reply'; parent?: string; priority?: number } = {}): Promise<void> {
     await this.init();
     const now = new Date();
-    await this.c.updateOne(
-      { _id: key },
-      {
-        $set: { reply, state: 'pending', enqueuedAt: now, channel },
-        $inc: { version: 1 },
-        $setOnInsert: {
-          kind: opts.kind ?? 'message',
-          ...(opts.parent ? { parent: opts.parent } : {}),
-          priority: opts.priority ?? 0,
-          createdAt: now,
-          seq: now.getTime() * 1000 + (this.seq++ % 1000),
-          due: now,
-          attempts: 0,
-        },
-      },
-      { upsert: true },
-    );
+    const set = { reply, state: 'pending' as const, enqueuedAt: now, channel };
+    // One store write either way: update the existing document, or insert the new one.
+    const updated = await this.c.updateOne({ _id: key }, { $set: set, $inc: { version: 1 } });
+    if (updated.matched === 0) {
+      try {
+        await this.c.insertOne({
+          _id: key, ...set, version: 1, kind: opts.kind ?? 'message', ...(opts.parent ? { parent: opts.parent } : {}),
+          priority: opts.priority ?? 0, createdAt: now, seq: now.getTime() * 1000 + (this.seq++ % 1000), due: now, attempts: 0,
+        });
+      } catch (e) {
+        if (!isDuplicateKey(e)) throw e;
+        await this.c.updateOne({ _id: key }, { $set: set, $inc: { version: 1 } });
+      }
+    }
     this.kick(channel);
   }
 

@@ -19,7 +19,7 @@ const RATE_MS = 50; // one call per 50 ms on the channel
 const ALERTING = {
   defaultChannel: 'chat:alerts',
   rate: { messages: 1, per: RATE_MS },
-  storm: { threshold: 10, window: '1s', digestMaxGroups: 40 },
+  storm: { threshold: 10, window: '5s', digestMaxGroups: 40 },
 };
 const nameOf = (i: number) => `Storm${String(i).padStart(3, '0')}`;
 
@@ -99,8 +99,8 @@ describe('alert delivery: storm, 429 + 500s, kill -9 and restart', () => {
     expect(digests.length).toBeGreaterThanOrEqual(Math.ceil((GROUPS - 10) / 40));
     const named = new Set<string>();
     for (const d of digests) for (const b of d.reply.blocks) if (b.type === 'table') for (const row of b.rows) named.add(row[1] as string);
-    // (the threshold is 10 new groups per 1s window, so a few windows' worth got their own message first)
-    expect(named.size).toBeGreaterThanOrEqual(GROUPS - 60);
+    // (the threshold is 10 new groups per 5s window; ingest may span a window or two)
+    expect(named.size).toBeGreaterThanOrEqual(GROUPS - 30);
     expect([...named].every((n) => /^Storm\d{3}$/.test(n))).toBe(true);
 
     // ...no call (failed ones included) came faster than the channel's rate, and 429's Retry-After was honoured

@@ -36,7 +36,7 @@ describe('webhook payload schema', () => {
     ['commonLabels with a number value', (b) => { b.commonLabels = { severity: 1 }; }, 'commonLabels.severity'],
     ['commonAnnotations with a null value', (b) => { b.commonAnnotations = { summary: null }; }, 'commonAnnotations.summary'],
     ['externalURL not a string', (b) => { b.externalURL = 42; }, 'externalURL'],
-    ['alerts not an array', (b) => { b.alerts = {}; }, 'alerts'],
+    ['alerts not an array', (b) => { (b as Record<string, unknown>).alerts = {}; }, 'alerts'],
     ['no alerts', (b) => { b.alerts = []; }, 'alerts'],
     ['alert status unknown', (b) => { (b.alerts[1] as Record<string, unknown>).status = 'ok'; }, 'alerts[1].status'],
     ['alert labels missing', (b) => { delete (b.alerts[0] as Record<string, unknown>).labels; }, 'alerts[0].labels'],

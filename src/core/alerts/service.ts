@@ -1,10 +1,12 @@
 /**
  * Alert groups from Alertmanager to chat. `receive()` validates nothing (the HTTP edge did),
  * recognises duplicates, persists the notification in an inbox and returns: the caller answers
- * Alertmanager at once. A single processor applies inbox entries in order to the groups, routes
- * new groups, and queues each channel's message in the durable outbox (or a storm digest).
- * Queuing happens before the group is saved, so a crash in between is repaired by re-applying
- * the inbox entry after restart.
+ * Alertmanager at once. Notifications that arrive while an inbox write is in flight are written
+ * together in the next one (group commit: one store write for many webhooks, each answered only
+ * once it is durable). A processor applies inbox entries to the groups (different groups
+ * concurrently, one group in order), routes new groups, and queues each channel's message in the
+ * durable outbox (or a storm digest). Queuing happens before the group is saved, so a crash in
+ * between is repaired by re-applying the inbox entry after restart.
  */
 import type { Logger } from 'pino';
 import type { AlertingConfig } from '../../config/alerting.js';
@@ -26,10 +28,21 @@ import { DigestBook, type Digest } from './storm.js';
 import type { AlertMetrics } from './metrics.js';
 
 interface InboxEntry {
+  hash: string;
+  payload: WebhookPayload;
+}
+
+/** One inbox write: the notifications accepted together. */
+interface InboxDoc {
   _id: string;
   seq: number;
   receivedAt: Date;
-  payload: WebhookPayload;
+  entries: InboxEntry[];
+}
+
+interface Waiting extends InboxEntry {
+  resolve(): void;
+  reject(e: unknown): void;
 }
 
 export interface AlertServiceOptions {
@@ -55,12 +68,14 @@ class KeyedMutex {
   }
 }
 
+const RECENT_KEEP = 50_000;
+
 export const messageKey = (groupId: string, channel: string) => `g:${groupId}:${channel}`;
 const digestKey = (digestId: string) => `d:${digestId}`;
 
 export class AlertService {
   private readonly groups: Collection<AlertGroup>;
-  private readonly inbox: Collection<InboxEntry>;
+  private readonly inbox: Collection<InboxDoc>;
   private readonly digests: DigestBook;
   private readonly router: AlertRouter;
   private readonly mutex = new KeyedMutex();
@@ -72,10 +87,18 @@ export class AlertService {
   private sweeper: NodeJS.Timeout | undefined;
   private stopped = false;
   private sweeping = false;
+  /** Hashes accepted and not yet applied: a duplicate arriving meanwhile is recognised here. */
+  private readonly pendingHashes = new Set<string>();
+  /** Hashes of recently applied notifications (bounded, oldest dropped first). */
+  private readonly recentlyApplied = new Set<string>();
+  private readonly writeQueue: Waiting[] = [];
+  private writing: Promise<void> | undefined;
+  /** Ids handed to new groups that are not saved yet (groups are applied concurrently). */
+  private readonly reserved = new Map<string, string>();
 
   constructor(private readonly opts: AlertServiceOptions) {
     this.groups = opts.store.collection<AlertGroup>('alert_groups');
-    this.inbox = opts.store.collection<InboxEntry>('alert_inbox');
+    this.inbox = opts.store.collection<InboxDoc>('alert_inbox');
     this.digests = new DigestBook(opts.store.collection<Digest>('alert_digests'), opts.config.storm.digestMaxGroups);
     this.router = new AlertRouter(opts.config.routes, opts.config.defaultChannel);
     this.now = opts.now ?? (() => new Date());
@@ -94,6 +117,7 @@ export class AlertService {
   /** Processes what a previous run accepted but did not finish, and starts the storm sweeper. */
   async start(): Promise<void> {
     await this.init();
+    for (const doc of await this.inbox.find({})) for (const e of doc.entries) this.pendingHashes.add(e.hash);
     this.kick();
     const every = Math.max(200, Math.min(5000, Math.floor(this.opts.config.storm.window / 4)));
     this.sweeper = setInterval(() => { void this.sweepStorms().catch((e) => this.opts.log.error({ err: e }, 'storm sweep failed')); }, every);
@@ -113,17 +137,35 @@ export class AlertService {
   async receive(payload: WebhookPayload): Promise<'accepted' | 'duplicate'> {
     await this.init();
     const hash = notificationHash(payload);
-    const seen = await this.groups.findOne({ groupKey: payload.groupKey, seen: hash });
-    if (seen) return 'duplicate';
-    try {
-      await this.inbox.insertOne({ _id: hash, seq: Date.now() * 1000 + (this.seq++ % 1000), receivedAt: this.now(), payload });
-    } catch (e) {
-      if (isDuplicateKey(e)) return 'duplicate';
-      throw e;
-    }
+    // Recent notifications are recognised in memory; an older (or, after a restart, any) duplicate is
+    // recognised by the processor against the group's applied notifications and changes nothing.
+    if (this.pendingHashes.has(hash) || this.recentlyApplied.has(hash)) return 'duplicate';
+    this.pendingHashes.add(hash);
+    await new Promise<void>((resolve, reject) => {
+      this.writeQueue.push({ hash, payload, resolve, reject });
+      this.writing ??= this.writeInbox();
+    });
     for (const a of payload.alerts) this.opts.metrics?.alerts.inc({ status: a.status });
     this.kick();
     return 'accepted';
+  }
+
+  /** Writes what is queued, as one inbox document per round; each waiting request settles with its round. */
+  private async writeInbox(): Promise<void> {
+    while (this.writeQueue.length) {
+      const round = this.writeQueue.splice(0, 500);
+      try {
+        const now = this.now();
+        await this.inbox.insertOne({ _id: newId(), seq: now.getTime() * 1000 + (this.seq++ % 1000), receivedAt: now, entries: round.map(({ hash, payload }) => ({ hash, payload })) });
+        for (const w of round) w.resolve();
+      } catch (e) {
+        for (const w of round) {
+          this.pendingHashes.delete(w.hash);
+          w.reject(e);
+        }
+      }
+    }
+    this.writing = undefined;
   }
 
   /** Settles when every accepted notification has been applied (tests, benchmarks). */
@@ -151,24 +193,52 @@ export class AlertService {
   private async drainInbox(): Promise<void> {
     for (;;) {
       this.again = false;
-      const batch = await this.inbox.find({}, { sort: { seq: 1 }, limit: 100 });
-      if (batch.length === 0 || this.stopped) return;
-      for (const entry of batch) {
-        if (this.stopped) return;
-        try {
-          await this.mutex.run(entry.payload.groupKey, () => this.apply(entry));
-        } catch (e) {
-          this.opts.log.error({ err: e, groupKey: entry.payload.groupKey }, 'could not apply an Alertmanager notification; it stays queued');
-          return;
+      const docs = await this.inbox.find({}, { sort: { seq: 1 }, limit: 20 });
+      if (docs.length === 0 || this.stopped) return;
+      // One processor across replicas sharing a store.
+      const lock = await this.opts.coordination.tryLock('alerts:inbox', 60_000);
+      if (!lock) {
+        await new Promise((r) => setTimeout(r, 1000).unref());
+        continue;
+      }
+      try {
+        if (!(await this.applyBatch(docs.flatMap((d) => d.entries)))) return;
+        await this.inbox.deleteMany({ _id: { $in: docs.map((d) => d._id) } });
+        for (const d of docs) {
+          for (const e of d.entries) {
+            this.recentlyApplied.add(e.hash);
+            this.pendingHashes.delete(e.hash);
+          }
         }
-        await this.inbox.deleteOne({ _id: entry._id });
+        for (const h of this.recentlyApplied) {
+          if (this.recentlyApplied.size <= RECENT_KEEP) break;
+          this.recentlyApplied.delete(h);
+        }
+      } finally {
+        await lock.release();
       }
     }
   }
 
+  /** False when an entry could not be applied (it stays queued; processing pauses until the next notification). */
+  private async applyBatch(batch: InboxEntry[]): Promise<boolean> {
+    // Different groups are applied concurrently; one group's notifications stay in order (keyed mutex).
+    let failed = false;
+    await Promise.all(batch.map((entry) => this.mutex.run(entry.payload.groupKey, async () => {
+      if (this.stopped || failed) return;
+      try {
+        await this.apply(entry);
+      } catch (e) {
+        failed = true;
+        this.opts.log.error({ err: e, groupKey: entry.payload.groupKey }, 'could not apply an Alertmanager notification; it stays queued');
+      }
+    })));
+    return !failed && !this.stopped;
+  }
+
   private async apply(entry: InboxEntry): Promise<void> {
     const p = entry.payload;
-    const hash = entry._id;
+    const hash = entry.hash;
     const now = this.now();
     const latest = await this.groups.findOne({ groupKey: p.groupKey }, { sort: { occurrence: -1 } });
     if (latest?.seen.includes(hash)) return;
@@ -181,20 +251,39 @@ export class AlertService {
       next = newGroup(await this.freeId(p.groupKey, occurrence), occurrence, p, this.router.route(p.commonLabels), hash, now);
       this.opts.log.info({ alert: next._id, groupKey: p.groupKey, occurrence, channels: next.routes.map((r) => r.channel) }, 'alert group opened');
     }
-    await this.notify(latest && latest._id === next._id ? latest : undefined, next);
-    await this.save(next);
+    const prev = latest && latest._id === next._id ? latest : undefined;
+    try {
+      await this.notify(prev, next);
+      await this.save(next, !prev);
+    } finally {
+      this.reserved.delete(next._id);
+    }
   }
 
   /** The shortest id of this occurrence not used by another group. */
   private async freeId(groupKey: string, occurrence: number): Promise<string> {
     for (const id of shortIdCandidates(groupKey, occurrence)) {
+      const taken = this.reserved.get(id);
+      if (taken !== undefined && taken !== `${groupKey}\0${occurrence}`) continue;
       const other = await this.groups.findOne({ _id: id });
-      if (!other || (other.groupKey === groupKey && other.occurrence === occurrence)) return id;
+      if (!other || (other.groupKey === groupKey && other.occurrence === occurrence)) {
+        if (this.reserved.has(id) && this.reserved.get(id) !== `${groupKey}\0${occurrence}`) continue;
+        this.reserved.set(id, `${groupKey}\0${occurrence}`);
+        return id;
+      }
     }
     return newId();
   }
 
-  private async save(g: AlertGroup): Promise<void> {
+  private async save(g: AlertGroup, isNew = false): Promise<void> {
+    if (isNew) {
+      try {
+        await this.groups.insertOne(g);
+        return;
+      } catch (e) {
+        if (!isDuplicateKey(e)) throw e; // re-applied after a crash: update it below
+      }
+    }
     const { _id, ...fields } = g;
     const unset: Record<string, true> = {};
     for (const k of ['ackedBy', 'ackedAt', 'silenceId', 'silencedBy', 'silencedUntil', 'resolvedAt', 'resolvedBy'] as const) if (g[k] === undefined) unset[k] = true;
@@ -219,7 +308,7 @@ export class AlertService {
         const storm = this.opts.config.storm;
         const slot = await this.opts.coordination.rateLimit(`storm:${ch}`, storm.threshold, storm.window);
         if (!slot.allowed) {
-          const d = await this.digests.add(ch, g._id, now, newId);
+          const d = await this.mutex.run(`digest:${ch}`, () => this.digests.add(ch, g._id, now, newId));
           heldIn.add(ch);
           g.heldIn = [...heldIn];
           await this.enqueueDigest(d, g);

@@ -51,6 +51,8 @@ async function start(opts: { config?: string }): Promise<void> {
 }
 
 async function exec(words: string[], opts: { config?: string; json?: boolean }): Promise<void> {
+  // One-shot runs print the result on stdout; logs stay quiet unless LOG_LEVEL asks for them.
+  if (!process.env.LOG_LEVEL) process.env.LOG_LEVEL = 'warn';
   const { env, config } = await loadAll(opts.config);
   const bot = await createBot({ config, env, rawEnv: process.env, http: false, console: false });
   const result = await bot.router.handle({ subject: bot.consoleSubject, surface: 'cli', line: words.join(' ') });
@@ -88,6 +90,8 @@ Exit codes: 0 ok, 1 failed, 2 usage error, 78 invalid configuration.`);
     .argument('<command...>', 'the command line, e.g. "health all"')
     .option('-c, --config <file>', 'configuration file')
     .option('--json', 'print the result as JSON')
+    .allowUnknownOption(true)
+    .helpOption(false)
     .action(exec);
 
   program.command('validate-config')

@@ -11,6 +11,7 @@ import { Redactor, secretsFromEnv } from './core/redact.js';
 import { Metrics } from './core/metrics.js';
 import { openStore, type Store } from './core/store/index.js';
 import { MemoryCoordination } from './core/coordination/memory.js';
+import { RedisCoordination } from './core/coordination/redis.js';
 import type { Coordination } from './core/coordination/types.js';
 import { AuditLog } from './core/audit.js';
 import { Rbac } from './core/rbac.js';
@@ -75,7 +76,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const log = opts.log ?? createLogger({ level: env.LOG_LEVEL, redactor });
   const metrics = new Metrics();
   const store = await openStore({ mongodbUrl: env.MONGODB_URL, dataDir: opts.memoryStore ? null : env.OPSBOT_DATA_DIR });
-  const coordination: Coordination = new MemoryCoordination();
+  const coordination: Coordination = env.REDIS_URL ? await RedisCoordination.connect(env.REDIS_URL) : new MemoryCoordination();
   const audit = new AuditLog(store);
   const rbac = new Rbac(config.rbac);
   const registry = new CommandRegistry();

@@ -22,6 +22,7 @@ export function formatPath(path: readonly PathPart[]): string {
   let out = '';
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;
+    else if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(String(part))) out += `[${JSON.stringify(String(part))}]`;
     else out += out ? `.${String(part)}` : String(part);
   }
   return out || '(root)';
@@ -32,15 +33,27 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: PathPa
 }
 
 const REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+const PLACEHOLDER = /opsbot_env_ref_(\d+)_/g;
+
+/**
+ * `${...}` is not valid YAML everywhere (`{ host: ${DB} }` opens a flow map), so references are
+ * swapped for plain placeholders before parsing and resolved per value afterwards — which also
+ * keeps an environment value from ever changing the YAML structure.
+ */
+export function protectRefs(text: string): { text: string; refs: string[] } {
+  const refs: string[] = [];
+  return { text: text.replace(REF, (m) => `opsbot_env_ref_${refs.push(m) - 1}_`), refs };
+}
 
 /** Replaces `${NAME}` and `${NAME:-default}` in every string of a parsed YAML tree. */
-export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, problems: string[], path: PathPart[] = []): unknown {
+export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, problems: string[], path: PathPart[] = [], refs: string[] = []): unknown {
   if (typeof value === 'string') {
     const key = path[path.length - 1];
-    if (typeof key === 'string' && SECRET_KEY.test(key) && value && !/^\$\{[^}]+\}$/.test(value.trim())) {
+    const text = value.replace(PLACEHOLDER, (_m, i: string) => refs[Number(i)] ?? '');
+    if (typeof key === 'string' && SECRET_KEY.test(key) && text && !/^\$\{[^}]+\}$/.test(text.trim())) {
       problems.push(`${formatPath(path)}: secrets must come from the environment: write \${SOME_VARIABLE}, not the value`);
     }
-    return value.replace(REF, (_m, name: string, fallback: string | undefined) => {
+    return text.replace(REF, (_m, name: string, fallback: string | undefined) => {
       const v = env[name];
       if (v !== undefined && v !== '') return v;
       if (fallback !== undefined) return fallback;
@@ -48,20 +61,21 @@ export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, problems: 
       return '';
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, env, problems, [...path, i]));
+  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, env, problems, [...path, i], refs));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteEnv(v, env, problems, [...path, k])]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteEnv(v, env, problems, [...path, k], refs)]));
   }
   return value;
 }
 
 export function parseConfigText(text: string, source: string, env: NodeJS.ProcessEnv): Config {
-  const doc = parseDocument(text, { prettyErrors: true });
+  const protectedText = protectRefs(text);
+  const doc = parseDocument(protectedText.text, { prettyErrors: true });
   if (doc.errors.length) {
     throw new ConfigError(source, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
   }
   const problems: string[] = [];
-  const raw = substituteEnv(doc.toJS() ?? {}, env, problems);
+  const raw = substituteEnv(doc.toJS() ?? {}, env, problems, [], protectedText.refs);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) problems.push(...formatIssues(parsed.error.issues));
   if (problems.length || !parsed.success) throw new ConfigError(source, problems);

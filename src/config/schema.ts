@@ -92,7 +92,15 @@ export const rbacSchema = z.object({
   roles: z.record(z.string(), roleSchema).default({}),
   /** Subject → role names. Subjects: `console:operator`, `slack:U123`, `slack:usergroup:S1`, `discord:user:1`, `discord:role:2`. */
   subjects: z.record(z.string(), z.array(z.string())).default({}),
-}).strict();
+}).strict().superRefine((rbac, ctx) => {
+  for (const [subject, roles] of Object.entries(rbac.subjects)) {
+    roles.forEach((role, i) => {
+      if (!rbac.roles[role]) {
+        ctx.addIssue({ code: 'custom', path: ['subjects', subject, i], message: `Unknown role "${role}" (defined: ${Object.keys(rbac.roles).join(', ') || 'none'})` });
+      }
+    });
+  }
+});
 
 export const botSchema = z.object({
   name: z.string().default('opsbot'),
@@ -107,16 +115,12 @@ export const botSchema = z.object({
 export const configSchema = z.object({
   bot: botSchema.default(() => botSchema.parse({})),
   targets: z.record(name, targetSchema).default({}),
-  rbac: rbacSchema.default(() => rbacSchema.parse({})),
+  /** Without an `rbac` section the console user is admin and chat users have no role. */
+  rbac: rbacSchema.optional(),
   alerting: alertingSchema.default(() => alertingSchema.parse({})),
-}).strict().superRefine((cfg, ctx) => {
-  for (const [subject, roles] of Object.entries(cfg.rbac.subjects)) {
-    roles.forEach((role, i) => {
-      if (!cfg.rbac.roles[role]) {
-        ctx.addIssue({ code: 'custom', path: ['rbac', 'subjects', subject, i], message: `Unknown role "${role}" (defined: ${Object.keys(cfg.rbac.roles).join(', ') || 'none'})` });
-      }
-    });
-  }
-});
+}).strict().transform(({ rbac, ...rest }) => ({
+  ...rest,
+  rbac: rbac ?? rbacSchema.parse({ roles: { admin: { allow: ['*'] } }, subjects: { [rest.bot.consoleUser]: ['admin'] } }),
+}));
 
 export type Config = z.infer<typeof configSchema>;

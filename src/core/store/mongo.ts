@@ -89,7 +89,12 @@ export class MongoStore implements Store {
 
   static async connect(url: string, options: { serverSelectionTimeoutMS?: number } = {}): Promise<MongoStore> {
     const client = new MongoClient(url, { serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5000, connectTimeoutMS: 5000 });
-    await client.connect();
+    try {
+      await client.connect();
+    } catch (e) {
+      await client.close().catch(() => undefined);
+      throw e;
+    }
     return new MongoStore(client, client.db());
   }
 

@@ -147,3 +147,23 @@ describe('POST /webhooks/alertmanager', () => {
     expect(metrics).toMatch(/opsbot_outbox_depth\{surface="slack"\} 1/);
   });
 });
+
+describe('the embedded default: alerts on the console', () => {
+  it('given no alerting config and the console surface, when Alertmanager posts, then the console prints the alert as it arrives', async () => {
+    const t = await startTestBot({ yaml: 'bot: {}', console: true });
+    try {
+      const res = await fetch(`${t.baseUrl}/webhooks/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload({ alertname: 'NodeDown', alerts: hosts(1) })) });
+      expect(res.status).toBe(200);
+      const printed = await waitFor(() => (t.output().includes('[FIRING:1] NodeDown') ? t.output() : undefined), { what: 'the alert on the console' });
+      expect(printed).toMatch(/#alerts \[msg \d+\]/);
+      expect(printed).toMatch(/Actions: Acknowledge → `ack [0-9a-f]{4,}`/);
+      // And the typed command works on it.
+      const id = /ack ([0-9a-f]{4,})/.exec(printed)?.[1] as string;
+      t.type(`ack ${id}`);
+      await waitFor(() => t.output().includes('[ACKNOWLEDGED:1] NodeDown'), { what: 'the updated message' });
+      expect(t.output()).toContain(`Acknowledged ${id}`);
+    } finally {
+      await t.stop();
+    }
+  });
+});

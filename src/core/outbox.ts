@@ -88,6 +88,7 @@ class Lane {
         this.resolveSleep = undefined;
         resolve();
       }, Math.max(1, ms));
+      this.timer.unref?.();
     });
   }
 

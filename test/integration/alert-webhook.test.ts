@@ -132,6 +132,30 @@ describe('POST /webhooks/alertmanager', () => {
     expect(again.reply.blocks[0]).toMatchObject({ text: expect.stringContaining('already acknowledged by @alice') });
   });
 
+  it('given --dry-run on ack, resolve and silence, then each says exactly what it would do and nothing changes', async () => {
+    await send(payload({ alerts: hosts(1) }));
+    await settle();
+    const [g] = await t.bot.alerts.listOpen();
+    const id = g?._id as string;
+    const run = (line: string) => t.bot.router.handle({ subject: { id: 'fake:U1' }, surface: 'fake', line });
+    expect((await run(`ack ${id} --dry-run`)).reply.blocks[0]).toMatchObject({ text: `Would acknowledge alert ${id} (HighCPU) and update its message in fake:alerts. Risk: write. Nothing was done.` });
+    expect((await run(`resolve ${id} --dry-run`)).reply.blocks[0]).toMatchObject({ text: expect.stringContaining(`Would mark alert ${id} (HighCPU) resolved`) });
+    expect((await run(`silence ${id} 2h --dry-run`)).reply.blocks[0]).toMatchObject({ text: expect.stringContaining('Would create a silence in Alertmanager for 2h matching {alertname="HighCPU"}') });
+    await settle();
+    const after = await t.bot.alerts.find(id);
+    expect(after.ackedAt).toBeUndefined();
+    expect(after.open).toBe(true);
+    expect(chat.calls).toHaveLength(1);
+  });
+
+  it('given bad alert ids and durations, then usage errors name the argument', async () => {
+    const run = (line: string) => t.bot.router.handle({ subject: { id: 'fake:U1' }, surface: 'fake', line });
+    expect((await run('ack ../../etc')).reply.blocks[0]).toMatchObject({ text: expect.stringContaining('alert: an alert id looks like a1b2') });
+    expect((await run('silence abcd forever')).reply.blocks[0]).toMatchObject({ text: expect.stringContaining('duration: "forever" is not a silence duration') });
+    expect((await run('ack abcd')).reply.blocks[0]).toMatchObject({ text: expect.stringContaining('No alert group abcd') });
+    expect((await run('silence abcd 1h')).reply.blocks[0]).toMatchObject({ text: expect.stringContaining('Silences need Alertmanager: set ALERTMANAGER_URL') });
+  });
+
   it('given a route to a surface that is not connected, then its delivery waits and /readyz says so', async () => {
     await send(payload({ alertname: 'DbDown', alerts: hosts(1), commonLabels: { team: 'db' } }));
     await t.bot.alerts.settled();

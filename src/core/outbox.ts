@@ -11,7 +11,7 @@
  */
 import type { Logger } from 'pino';
 import { ChatDeliveryError, type ChatGateway, type MessageRef } from './chat.js';
-import type { Coordination } from './coordination/types.js';
+import type { Coordination, Lock } from './coordination/types.js';
 import { retryDelay, type RetryPolicy } from './delivery.js';
 import type { Reply } from './reply.js';
 import { isDuplicateKey, type Collection, type Store } from './store/types.js';
@@ -105,6 +105,7 @@ class Lane {
 }
 
 const GATEWAY_WAIT_MS = 1000;
+const LANE_LOCK_MS = 30_000;
 
 export class Outbox {
   private readonly c: Collection<OutboxItem>;
@@ -232,8 +233,30 @@ export class Outbox {
   }
 
   private async runLane(channel: string, lane: Lane): Promise<void> {
+    // One sender per channel across replicas: the lane holds a lock, re-taken before it expires.
+    let lock: Lock | null = null;
+    let lockedAt = 0;
+    try {
+      await this.laneLoop(channel, lane, async () => {
+        if (lock && Date.now() - lockedAt < LANE_LOCK_MS / 2) return true;
+        await lock?.release();
+        lock = await this.opts.coordination.tryLock(`outbox:lane:${channel}`, LANE_LOCK_MS);
+        lockedAt = Date.now();
+        return lock !== null;
+      });
+    } finally {
+      await (lock as Lock | null)?.release();
+    }
+  }
+
+  private async laneLoop(channel: string, lane: Lane, holdLock: () => Promise<boolean>): Promise<void> {
     const { surface } = splitChannel(channel);
     while (!this.stopped) {
+      if (!(await holdLock())) {
+        // Another replica sends on this channel; check again when its lock would have expired.
+        await lane.sleep(LANE_LOCK_MS);
+        continue;
+      }
       const now = Date.now();
       const item = await this.c.findOne({ channel, state: 'pending', due: { $lte: new Date(now) } }, { sort: { priority: 1, seq: 1 } });
       if (!item) {

@@ -110,6 +110,22 @@ describe('outbox', () => {
     expect(chat.calls.map((c) => [c.reply.title, c.thread])).toEqual([['version root', undefined], ['version note', 'm1']]);
   });
 
+  it('given two replicas sharing the store and coordination, then each message is sent once', async () => {
+    const store = await EmbeddedStore.open(null);
+    const coordination = new MemoryCoordination();
+    const chat = new RecordingGateway('fake');
+    const replicas = [0, 1].map(() => new Outbox({ store, coordination, gateways: new Map([['fake', chat]]), rate: { messages: 1000, per: 1000 }, log }));
+    for (const o of replicas) {
+      open.push({ outbox: o, store });
+      await o.start();
+    }
+    open.splice(1); // the store is closed once
+    for (let i = 0; i < 10; i++) await (replicas[i % 2] as Outbox).enqueue(`k${i}`, 'fake:shared', msg(i));
+    await waitFor(async () => (await (replicas[0] as Outbox).pendingCount()) === 0, { what: 'all sent' });
+    await (replicas[1] as Outbox).stop();
+    expect(chat.calls.map((c) => c.reply.title).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `version ${i}`).sort());
+  });
+
   it('given pending deliveries when the process stops, then a new outbox on the same data directory sends them', async () => {
     const dir = await tmpDir('opsbot-outbox-');
     try {

@@ -88,6 +88,8 @@ describe('POST /webhooks/alertmanager', () => {
     expect(chat.calls.map((c) => c.op)).toEqual(['post']);
     expect(chat.calls[0]).toMatchObject({ channel: 'alerts' });
     expect(chat.calls[0]?.reply.title).toBe('[FIRING:1] HighCPU');
+    const [opened] = await t.bot.alerts.listOpen();
+    expect(await waitFor(async () => (await t.bot.alerts.find(opened?._id as string)).lastNotifiedAt, { what: 'lastNotifiedAt' })).toBeInstanceOf(Date);
 
     const dup = await send(payload({ alerts: hosts(1) }));
     expect(await dup.json()).toMatchObject({ status: 'duplicate' });

@@ -284,7 +284,8 @@ export class AlertService {
         if (!isDuplicateKey(e)) throw e; // re-applied after a crash: update it below
       }
     }
-    const { _id, ...fields } = g;
+    // lastNotifiedAt is written by delivered() alone.
+    const { _id, lastNotifiedAt: _notified, ...fields } = g;
     const unset: Record<string, true> = {};
     for (const k of ['ackedBy', 'ackedAt', 'silenceId', 'silencedBy', 'silencedUntil', 'resolvedAt', 'resolvedBy'] as const) if (g[k] === undefined) unset[k] = true;
     await this.groups.updateOne({ _id }, { $set: fields, ...(Object.keys(unset).length ? { $unset: unset } : {}) }, { upsert: true });
@@ -375,6 +376,12 @@ export class AlertService {
       await this.save(next);
       return next;
     });
+  }
+
+  /** The outbox delivered a message: note when the group was last notified. */
+  async delivered(item: { _id: string; sentAt?: Date }): Promise<void> {
+    const m = /^g:([0-9a-f]+):/.exec(item._id);
+    if (m && item.sentAt) await this.groups.updateOne({ _id: m[1] }, { $set: { lastNotifiedAt: item.sentAt } });
   }
 
   // ---- what commands do -------------------------------------------------------------

@@ -104,6 +104,19 @@ describe('the alert service', () => {
     expect(top.map((m) => [m.channel, m.reply.title, m.updates])).toEqual([['db', '[ACKNOWLEDGED:1] HighCPU', 1], ['oncall', '[ACKNOWLEDGED:1] HighCPU', 1]]);
   });
 
+  it('given a silence runs out, then the message shows the group firing again with its Silence button', async () => {
+    h = await alertHarness({ storm: { window: '800ms' } });
+    await h.alerts.receive(payload({ alerts: hosts(1) }));
+    await h.settle();
+    const [g] = await h.alerts.listOpen();
+    await h.alerts.recordSilence(g?._id as string, 'bob', 'sil-1', new Date(Date.now() + 300));
+    await h.settle();
+    expect(h.chat.topLevel()[0]?.reply.title).toBe('[SILENCED:1] HighCPU');
+    await waitFor(() => h.chat.topLevel()[0]?.reply.title === '[FIRING:1] HighCPU', { timeoutMs: 5000, what: 'the silence to run out' });
+    expect(h.chat.topLevel()[0]?.reply.buttons?.map((b) => b.label)).toContain('Silence 1h');
+    expect((await h.alerts.find(g?._id as string)).silenceId).toBeUndefined();
+  });
+
   it('given an unknown or malformed id, then a clear error', async () => {
     h = await alertHarness();
     await expect(h.alerts.find('ffff')).rejects.toThrow('No alert group ffff');

@@ -340,6 +340,7 @@ export class AlertService {
     this.sweeping = true;
     try {
       await this.sweepOnce();
+      await this.expireSilences();
     } finally {
       this.sweeping = false;
     }
@@ -363,6 +364,19 @@ export class AlertService {
         }, false);
       }
       await this.digests.markReleased(d._id);
+    }
+  }
+
+  /** A silence that ran out: the group shows firing again (with its buttons) in every message. */
+  private async expireSilences(): Promise<void> {
+    const now = this.now();
+    const expired = await this.groups.find({ open: true, silencedUntil: { $lt: now } });
+    for (const g of expired) {
+      await this.withGroup(g._id, async (cur) => {
+        if (!cur.silencedUntil || cur.silencedUntil >= now) return undefined;
+        const { silenceId: _id, silencedBy: _by, silencedUntil: _until, ...rest } = cur;
+        return { ...rest, updatedAt: now };
+      });
     }
   }
 

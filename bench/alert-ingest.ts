@@ -5,8 +5,10 @@
  *     validation, de-duplication and persistence on (embedded store in a temp data dir);
  *  2. latency from sending a webhook to the first chat API call for its group (p50/p99), one
  *     webhook at a time on a quiet bot;
- *  3. resident memory with 10,000 open alert groups.
- * Usage: npx tsx bench/alert-ingest.ts [--groups 10000] [--concurrency 32] [--latency 300]
+ *  3. resident memory with 10,000 open alert groups;
+ *  4. an alert storm: 10,000 alerts in 1,000 groups to one channel at Slack's rate (1 call/s):
+ *     how long until every group is named in chat, and the most calls in any 1 s.
+ * Usage: npx tsx bench/alert-ingest.ts [--groups 10000] [--concurrency 32] [--latency 300] [--storm-groups 1000]
  */
 import http from 'node:http';
 import os from 'node:os';
@@ -29,24 +31,42 @@ function arg(name: string, dflt: number): number {
 const GROUPS = arg('groups', 10_000);
 const CONCURRENCY = arg('concurrency', 32);
 const LATENCY_SAMPLES = arg('latency', 300);
+const STORM_GROUPS = arg('storm-groups', 1000);
 
 /** A chat gateway that notes when the first call for each alert group arrives. */
 class TimingGateway implements ChatGateway {
   readonly name = 'bench';
   readonly firstCall = new Map<string, number>();
+  readonly callTimes: number[] = [];
+  /** Latest content of every message. */
+  readonly messages = new Map<string, Reply>();
   calls = 0;
   private seq = 0;
   private note(reply: Reply): void {
     this.calls++;
+    this.callTimes.push(performance.now());
     const m = /\] (\S+)$/.exec(reply.title);
     if (m && !this.firstCall.has(m[1] as string)) this.firstCall.set(m[1] as string, performance.now());
   }
   async post(channel: string, reply: Reply): Promise<MessageRef> {
     this.note(reply);
-    return { surface: this.name, channel, id: String(++this.seq) };
+    const id = String(++this.seq);
+    this.messages.set(id, reply);
+    return { surface: this.name, channel, id };
   }
-  async update(_ref: MessageRef, reply: Reply): Promise<void> {
+  async update(ref: MessageRef, reply: Reply): Promise<void> {
     this.note(reply);
+    this.messages.set(ref.id, reply);
+  }
+  /** Alert names shown in the latest content of any message (own messages and digest rows). */
+  named(): Set<string> {
+    const out = new Set<string>();
+    for (const r of this.messages.values()) {
+      const m = /\] (\S+)$/.exec(r.title);
+      if (m) out.add(m[1] as string);
+      for (const b of r.blocks) if (b.type === 'table' && b.columns[1] === 'Alert') for (const row of b.rows) out.add(row[1] as string);
+    }
+    return out;
   }
   async directMessage(user: string): Promise<MessageRef> {
     return { surface: this.name, channel: user, id: String(++this.seq) };
@@ -173,8 +193,36 @@ alerting:
   process.stdout.write(`\nresident memory: ${mib(rssStart)} after start → ${mib(rssOpen)} with ${open} open alert groups (heap used ${mib(heapOpen)})${(globalThis as { gc?: unknown }).gc ? '' : ' [run with --expose-gc for settled numbers]'}\n`);
 
   await bot.stop();
+  await rm(dataDir, { recursive: true, force: true, maxRetries: 5 });
+
+  // 4. Alert storm at Slack's per-channel rate.
+  const stormDir = await mkdtemp(path.join(os.tmpdir(), 'opsbot-bench-storm-'));
+  const stormEnv = envSchema.parse({ ...rawEnv, OPSBOT_DATA_DIR: stormDir });
+  const stormConfig = parseConfigText('alerting:\n  defaultChannel: bench:storm\n  rate: { messages: 1, per: 1s }\n', 'storm.yaml', rawEnv);
+  const stormChat = new TimingGateway();
+  const stormBot = await createBot({ config: stormConfig, env: stormEnv, rawEnv, console: false, chatGateways: [stormChat], log: createLogger({ level: 'silent', redactor: new Redactor(), pretty: false }) });
+  const stormPort = (await stormBot.start()).port;
+  const stormBodies = Array.from({ length: STORM_GROUPS }, (_, i) => JSON.stringify(payload({ alertname: `Storm${i}`, alerts: hosts(10) })));
+  const stormStart = performance.now();
+  const stormRun = await blast(stormPort, stormBodies, token);
+  const names = stormBodies.map((_, i) => `Storm${i}`);
+  while (!names.every((n) => stormChat.named().has(n))) {
+    if (performance.now() - stormStart > 5 * 60_000) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const accountedSeconds = (performance.now() - stormStart) / 1000;
+  const accounted = names.filter((n) => stormChat.named().has(n)).length;
+  let maxPerSecond = 0;
+  const times = stormChat.callTimes;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while ((times[i] as number) - (times[j] as number) > 990) j++; // 10 ms for timer granularity
+    maxPerSecond = Math.max(maxPerSecond, i - j + 1);
+  }
+  process.stdout.write(`\nalert storm: ${STORM_GROUPS * 10} alerts in ${STORM_GROUPS} groups to one channel at 1 call/s (storm threshold 10/min, 40 groups per digest):\n`);
+  process.stdout.write(`${table(['accepted', 'groups named in chat', 'seconds until all named', 'chat calls', 'max calls in any 1 s'], [[String(stormRun.ok), `${accounted}/${STORM_GROUPS}`, accountedSeconds.toFixed(1), String(stormChat.calls), String(maxPerSecond)]])}\n`);
+  await stormBot.stop();
+  await rm(stormDir, { recursive: true, force: true, maxRetries: 5 });
   agent.destroy();
-  await rm(dataDir, { recursive: true, force: true });
 }
 
 await main();

@@ -85,9 +85,9 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const gateways = new Map<string, OutboxGateway>();
   const alertSources: ConstructorParameters<typeof AlertMetrics>[1] = {};
   const alertMetrics = new AlertMetrics(metrics.registry, alertSources);
-  const outbox = new Outbox({
+  const outbox: Outbox = new Outbox({
     store, coordination, gateways, rate: config.alerting.rate, log: log.child({ component: 'outbox' }), metrics: alertMetrics,
-    onDelivered: (item) => { void alerts.delivered(item).catch((e) => log.warn({ err: e }, 'could not record a delivery')); },
+    onDelivered: (item): Promise<void> => alerts.delivered(item),
   });
   const alerts = new AlertService({ store, coordination, outbox, config: config.alerting, log: log.child({ component: 'alerts' }), metrics: alertMetrics });
   alertSources.groupsByState = () => alerts.countByState();

@@ -60,8 +60,8 @@ export interface OutboxOptions {
   retry?: RetryPolicy;
   /** Final failure after this many retryable errors in a row (429s do not count). */
   maxAttempts?: number;
-  /** Called after a message is delivered. */
-  onDelivered?: (item: OutboxItem) => void;
+  /** Called (and awaited: stop() waits for it) after a message is delivered. */
+  onDelivered?: (item: OutboxItem) => void | Promise<void>;
   collection?: string;
 }
 
@@ -312,7 +312,11 @@ export class Outbox {
     const done = await this.c.updateOne({ _id: item._id, version: item.version }, { $set: { state: 'sent', sentAt, attempts: 0, ...(ref ? { ref } : {}) }, $unset: { lastError: true } });
     if (done.matched === 0 && ref) await this.c.updateOne({ _id: item._id }, { $set: { ref, attempts: 0 } });
     this.opts.metrics?.delivered(surface, (sentAt.getTime() - item.enqueuedAt.getTime()) / 1000);
-    this.opts.onDelivered?.({ ...item, ...(ref ? { ref } : {}), sentAt });
+    try {
+      await this.opts.onDelivered?.({ ...item, ...(ref ? { ref } : {}), sentAt });
+    } catch (e) {
+      this.opts.log.warn({ err: e, key: item._id }, 'delivery callback failed');
+    }
   }
 
   private async failed(item: OutboxItem, e: unknown, surface: string, lane: Lane): Promise<void> {

@@ -253,8 +253,9 @@ export class AlertService {
     }
     const prev = latest && latest._id === next._id ? latest : undefined;
     try {
-      await this.notify(prev, next);
+      const digests = await this.notify(prev, next);
       await this.save(next, !prev);
+      await this.rerenderDigests(digests, next);
     } finally {
       this.reserved.delete(next._id);
     }
@@ -292,7 +293,8 @@ export class AlertService {
   }
 
   /** Queues every channel's message of the group (or its digest), and the thread note on resolution. */
-  private async notify(prev: AlertGroup | undefined, g: AlertGroup): Promise<void> {
+  private async notify(prev: AlertGroup | undefined, g: AlertGroup): Promise<Digest[]> {
+    const digests: Digest[] = [];
     const now = this.now();
     const heldIn = new Set(g.heldIn);
     for (const target of g.routes) {
@@ -303,6 +305,7 @@ export class AlertService {
       const held = heldIn.has(ch) || !existing ? await this.digests.holding(ch, g._id) : null;
       if (held) {
         await this.enqueueDigest(held, g);
+        digests.push(held);
         continue;
       }
       if (!existing) {
@@ -313,6 +316,7 @@ export class AlertService {
           heldIn.add(ch);
           g.heldIn = [...heldIn];
           await this.enqueueDigest(d, g);
+          digests.push(d);
           continue;
         }
       }
@@ -321,17 +325,33 @@ export class AlertService {
         await this.opts.outbox.enqueue(`r:${g._id}:${ch}`, ch, renderResolvedNote(g, now), { kind: 'reply', parent: key });
       }
     }
+    return digests;
   }
 
   private render(g: AlertGroup, target: AlertGroup['routes'][number]) {
     return renderGroup(g, target, { now: this.now(), silenceButton: formatDuration(this.opts.config.silenceButton) });
   }
 
+  /**
+   * Digests are queued again once the group is saved: groups of one digest are applied
+   * concurrently, and a render only sees the groups saved before it, so the render after the last
+   * save is complete (the pending update is coalesced, so this costs no extra chat call).
+   */
+  private async rerenderDigests(digests: Digest[], g: AlertGroup): Promise<void> {
+    for (const d of digests) {
+      const fresh = await this.digests.holdingById(d._id);
+      if (fresh) await this.enqueueDigest(fresh, g);
+    }
+  }
+
   private async enqueueDigest(d: Digest, changed: AlertGroup): Promise<void> {
-    const others = await this.groups.find({ _id: { $in: d.groups.filter((id) => id !== changed._id) } });
-    const byId = new Map([...others, changed].map((g) => [g._id, g] as const));
-    const ordered = d.groups.map((id) => byId.get(id)).filter((g): g is AlertGroup => g !== undefined);
-    await this.opts.outbox.enqueue(digestKey(d._id), d.channel, renderDigest(ordered, { now: this.now() }));
+    // One render of a digest at a time: the one queued last reads the store last.
+    await this.mutex.run(`digest-render:${d._id}`, async () => {
+      const others = await this.groups.find({ _id: { $in: d.groups.filter((id) => id !== changed._id) } });
+      const byId = new Map([...others, changed].map((g) => [g._id, g] as const));
+      const ordered = d.groups.map((id) => byId.get(id)).filter((g): g is AlertGroup => g !== undefined);
+      await this.opts.outbox.enqueue(digestKey(d._id), d.channel, renderDigest(ordered, { now: this.now() }));
+    });
   }
 
   /** Storms that are over: still-open groups of their digests get their own message (after anything more urgent). */
@@ -386,8 +406,9 @@ export class AlertService {
       const g = await this.find(id);
       const next = await change(g);
       if (!next) return g;
-      if (doNotify) await this.notify(g, next);
+      const digests = doNotify ? await this.notify(g, next) : [];
       await this.save(next);
+      await this.rerenderDigests(digests, next);
       return next;
     });
   }

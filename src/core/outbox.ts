@@ -146,11 +146,14 @@ export class Outbox {
 
   /**
    * Queues the latest content of a message. A message already pending is replaced (coalesced);
-   * one already sent is updated in place next.
+   * one already sent is updated in place next; the same content again changes nothing.
    */
   async enqueue(key: string, channel: string, reply: Reply, opts: { kind?: 'message' | 'reply'; parent?: string; priority?: number } = {}): Promise<void> {
     await this.init();
     const now = new Date();
+    // Nothing to do when the message already shows (or is about to show) exactly this.
+    const current = await this.c.findOne({ _id: key });
+    if (current && current.state !== 'dead' && JSON.stringify(current.reply) === JSON.stringify(reply)) return;
     const set = { reply, state: 'pending' as const, enqueuedAt: now, channel };
     // One store write either way: update the existing document, or insert the new one.
     const updated = await this.c.updateOne({ _id: key }, { $set: set, $inc: { version: 1 } });

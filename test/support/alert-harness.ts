@@ -26,7 +26,7 @@ export async function alertHarness(alerting: Record<string, unknown> = {}, opts:
   const log = pino({ level: 'silent' });
   const gateways = new Map<string, OutboxGateway>((opts.gateways ?? [chat]).map((g) => [g.name, g]));
   const outbox = new Outbox({ store, coordination, gateways, rate: config.rate, log, retry: { attempts: 5, baseDelayMs: 20, maxDelayMs: 100 } });
-  const alerts = new AlertService({ store, coordination, outbox, config, log });
+  const alerts = new AlertService({ store, coordination, outbox, config, log, applyRetryMs: 50 });
   await outbox.start();
   await alerts.start();
   return {

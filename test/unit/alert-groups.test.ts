@@ -117,6 +117,27 @@ describe('the alert service', () => {
     expect((await h.alerts.find(g?._id as string)).silenceId).toBeUndefined();
   });
 
+  it('given a notification that keeps failing to apply, then it is retried, then set aside, and alerting goes on', async () => {
+    h = await alertHarness();
+    const svc = h.alerts as unknown as { apply(e: { payload: { groupKey: string } }): Promise<void> };
+    const real = svc.apply.bind(h.alerts);
+    let tries = 0;
+    svc.apply = async (e) => {
+      if (e.payload.groupKey.includes('Poison')) {
+        tries++;
+        throw new Error('boom');
+      }
+      return real(e);
+    };
+    await h.alerts.receive(payload({ alertname: 'Poison', alerts: hosts(1) }));
+    await waitFor(async () => (await h.store.collection('alert_inbox_failed').countDocuments()) === 1, { timeoutMs: 5000, what: 'the entry set aside' });
+    expect(tries).toBe(4);
+    await h.alerts.receive(payload({ alertname: 'Healthy', alerts: hosts(1) }));
+    await h.settle();
+    expect(h.chat.topLevel().map((m) => m.reply.title)).toEqual(['[FIRING:1] Healthy']);
+    expect(await h.store.collection('alert_inbox').countDocuments()).toBe(0);
+  });
+
   it('given an unknown or malformed id, then a clear error', async () => {
     h = await alertHarness();
     await expect(h.alerts.find('ffff')).rejects.toThrow('No alert group ffff');

@@ -15,7 +15,7 @@ import type { Collection, Store } from '../store/types.js';
 import { isDuplicateKey } from '../store/types.js';
 import type { Outbox } from '../outbox.js';
 import { newId } from '../ids.js';
-import { UserError } from '../errors.js';
+import { UserError, errorMessage } from '../errors.js';
 import { formatDuration } from '../duration.js';
 import { notificationHash, type WebhookPayload } from './payload.js';
 import { AlertRouter } from './routing.js';
@@ -53,6 +53,8 @@ export interface AlertServiceOptions {
   log: Logger;
   metrics?: AlertMetrics;
   now?: () => Date;
+  /** Back-off between rounds when applying a notification fails (default 2s, growing). */
+  applyRetryMs?: number;
 }
 
 /** Serialises work per key (one group is changed by one thing at a time). */
@@ -69,6 +71,7 @@ class KeyedMutex {
 }
 
 const RECENT_KEEP = 50_000;
+const MAX_APPLY_ROUNDS = 4;
 
 export const messageKey = (groupId: string, channel: string) => `g:${groupId}:${channel}`;
 const digestKey = (digestId: string) => `d:${digestId}`;
@@ -76,6 +79,8 @@ const digestKey = (digestId: string) => `d:${digestId}`;
 export class AlertService {
   private readonly groups: Collection<AlertGroup>;
   private readonly inbox: Collection<InboxDoc>;
+  private readonly deadLetters: Collection<{ _id: string; at: Date; entries: InboxEntry[]; errors: string[] }>;
+  private failedRounds = 0;
   private readonly digests: DigestBook;
   private readonly router: AlertRouter;
   private readonly mutex = new KeyedMutex();
@@ -99,6 +104,7 @@ export class AlertService {
   constructor(private readonly opts: AlertServiceOptions) {
     this.groups = opts.store.collection<AlertGroup>('alert_groups');
     this.inbox = opts.store.collection<InboxDoc>('alert_inbox');
+    this.deadLetters = opts.store.collection('alert_inbox_failed');
     this.digests = new DigestBook(opts.store.collection<Digest>('alert_digests'), opts.config.storm.digestMaxGroups);
     this.router = new AlertRouter(opts.config.routes, opts.config.defaultChannel);
     this.now = opts.now ?? (() => new Date());
@@ -202,7 +208,20 @@ export class AlertService {
         continue;
       }
       try {
-        if (!(await this.applyBatch(docs.flatMap((d) => d.entries)))) return;
+        const failed = await this.applyBatch(docs.flatMap((d) => d.entries));
+        if (this.stopped) return;
+        if (failed.length) {
+          // Retried a few times (a store hiccup); then set aside so one bad notification cannot stop alerting.
+          this.failedRounds++;
+          if (this.failedRounds < MAX_APPLY_ROUNDS) {
+            const retry = setTimeout(() => this.kick(), (this.opts.applyRetryMs ?? 2000) * this.failedRounds);
+            retry.unref();
+            return;
+          }
+          await this.deadLetters.insertOne({ _id: newId(), at: this.now(), entries: failed.map((f) => f.entry), errors: failed.map((f) => f.error) });
+          this.opts.log.error({ count: failed.length }, 'Alertmanager notifications that keep failing were set aside in alert_inbox_failed');
+        }
+        this.failedRounds = 0;
         await this.inbox.deleteMany({ _id: { $in: docs.map((d) => d._id) } });
         for (const d of docs) {
           for (const e of d.entries) {
@@ -220,20 +239,20 @@ export class AlertService {
     }
   }
 
-  /** False when an entry could not be applied (it stays queued; processing pauses until the next notification). */
-  private async applyBatch(batch: InboxEntry[]): Promise<boolean> {
+  /** Applies a batch; returns the entries that failed (they stay queued and are retried). */
+  private async applyBatch(batch: InboxEntry[]): Promise<{ entry: InboxEntry; error: string }[]> {
     // Different groups are applied concurrently; one group's notifications stay in order (keyed mutex).
-    let failed = false;
+    const failed: { entry: InboxEntry; error: string }[] = [];
     await Promise.all(batch.map((entry) => this.mutex.run(entry.payload.groupKey, async () => {
-      if (this.stopped || failed) return;
+      if (this.stopped) return;
       try {
         await this.apply(entry);
       } catch (e) {
-        failed = true;
+        failed.push({ entry, error: errorMessage(e) });
         this.opts.log.error({ err: e, groupKey: entry.payload.groupKey }, 'could not apply an Alertmanager notification; it stays queued');
       }
     })));
-    return !failed && !this.stopped;
+    return failed;
   }
 
   private async apply(entry: InboxEntry): Promise<void> {

@@ -32,12 +32,18 @@ interface InboxEntry {
   payload: WebhookPayload;
 }
 
+/** As stored: the payload as JSON text (the embedded store copies and serialises text cheaply). */
+interface StoredEntry {
+  hash: string;
+  json: string;
+}
+
 /** One inbox write: the notifications accepted together. */
 interface InboxDoc {
   _id: string;
   seq: number;
   receivedAt: Date;
-  entries: InboxEntry[];
+  entries: StoredEntry[];
 }
 
 interface Waiting extends InboxEntry {
@@ -79,7 +85,7 @@ const digestKey = (digestId: string) => `d:${digestId}`;
 export class AlertService {
   private readonly groups: Collection<AlertGroup>;
   private readonly inbox: Collection<InboxDoc>;
-  private readonly deadLetters: Collection<{ _id: string; at: Date; entries: InboxEntry[]; errors: string[] }>;
+  private readonly deadLetters: Collection<{ _id: string; at: Date; entries: StoredEntry[]; errors: string[] }>;
   private failedRounds = 0;
   private readonly digests: DigestBook;
   private readonly router: AlertRouter;
@@ -162,7 +168,7 @@ export class AlertService {
       const round = this.writeQueue.splice(0, 500);
       try {
         const now = this.now();
-        await this.inbox.insertOne({ _id: newId(), seq: now.getTime() * 1000 + (this.seq++ % 1000), receivedAt: now, entries: round.map(({ hash, payload }) => ({ hash, payload })) });
+        await this.inbox.insertOne({ _id: newId(), seq: now.getTime() * 1000 + (this.seq++ % 1000), receivedAt: now, entries: round.map(({ hash, payload }) => ({ hash, json: JSON.stringify(payload) })) });
         for (const w of round) w.resolve();
       } catch (e) {
         for (const w of round) {
@@ -208,7 +214,7 @@ export class AlertService {
         continue;
       }
       try {
-        const failed = await this.applyBatch(docs.flatMap((d) => d.entries));
+        const failed = await this.applyBatch(docs.flatMap((d) => d.entries.map((e) => ({ hash: e.hash, payload: JSON.parse(e.json) as WebhookPayload }))));
         if (this.stopped) return;
         if (failed.length) {
           // Retried a few times (a store hiccup); then set aside so one bad notification cannot stop alerting.
@@ -218,7 +224,7 @@ export class AlertService {
             retry.unref();
             return;
           }
-          await this.deadLetters.insertOne({ _id: newId(), at: this.now(), entries: failed.map((f) => f.entry), errors: failed.map((f) => f.error) });
+          await this.deadLetters.insertOne({ _id: newId(), at: this.now(), entries: failed.map((f) => ({ hash: f.entry.hash, json: JSON.stringify(f.entry.payload) })), errors: failed.map((f) => f.error) });
           this.opts.log.error({ count: failed.length }, 'Alertmanager notifications that keep failing were set aside in alert_inbox_failed');
         }
         this.failedRounds = 0;

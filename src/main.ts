@@ -34,6 +34,13 @@ import { backupCommands } from './handlers/backup.js';
 import { BackupCatalog } from './ops/backup/catalog.js';
 import { BackupService } from './ops/backup/service.js';
 import { createEngines } from './ops/backup/engines.js';
+import type { ChatGateway } from './core/chat.js';
+import { Outbox, type OutboxGateway } from './core/outbox.js';
+import { AlertService } from './core/alerts/service.js';
+import { AlertMetrics } from './core/alerts/metrics.js';
+import { AlertmanagerClient } from './ops/alertmanager.js';
+import { alertCommands } from './handlers/alerts.js';
+import { alertmanagerWebhook } from './http/alertmanager-webhook.js';
 
 export interface BotOptions {
   config: Config;
@@ -49,6 +56,8 @@ export interface BotOptions {
   /** In-memory store instead of the data directory (one-shot CLI runs that must not touch data). */
   memoryStore?: boolean;
   log?: Logger;
+  /** Further chat gateways by their name (tests; surfaces built outside createBot). */
+  chatGateways?: ChatGateway[];
 }
 
 export interface Bot {
@@ -61,6 +70,8 @@ export interface Bot {
   registry: CommandRegistry;
   router: Router;
   surfaces: ChatSurface[];
+  alerts: AlertService;
+  outbox: Outbox;
   http?: FastifyInstance;
   consoleSubject: Subject;
   /** Starts surfaces and HTTP; returns the bound HTTP port (0 when HTTP is off). */
@@ -97,6 +108,21 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   // `alerts` checks without their own url use ALERTMANAGER_URL.
   const probeTargets = withAlertmanagerDefault(config.targets, env.ALERTMANAGER_URL);
   const userDirectories = UserDirectories.fromConfig(config.targets);
+  // Alerting: gateways are filled in once the surfaces exist; deliveries to a missing surface wait.
+  const gateways = new Map<string, OutboxGateway>();
+  const alertSources: ConstructorParameters<typeof AlertMetrics>[1] = {};
+  const alertMetrics = new AlertMetrics(metrics.registry, alertSources);
+  const outbox: Outbox = new Outbox({
+    store, coordination, gateways, rate: config.alerting.rate, log: log.child({ component: 'outbox' }), metrics: alertMetrics,
+    onDelivered: (item): Promise<void> => alerts.delivered(item),
+  });
+  const alerts = new AlertService({ store, coordination, outbox, config: config.alerting, log: log.child({ component: 'alerts' }), metrics: alertMetrics });
+  alertSources.groupsByState = () => alerts.countByState();
+  alertSources.outboxDepth = () => outbox.depthBySurface();
+  alertSources.outboxDead = () => outbox.deadCount();
+  const alertmanagerUrl = env.ALERTMANAGER_URL ?? config.alerting.alertmanagerUrl;
+  const alertmanager = alertmanagerUrl ? new AlertmanagerClient(alertmanagerUrl, config.alerting.alertmanagerTimeout) : undefined;
+
   registry.register(
     ...helpCommands(() => registry.all()),
     ...healthCommands({ targets: probeTargets, checkTimeoutMs: config.bot.checkTimeout, probeServices }),
@@ -108,6 +134,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
     }),
     ...containerCommands({ targets: probeTargets, docker, coordination, redactor, checkTimeoutMs: config.bot.checkTimeout, probeServices }),
     ...backupCommands({ targets: config.targets, backups }),
+    ...alertCommands({ service: alerts, ...(alertmanager ? { alertmanager } : {}) }),
   );
 
   const router = new Router({
@@ -130,17 +157,27 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
     surfaces.push(new ConsoleSurface({ router, subject: consoleSubject, ...consoleIo, ...(opts.onConsoleEnd ? { onEnd: opts.onConsoleEnd } : {}) }));
   }
 
+  for (const g of [...surfaces, ...(opts.chatGateways ?? [])]) gateways.set(g.name, g);
+
   const readiness: ReadinessCheck[] = [
     { name: 'store', check: async () => { await store.ping(); return undefined; } },
     { name: 'coordination', check: async () => { await coordination.ping(); return undefined; } },
     ...surfaces.map((s) => ({ name: `surface:${s.name}`, check: () => s.notReadyReason() })),
+    { name: 'outbox', check: () => outbox.waitingReason() },
   ];
-  const plugins: FastifyPluginAsync[] = [];
+  const plugins: FastifyPluginAsync[] = [
+    alertmanagerWebhook({
+      receive: (p) => alerts.receive(p),
+      token: env.WEBHOOK_TOKEN ?? config.alerting.webhookToken,
+      bodyLimit: config.alerting.bodyLimit,
+      count: (outcome) => alertMetrics.webhooks.inc({ outcome }),
+    }),
+  ];
   const http = opts.http === false ? undefined : await createHttpServer({ log, metrics, readiness, plugins });
 
   let stopping: Promise<void> | undefined;
   const bot: Bot = {
-    config, log, metrics, store, coordination, audit, registry, router, surfaces, consoleSubject,
+    config, log, metrics, store, coordination, audit, registry, router, surfaces, consoleSubject, alerts, outbox,
     ...(http ? { http } : {}),
     async start() {
       let port = 0;
@@ -151,6 +188,8 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
         log.info({ port, host: env.HOST, store: store.kind, surfaces: surfaces.map((s) => s.name) }, 'opsbot started');
       }
       for (const s of surfaces) await s.start();
+      await outbox.start();
+      await alerts.start();
       return { port };
     },
     stop() {
@@ -158,6 +197,8 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
         log.info('shutting down');
         await Promise.allSettled(surfaces.map((s) => s.stop()));
         await http?.close();
+        await alerts.stop();
+        await outbox.stop();
         await router.drain(config.bot.shutdownTimeout);
         await userDirectories.close();
         await store.close();

@@ -7,6 +7,7 @@ import { parseDuration } from '../core/duration.js';
 import { alertsProbeSchema, mongoProbeSchema, postgresProbeSchema, redisProbeSchema, sqliteProbeSchema, sqlProbeSchema, tlsProbeSchema } from './probe-schemas.js';
 import { userDirectorySchema } from './users-schema.js';
 import { backupFreshProbeSchema, backupsSchema, checkBackupFreshRefs } from './backup-schema.js';
+import { alertingSchema } from './alerting.js';
 
 /** `30s`, `5m`, `1h`, `7d` or milliseconds → milliseconds. */
 export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -215,6 +216,7 @@ export const configSchema = z.object({
   targets: z.record(name, targetSchema).default({}),
   /** Without an `rbac` section the console user is admin and chat users have no role. */
   rbac: rbacSchema.optional(),
+  alerting: alertingSchema.default(() => alertingSchema.parse({})),
 }).strict().superRefine((cfg, ctx) => checkContainerProbes(cfg.targets, ctx)).transform(({ rbac, ...rest }) => ({
   ...rest,
   rbac: rbac ?? rbacSchema.parse({ roles: { admin: { allow: ['*'] } }, subjects: { [rest.bot.consoleUser]: ['admin'] } }),

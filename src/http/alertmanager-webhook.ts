@@ -1,0 +1,75 @@
+/**
+ * `POST /webhooks/alertmanager`: Alertmanager's webhook (payload version 4). Bearer token when one
+ * is configured (401 before the body is read), body limit (413), malformed JSON or a schema
+ * violation (400 naming the field). An accepted notification is persisted and answered at once;
+ * the work happens after (Alertmanager cancels slow receivers). Duplicates answer 200 and change nothing.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyError, FastifyPluginAsync } from 'fastify';
+import { fieldPath, webhookPayloadSchema, type WebhookPayload } from '../core/alerts/payload.js';
+import type { WebhookOutcome } from '../core/alerts/metrics.js';
+
+export interface AlertmanagerWebhookOptions {
+  receive(payload: WebhookPayload): Promise<'accepted' | 'duplicate'>;
+  /** Required bearer token; undefined accepts any caller. */
+  token?: string | undefined;
+  bodyLimit: number;
+  count?: (outcome: WebhookOutcome) => void;
+  path?: string;
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+export function alertmanagerWebhook(opts: AlertmanagerWebhookOptions): FastifyPluginAsync {
+  const expected = opts.token ? digest(opts.token) : undefined;
+  const count = opts.count ?? (() => undefined);
+  return async (app) => {
+    app.setErrorHandler((err: FastifyError, req, reply) => {
+      const status = err.statusCode ?? 500;
+      if (status === 413) {
+        count('too_large');
+        return reply.code(413).send({ error: 'payload_too_large', message: `The body is larger than ${opts.bodyLimit} bytes (alerting.bodyLimit)`, limit: opts.bodyLimit });
+      }
+      if (status === 415) {
+        count('invalid');
+        return reply.code(415).send({ error: 'unsupported_media_type', message: 'Send the payload as application/json' });
+      }
+      if (status >= 400 && status < 500) {
+        count('invalid');
+        return reply.code(400).send({ error: 'invalid_json', message: `The body is not valid JSON: ${err.message}` });
+      }
+      count('error');
+      req.log.error({ err }, 'alertmanager webhook failed');
+      return reply.code(500).send({ error: 'internal', message: `Could not accept the notification (reference ${req.id}); Alertmanager will retry` });
+    });
+
+    app.post(opts.path ?? '/webhooks/alertmanager', {
+      bodyLimit: opts.bodyLimit,
+      onRequest: async (req, reply) => {
+        if (!expected) return;
+        const header = req.headers.authorization ?? '';
+        const m = /^Bearer\s+(.+)$/i.exec(header);
+        if (!m || !timingSafeEqual(digest((m[1] as string).trim()), expected)) {
+          count('unauthorized');
+          await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', message: m ? 'Wrong bearer token' : 'Authorization: Bearer <token> is required' });
+        }
+      },
+    }, async (req, reply) => {
+      const parsed = webhookPayloadSchema.safeParse(req.body);
+      if (!parsed.success) {
+        count('invalid');
+        const first = parsed.error.issues[0];
+        const field = first ? fieldPath(first.path) : '(body)';
+        return reply.code(400).send({
+          error: 'invalid_payload',
+          field,
+          message: `${field}: ${first?.message ?? 'invalid'}`,
+          issues: parsed.error.issues.slice(0, 20).map((i) => ({ field: fieldPath(i.path), message: i.message })),
+        });
+      }
+      const outcome = await opts.receive(parsed.data);
+      count(outcome);
+      return reply.code(200).send({ status: outcome, groupKey: parsed.data.groupKey });
+    });
+  };
+}

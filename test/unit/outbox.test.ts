@@ -1,0 +1,148 @@
+/** The durable outbox: coalescing, per-channel rate, Retry-After, back-off, final 4xx, waiting surfaces, restart. */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { pino } from 'pino';
+import { EmbeddedStore } from '../../src/core/store/embedded.js';
+import { MemoryCoordination } from '../../src/core/coordination/memory.js';
+import { Outbox, type OutboxGateway } from '../../src/core/outbox.js';
+import { textReply } from '../../src/core/reply.js';
+import type { Store } from '../../src/core/store/types.js';
+import { RecordingGateway } from '../support/recording-gateway.js';
+import { tmpDir, waitFor } from '../support/servers.js';
+
+const log = pino({ level: 'silent' });
+const msg = (n: number | string) => textReply(`version ${n}`, 'info', '');
+
+describe('outbox', () => {
+  const open: { outbox: Outbox; store: Store }[] = [];
+  afterEach(async () => {
+    for (const o of open.splice(0)) {
+      await o.outbox.stop();
+      await o.store.close();
+    }
+  });
+
+  async function make(opts: { gateways?: OutboxGateway[]; rate?: { messages: number; per: number }; dir?: string | null; start?: boolean } = {}) {
+    const store = await EmbeddedStore.open(opts.dir ?? null);
+    const chat = new RecordingGateway('fake');
+    const gateways = new Map<string, OutboxGateway>((opts.gateways ?? [chat]).map((g) => [g.name, g]));
+    const outbox = new Outbox({ store, coordination: new MemoryCoordination(), gateways, rate: opts.rate ?? { messages: 1000, per: 1000 }, log, retry: { attempts: 5, baseDelayMs: 30, maxDelayMs: 200 } });
+    open.push({ outbox, store });
+    if (opts.start !== false) await outbox.start();
+    return { store, chat, outbox, gateways };
+  }
+
+  it('given several updates of one message before it is sent, then it is posted once in its latest state', async () => {
+    const { chat, outbox, gateways } = await make();
+    const gw = gateways.get('fake') as RecordingGateway;
+    gw.notReady = 'connecting';
+    for (let i = 1; i <= 5; i++) await outbox.enqueue('g:1:fake:alerts', 'fake:alerts', msg(i));
+    gw.notReady = undefined;
+    await waitFor(() => chat.calls.length === 1, { what: 'one post' });
+    await outbox.idle();
+    expect(chat.calls.map((c) => [c.op, c.reply.title])).toEqual([['post', 'version 5']]);
+    await outbox.enqueue('g:1:fake:alerts', 'fake:alerts', msg(6));
+    await outbox.idle();
+    expect(chat.calls.map((c) => [c.op, c.id])).toEqual([['post', 'm1'], ['update', 'm1']]);
+  });
+
+  it('given a channel rate of one per 100 ms, then calls on that channel are at least 100 ms apart while other channels are not held up', async () => {
+    const { chat, outbox } = await make({ rate: { messages: 1, per: 100 } });
+    for (let i = 0; i < 5; i++) await outbox.enqueue(`a${i}`, 'fake:busy', msg(i));
+    await outbox.enqueue('b0', 'fake:quiet', msg('q'));
+    await outbox.idle();
+    const busy = chat.calls.filter((c) => c.channel === 'busy').map((c) => c.at);
+    for (let i = 1; i < busy.length; i++) expect((busy[i] as number) - (busy[i - 1] as number)).toBeGreaterThanOrEqual(99);
+    const quiet = chat.calls.find((c) => c.channel === 'quiet') as { at: number };
+    expect(quiet.at - (busy[0] as number)).toBeLessThan(300);
+  });
+
+  it('given a 429 with Retry-After, then the whole channel waits that long and the message is still sent', async () => {
+    const { chat, outbox } = await make();
+    chat.failNext({ status: 429, retryAfterMs: 400 });
+    await outbox.enqueue('k1', 'fake:c', msg(1));
+    await outbox.enqueue('k2', 'fake:c', msg(2));
+    await outbox.idle();
+    const [limited, ...rest] = chat.attempts;
+    expect(limited?.outcome).toBe('429');
+    expect(rest.map((a) => a.outcome)).toEqual(['ok', 'ok']);
+    expect((rest[0] as { at: number }).at - (limited as { at: number }).at).toBeGreaterThanOrEqual(399);
+    expect(chat.calls.map((c) => c.reply.title)).toEqual(['version 1', 'version 2']);
+  });
+
+  it('given 500s and a network error, then it backs off and delivers', async () => {
+    const { chat, outbox } = await make();
+    chat.failNext({ status: 500 }, { status: 500 }, { status: 'network' });
+    await outbox.enqueue('k', 'fake:c', msg(1));
+    await outbox.idle();
+    expect(chat.attempts.map((a) => a.outcome)).toEqual(['500', '500', 'network', 'ok']);
+    const gaps = chat.attempts.slice(1).map((a, i) => a.at - (chat.attempts[i] as { at: number }).at);
+    expect(gaps.every((g) => g >= 10)).toBe(true);
+    expect(chat.calls).toHaveLength(1);
+  });
+
+  it('given a final 4xx, then it is not retried, is kept as dead, and the next message still goes out', async () => {
+    const { chat, outbox } = await make();
+    chat.failNext({ status: 400 });
+    await outbox.enqueue('bad', 'fake:c', msg('bad'));
+    await outbox.enqueue('good', 'fake:c', msg('good'));
+    await outbox.idle();
+    expect(chat.attempts.map((a) => a.outcome)).toEqual(['400', 'ok']);
+    expect(await outbox.deadCount()).toBe(1);
+    expect((await outbox.get('bad'))?.lastError).toContain('invalid_blocks');
+  });
+
+  it('given a surface that is not connected, then deliveries wait, say why, and go out once it is there', async () => {
+    const { chat, outbox, gateways } = await make({ gateways: [] });
+    await outbox.enqueue('k', 'fake:c', msg(1));
+    await waitFor(() => outbox.waitingReason(), { what: 'a waiting reason' });
+    expect(outbox.waitingReason()).toBe('deliveries to fake are waiting: surface fake is not connected');
+    expect(await outbox.depthBySurface()).toEqual(new Map([['fake', 1]]));
+    gateways.set('fake', chat);
+    await waitFor(() => chat.calls.length === 1, { what: 'the post once connected' });
+    await waitFor(() => outbox.waitingReason() === undefined, { what: 'the waiting reason to clear' });
+  });
+
+  it('given a thread reply queued with its message, then the message is posted first and the reply goes in its thread', async () => {
+    const { chat, outbox } = await make();
+    await outbox.enqueue('g:x', 'fake:c', msg('root'));
+    await outbox.enqueue('r:x', 'fake:c', msg('note'), { kind: 'reply', parent: 'g:x' });
+    await outbox.idle();
+    expect(chat.calls.map((c) => [c.reply.title, c.thread])).toEqual([['version root', undefined], ['version note', 'm1']]);
+  });
+
+  it('given two replicas sharing the store and coordination, then each message is sent once', async () => {
+    const store = await EmbeddedStore.open(null);
+    const coordination = new MemoryCoordination();
+    const chat = new RecordingGateway('fake');
+    const replicas = [0, 1].map(() => new Outbox({ store, coordination, gateways: new Map([['fake', chat]]), rate: { messages: 1000, per: 1000 }, log }));
+    for (const o of replicas) {
+      open.push({ outbox: o, store });
+      await o.start();
+    }
+    open.splice(1); // the store is closed once
+    for (let i = 0; i < 10; i++) await (replicas[i % 2] as Outbox).enqueue(`k${i}`, 'fake:shared', msg(i));
+    await waitFor(async () => (await (replicas[0] as Outbox).pendingCount()) === 0, { what: 'all sent' });
+    await (replicas[1] as Outbox).stop();
+    expect(chat.calls.map((c) => c.reply.title).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `version ${i}`).sort());
+  });
+
+  it('given pending deliveries when the process stops, then a new outbox on the same data directory sends them', async () => {
+    const dir = await tmpDir('opsbot-outbox-');
+    try {
+      const first = await make({ dir: dir.dir, gateways: [] });
+      await first.outbox.enqueue('g:1:fake:c', 'fake:c', msg(1));
+      await first.outbox.enqueue('g:2:fake:c', 'fake:c', msg(2));
+      await first.outbox.stop();
+      await first.store.close();
+      open.splice(0);
+      const second = await make({ dir: dir.dir });
+      await second.outbox.idle();
+      expect(second.chat.calls.map((c) => c.reply.title).sort()).toEqual(['version 1', 'version 2']);
+      await second.outbox.stop();
+      await second.store.close();
+      open.splice(0);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+});

@@ -232,6 +232,21 @@ describe('Slack surface (real Bolt, HTTP mode, protocol-level stand-in)', () => 
     expect(textOf(answer.body.blocks)).toContain('Health: web');
   });
 
+  it('answers `@opsbot health web` in a thread, and `@opsbot help` only to the asker', async () => {
+    // When Alice mentions the bot with a command
+    const res = await slack.sendEvent(t.baseUrl, { type: 'app_mention', user: 'U0ALICE', text: '<@U0BOT> health web', ts: '1700000000.000900', channel: 'C0OPS', event_ts: '1700000000.000900' });
+    // Then the event is acknowledged at once and the result is posted in a thread of her message
+    expect(res.status).toBe(200);
+    const post = await waitFor(() => slack.callsTo('chat.postMessage')[0], { what: 'threaded post' });
+    expect(post.args).toMatchObject({ channel: 'C0OPS', thread_ts: '1700000000.000900' });
+    expect(textOf(post.args.blocks)).toContain('Health: web');
+    // And help goes to her alone
+    await slack.sendEvent(t.baseUrl, { type: 'app_mention', user: 'U0ALICE', text: '<@U0BOT> help', ts: '1700000000.000901', channel: 'C0OPS', event_ts: '1700000000.000901' });
+    const eph = await waitFor(() => slack.callsTo('chat.postEphemeral')[0], { what: 'ephemeral' });
+    expect(eph.args).toMatchObject({ channel: 'C0OPS', user: 'U0ALICE' });
+    expect(textOf(eph.args.blocks)).toContain('opsbot commands');
+  });
+
   describe('refuses requests Slack did not sign, and runs nothing', () => {
     const body = () => slack.slashCommandBody({ text: 'health all', userId: 'U0ALICE' });
 

@@ -179,6 +179,8 @@ export class SlackStandIn {
         const ts = `1700000000.${String(this.tsCounter++).padStart(6, '0')}`;
         return { ok: true, channel, ts, message: { text: args.text, blocks: args.blocks, ts } };
       }
+      case 'chat.postEphemeral':
+        return { ok: true, message_ts: `1700000000.${String(this.tsCounter++).padStart(6, '0')}` };
       case 'chat.update':
         return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
       case 'conversations.open':
@@ -250,6 +252,21 @@ export class SlackStandIn {
       response_url: p.responseUrl ?? this.responseUrl(),
       actions: [{ action_id: p.actionId ?? 'opsbot:run:0', block_id: 'opsbot:actions', text: { type: 'plain_text', text: 'Press' }, value: p.value, type: 'button', action_ts: String(Date.now() / 1000) }],
     };
+  }
+
+  /** An Events API `event_callback` (JSON body), e.g. an `app_mention`. */
+  sendEvent(baseUrl: string, event: Record<string, unknown>, opts: Parameters<SlackStandIn['sendSigned']>[2] = {}): Promise<SignedResponse> {
+    const body = JSON.stringify({
+      token: 'deprecated-verification-token',
+      team_id: 'T0TEST',
+      api_app_id: 'A0TEST',
+      event,
+      type: 'event_callback',
+      event_id: `Ev${Math.random().toString(16).slice(2, 12)}`,
+      event_time: Math.floor(Date.now() / 1000),
+      authorizations: [{ team_id: 'T0TEST', user_id: 'U0BOT', is_bot: true }],
+    });
+    return this.sendSigned(baseUrl, body, { contentType: 'application/json', ...opts });
   }
 
   sendBlockAction(baseUrl: string, p: Parameters<SlackStandIn['blockActionsPayload']>[0], opts: Parameters<SlackStandIn['sendSigned']>[2] = {}): Promise<SignedResponse> {

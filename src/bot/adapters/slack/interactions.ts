@@ -29,7 +29,7 @@ export interface SlackInteractionDeps {
   /** Answer in the ack when the router is done within this long (well below Slack's 3 s). */
   ackWithinMs: number;
   /** Posts a rendered message to a channel (the surface's delivery path). */
-  postMessage(channel: string, msg: SlackMessage): Promise<unknown>;
+  postMessage(channel: string, msg: SlackMessage, thread?: string): Promise<unknown>;
 }
 
 const PENDING = Symbol('pending');
@@ -101,6 +101,25 @@ export function registerSlackListeners(app: App, deps: SlackInteractionDeps): vo
       if (acked) {
         await deps.web.respond(command.response_url, { response_type: 'ephemeral', text: `The result of \`${escapeCut(line, 200)}\` could not be posted (${escapeCut(errorMessage(e), 300)}). Reference: ${result.invocationId}` }).catch(() => undefined);
       }
+    }
+  });
+
+  // `@opsbot health all` in a channel: the same command line, answered in a thread.
+  app.event('app_mention', async ({ event, context }) => {
+    if (context.retryNum) return; // already acknowledged and handled the first time
+    if (!event.user) return;
+    const line = event.text.replace(/<@[A-Z0-9]+(\|[^>]*)?>/g, ' ').trim();
+    const thread = event.thread_ts ?? event.ts;
+    const result = await runAs({ id: event.user }, line, event.channel, newInvocationId());
+    try {
+      if (result.reply.visibility === 'channel') {
+        await deps.postMessage(event.channel, renderSlack(result.reply, { context: [`\`${escapeCut(line, 300)}\` by <@${event.user}>`] }), thread);
+      } else {
+        const msg = renderSlack(result.reply);
+        await deps.web.call('chat.postEphemeral', (c) => c.chat.postEphemeral({ channel: event.channel, user: event.user as string, thread_ts: thread, ...msg } as never));
+      }
+    } catch (e) {
+      log.error({ err: errorMessage(e), invocationId: result.invocationId }, 'slack mention reply could not be delivered');
     }
   });
 

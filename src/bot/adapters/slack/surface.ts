@@ -87,7 +87,7 @@ export class SlackSurface implements ChatSurface {
       log: this.log,
       command: this.opts.command ?? '/ops',
       ackWithinMs: this.opts.ackWithinMs ?? 1_500,
-      postMessage: (channel, msg) => this.postRendered(channel, msg),
+      postMessage: (channel, msg, thread) => this.postRendered(channel, msg, thread),
     });
     this.app = app;
     await app.start();

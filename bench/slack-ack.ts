@@ -24,13 +24,13 @@ const CONCURRENCY = Math.max(2, Number(values.concurrency));
 const WARMUP = 50;
 
 async function bareServer(): Promise<{ url: string; close: () => Promise<void> }> {
-  const ack = JSON.stringify({ response_type: 'ephemeral', text: 'ok', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'opsbot commands' } }] });
   const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => { body += c.toString(); });
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const form = new URLSearchParams(Buffer.concat(chunks).toString());
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(ack);
+      res.end(JSON.stringify({ response_type: 'ephemeral', text: `ok: ${form.get('text') ?? ''}`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'opsbot commands' } }] }));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));

@@ -11,6 +11,7 @@
 import http from 'node:http';
 import { createHmac } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 export interface ApiCall {
   method: string;
@@ -42,6 +43,7 @@ export interface SignedResponse {
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const BOT_TOKEN = 'xoxb-test-token';
+export const APP_TOKEN = 'xapp-test-token';
 
 export function signSlack(secret: string, timestamp: number | string, body: string): string {
   return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
@@ -67,6 +69,15 @@ function parseArgs(contentType: string, raw: string): Record<string, unknown> {
   return out;
 }
 
+export interface SlashCommandInput {
+  text: string;
+  userId: string;
+  userName?: string;
+  channelId?: string;
+  responseUrl?: string;
+  command?: string;
+}
+
 export class SlackStandIn {
   readonly calls: ApiCall[] = [];
   readonly responses: SinkPost[] = [];
@@ -78,17 +89,51 @@ export class SlackStandIn {
   private tsCounter = 100;
   /** Channels where chat.postMessage answers `not_in_channel`. */
   readonly notInChannel = new Set<string>();
+  /** Socket Mode: the WebSocket server behind apps.connections.open, and the connected bot. */
+  private wss: WebSocketServer | undefined;
+  private socket: WebSocket | undefined;
+  private readonly envelopes = new Map<string, (payload: unknown) => void>();
+  private envelopeCounter = 0;
 
-  constructor(readonly signingSecret = SIGNING_SECRET, readonly botToken = BOT_TOKEN) {}
+  constructor(readonly signingSecret = SIGNING_SECRET, readonly botToken = BOT_TOKEN, readonly appToken = APP_TOKEN) {}
 
   async start(): Promise<this> {
     this.server = http.createServer((req, res) => { void this.route(req, res); });
+    this.wss = new WebSocketServer({ server: this.server, path: '/link' });
+    this.wss.on('connection', (ws) => {
+      this.socket = ws;
+      ws.on('message', (data) => {
+        const msg = JSON.parse(String(data)) as { envelope_id?: string; payload?: unknown };
+        if (msg.envelope_id) this.envelopes.get(msg.envelope_id)?.(msg.payload ?? {});
+      });
+      ws.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'stand-in' }, connection_info: { app_id: 'A0TEST' } }));
+    });
     await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', () => r()));
     this.port = (this.server.address() as AddressInfo).port;
     return this;
   }
 
+  /** Whether a Socket Mode client is connected. */
+  get socketConnected(): boolean {
+    return this.socket?.readyState === 1;
+  }
+
+  /** Sends a Socket Mode envelope (e.g. `slash_commands`) and resolves with the client's ack payload. */
+  sendEnvelope(type: string, payload: Record<string, unknown>, timeoutMs = 5_000): Promise<{ payload: unknown; ms: number }> {
+    const socket = this.socket;
+    if (!socket) return Promise.reject(new Error('no Socket Mode client connected'));
+    const id = `env-${++this.envelopeCounter}`;
+    const started = performance.now();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => { this.envelopes.delete(id); reject(new Error(`no ack for ${type} within ${timeoutMs}ms`)); }, timeoutMs);
+      this.envelopes.set(id, (p) => { clearTimeout(timer); this.envelopes.delete(id); resolve({ payload: p, ms: performance.now() - started }); });
+      socket.send(JSON.stringify({ envelope_id: id, type, payload, accepts_response_payload: type !== 'events_api' }));
+    });
+  }
+
   async close(): Promise<void> {
+    for (const c of this.wss?.clients ?? []) c.terminate();
+    this.wss?.close();
     this.server?.closeAllConnections();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
@@ -162,6 +207,10 @@ export class SlackStandIn {
       send(failure.status, { ok: false, error: failure.status === 429 ? 'ratelimited' : 'internal_error' }, failure.retryAfter !== undefined ? { 'retry-after': String(failure.retryAfter) } : {});
       return;
     }
+    if (method === 'apps.connections.open') {
+      send(200, token === this.appToken ? { ok: true, url: `ws://127.0.0.1:${this.port}/link?ticket=t1` } : { ok: false, error: 'invalid_auth' });
+      return;
+    }
     if (token !== this.botToken) {
       send(200, { ok: false, error: 'invalid_auth' });
       return;
@@ -211,8 +260,12 @@ export class SlackStandIn {
     return { status: res.status, text, json, ms, receivedAt: Date.now() };
   }
 
-  slashCommandBody(cmd: { text: string; userId: string; userName?: string; channelId?: string; responseUrl?: string; command?: string }): string {
-    return new URLSearchParams({
+  slashCommandBody(cmd: SlashCommandInput): string {
+    return new URLSearchParams(this.slashCommandFields(cmd)).toString();
+  }
+
+  slashCommandFields(cmd: SlashCommandInput): Record<string, string> {
+    return {
       token: 'deprecated-verification-token',
       team_id: 'T0TEST',
       team_domain: 'test',
@@ -226,7 +279,7 @@ export class SlackStandIn {
       is_enterprise_install: 'false',
       response_url: cmd.responseUrl ?? this.responseUrl(),
       trigger_id: '123.456.abc',
-    }).toString();
+    };
   }
 
   sendSlashCommand(baseUrl: string, cmd: Parameters<SlackStandIn['slashCommandBody']>[0], opts: Parameters<SlackStandIn['sendSigned']>[2] = {}): Promise<SignedResponse> {

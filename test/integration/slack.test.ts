@@ -155,6 +155,17 @@ describe('Slack surface (real Bolt, HTTP mode, protocol-level stand-in)', () => 
     expect(textOf(later.body.blocks)).toContain('finished the slow thing');
   });
 
+  it('retries the response_url when it answers 500', async () => {
+    // Given the response_url fails once
+    slack.failNextResponse({ status: 500 });
+    const responseUrl = slack.responseUrl('slow-retry');
+    // When a slow command is answered later
+    await slack.sendSlashCommand(t.baseUrl, { text: 'slowtest', userId: 'U0ALICE', responseUrl });
+    // Then the answer still arrives, on the second try
+    const later = await waitFor(() => slack.responsesTo(responseUrl)[0], { what: 'retried response_url post' });
+    expect(textOf(later.body.blocks)).toContain('finished the slow thing');
+  });
+
   it('runs a button press as the presser and updates the original message in place', async () => {
     // Given a message the bot posted, with a button carrying a command
     const original = renderSlack({ title: 'Alert a1b2 firing', status: 'fail', blocks: [{ type: 'text', text: 'disk full on web' }], buttons: [{ label: 'Ack', command: 'testack a1b2' }] });
@@ -288,5 +299,17 @@ describe('Slack surface (real Bolt, HTTP mode, protocol-level stand-in)', () => 
     expect(ok.json).toEqual({ challenge: 'abc123' });
     const forged = await slack.sendSigned(t.baseUrl, challenge, { contentType: 'application/json', secret: 'wrong' });
     expect(forged.status).toBe(401);
+  });
+});
+
+describe('Slack surface with a token Slack refuses', () => {
+  it('does not start, and says why', async () => {
+    const slack = await startSlackStandIn();
+    try {
+      await expect(startTestBot({ yaml: '{}', env: { ...slackEnv(slack), SLACK_BOT_TOKEN: 'xoxb-revoked' } })).rejects.toThrow(/auth\.test failed: .*invalid_auth/);
+      expect(slack.callsTo('auth.test')).toHaveLength(1);
+    } finally {
+      await slack.close();
+    }
   });
 });

@@ -10,6 +10,7 @@ import { slackLimitViolations } from '../../src/bot/adapters/slack/limits.js';
 import { renderSlack } from '../../src/bot/adapters/slack/render.js';
 import type { SlackSurface } from '../../src/bot/adapters/slack/surface.js';
 import { startTestBot, type TestBot } from '../support/bot.js';
+import type { Bot } from '../../src/main.js';
 import { slackEnv, startSlackStandIn, type SlackStandIn } from '../support/slack.js';
 import { waitFor } from '../support/servers.js';
 
@@ -112,6 +113,21 @@ describe('Slack surface (real Bolt, HTTP mode, protocol-level stand-in)', () => 
     // And it is audited as that Slack user
     const entry = (await audit()).find((e) => e.command === 'help' && e.subject === 'slack:U0EVE');
     expect(entry).toMatchObject({ surface: 'slack', channel: 'C0OPS', decision: 'allowed', outcome: 'ok' });
+  });
+
+  it('reads the command as typed: Slack sends &, < and > as entities', async () => {
+    await slack.sendSlashCommand(t.baseUrl, { text: 'help &lt;x&gt; &amp; y', userId: 'U0ALICE' });
+    const entry = await waitFor(async () => (await audit()).find((e) => e.command === 'help' && e.line.includes('<x>')), { what: 'audit entry' });
+    expect(entry.line).toBe('help <x> & y');
+  });
+
+  it('a press of a link button is acknowledged and runs nothing', async () => {
+    const before = (await audit()).length;
+    const res = await slack.sendBlockAction(t.baseUrl, { value: '', userId: 'U0ALICE', actionId: 'opsbot:link:1' });
+    expect(res.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await audit()).length).toBe(before);
+    expect(slack.calls).toEqual([]);
   });
 
   it('runs `health all` for a member of an allowed user group and posts the result in the channel', async () => {
@@ -305,10 +321,13 @@ describe('Slack surface (real Bolt, HTTP mode, protocol-level stand-in)', () => 
 describe('Slack surface with a token Slack refuses', () => {
   it('does not start, and says why', async () => {
     const slack = await startSlackStandIn();
+    let built: Bot | undefined;
     try {
-      await expect(startTestBot({ yaml: '{}', env: { ...slackEnv(slack), SLACK_BOT_TOKEN: 'xoxb-revoked' } })).rejects.toThrow(/auth\.test failed: .*invalid_auth/);
+      await expect(startTestBot({ yaml: '{}', env: { ...slackEnv(slack), SLACK_BOT_TOKEN: 'xoxb-revoked' }, beforeStart: (b) => { built = b; } })).rejects.toThrow(/auth\.test failed: .*invalid_auth/);
       expect(slack.callsTo('auth.test')).toHaveLength(1);
+      expect(built?.surfaces.find((s) => s.name === 'slack')?.notReadyReason()).toMatch(/invalid_auth/);
     } finally {
+      await built?.stop();
       await slack.close();
     }
   });

@@ -16,7 +16,7 @@ import type { SlackSubjects } from './subjects.js';
 import type { SlackWeb } from './web.js';
 import { renderSlack } from './render.js';
 import { renderButtonOutcome } from './outcome.js';
-import { escapeCut } from './mrkdwn.js';
+import { escapeCut, unescapeSlackText } from './mrkdwn.js';
 import type { SlackMessage } from './limits.js';
 
 export interface SlackInteractionDeps {
@@ -75,7 +75,7 @@ export function registerSlackListeners(app: App, deps: SlackInteractionDeps): vo
   }
 
   app.command(deps.command, async ({ command, ack }) => {
-    const line = command.text.trim();
+    const line = unescapeSlackText(command.text).trim();
     const id = newInvocationId();
     const who = `\`${escapeCut(`${deps.command} ${line}`.trim(), 300)}\` by <@${command.user_id}>`;
     const running = runAs({ id: command.user_id, name: command.user_name }, line, command.channel_id, id);
@@ -108,7 +108,7 @@ export function registerSlackListeners(app: App, deps: SlackInteractionDeps): vo
   app.event('app_mention', async ({ event, context }) => {
     if (context.retryNum) return; // already acknowledged and handled the first time
     if (!event.user) return;
-    const line = event.text.replace(/<@[A-Z0-9]+(\|[^>]*)?>/g, ' ').trim();
+    const line = unescapeSlackText(event.text.replace(/<@[A-Z0-9]+(\|[^>]*)?>/g, ' ')).trim();
     const thread = event.thread_ts ?? event.ts;
     const result = await runAs({ id: event.user }, line, event.channel, newInvocationId());
     try {

@@ -4,6 +4,11 @@ export function escapeMrkdwn(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** What the user typed: Slack sends `&`, `<`, `>` in message and command text as entities. */
+export function unescapeSlackText(s: string): string {
+  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
 /** Escapes `s` and cuts it so the escaped result has at most `max` characters (ending in `…` when cut). */
 export function escapeCut(s: string, max: number): string {
   const full = escapeMrkdwn(s);

@@ -17,7 +17,14 @@ export class SlackSubjects {
   private loadedAt = 0;
   private loading: Promise<Map<string, string[]>> | undefined;
 
-  constructor(private readonly opts: { web: SlackWeb; ttlMs: number; log: Logger; now?: () => number }) {}
+  constructor(private readonly opts: {
+    web: SlackWeb;
+    ttlMs: number;
+    log: Logger;
+    /** Longest a command waits for the group lookup (a rate-limited Slack must not hold every command). */
+    lookupTimeoutMs?: number;
+    now?: () => number;
+  }) {}
 
   private now(): number {
     return (this.opts.now ?? Date.now)();
@@ -30,7 +37,15 @@ export class SlackSubjects {
 
   async groupsOf(userId: string): Promise<string[]> {
     const fresh = this.membership && this.now() - this.loadedAt < this.opts.ttlMs;
-    const map = fresh ? (this.membership as Map<string, string[]>) : await this.load();
+    if (fresh) return (this.membership as Map<string, string[]>).get(userId) ?? [];
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), this.opts.lookupTimeoutMs ?? 2_000); });
+    const map = await Promise.race([this.load(), late]).finally(() => clearTimeout(timer));
+    if (!map) {
+      // Still loading: go on with what we knew (or no groups: fewer rights, never more).
+      this.opts.log.warn({ user: userId }, 'slack user groups are slow to load; using the last known membership');
+      return this.membership?.get(userId) ?? [];
+    }
     return map.get(userId) ?? [];
   }
 

@@ -46,24 +46,27 @@ describe('opsbot process with Slack', () => {
     } finally {
       expect(await bot.stop()).toBe(0);
     }
-  });
+  }, 90_000);
 
   it('exits 1 with the reason when Slack refuses the token', async () => {
     const port = await freePort();
     const r = await runCli(['start'], { ...slackEnv(slack), SLACK_BOT_TOKEN: 'xoxb-revoked', PORT: String(port), HOST: '127.0.0.1', OPSBOT_DATA_DIR: dir, LOG_LEVEL: 'silent' });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/auth\.test failed: .*invalid_auth/);
-  });
+  }, 90_000);
 
   it('slack-manifest prints a manifest for the URL, and refuses to guess one', async () => {
-    const ok = await runCli(['slack-manifest', '--url', 'https://ops.example.com'], {});
+    // Three runs of the real CLI at once (each starts tsx, slow on a busy machine).
+    const [ok, yaml, bad] = await Promise.all([
+      runCli(['slack-manifest', '--url', 'https://ops.example.com'], {}),
+      runCli(['slack-manifest', '--socket', '--yaml'], {}),
+      runCli(['slack-manifest'], {}),
+    ]);
     expect(ok.code).toBe(0);
     const manifest = JSON.parse(ok.stdout) as { features: { slash_commands: { url: string }[] } };
     expect(manifest.features.slash_commands[0]?.url).toBe('https://ops.example.com/slack/events');
-    const yaml = await runCli(['slack-manifest', '--socket', '--yaml'], {});
     expect(yaml.stdout).toContain('socket_mode_enabled: true');
-    const bad = await runCli(['slack-manifest'], {});
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--url');
-  });
+  }, 90_000);
 });

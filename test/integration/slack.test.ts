@@ -100,6 +100,26 @@ describe('Slack surface (real Bolt, HTTP mode, protocol-level stand-in)', () => 
     expect(t.bot.surfaces.map((s) => s.name)).toEqual(['slack']);
   });
 
+  it('reports a token revoked after start on /readyz, and recovers', async () => {
+    const surface = t.bot.surfaces.find((s) => s.name === 'slack') as SlackSurface;
+    // Given Slack now refuses the token
+    slack.revoked = true;
+    try {
+      // When the periodic auth.test runs
+      await surface.checkAuth();
+      // Then /readyz is 503 and says why
+      const res = await fetch(`${t.baseUrl}/readyz`);
+      const body = (await res.json()) as { checks: Record<string, { ready: boolean; reason?: string }> };
+      expect(res.status).toBe(503);
+      expect(body.checks['surface:slack']?.reason).toMatch(/auth\.test failed: .*invalid_auth/);
+    } finally {
+      slack.revoked = false;
+    }
+    // And once the token works again, ready again
+    await surface.checkAuth();
+    expect((await fetch(`${t.baseUrl}/readyz`)).status).toBe(200);
+  });
+
   it('answers `help` in the ack, ephemerally, within Slack limits', async () => {
     // When a user types /ops help
     const res = await slack.sendSlashCommand(t.baseUrl, { text: 'help', userId: 'U0EVE' });

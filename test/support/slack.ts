@@ -87,6 +87,8 @@ export class SlackStandIn {
   private server: http.Server | undefined;
   private port = 0;
   private tsCounter = 100;
+  /** When true every bot-token call answers `invalid_auth` (a revoked token). */
+  revoked = false;
   /** Channels where chat.postMessage answers `not_in_channel`. */
   readonly notInChannel = new Set<string>();
   /** Socket Mode: the WebSocket server behind apps.connections.open, and the connected bot. */
@@ -211,7 +213,7 @@ export class SlackStandIn {
       send(200, token === this.appToken ? { ok: true, url: `ws://127.0.0.1:${this.port}/link?ticket=t1` } : { ok: false, error: 'invalid_auth' });
       return;
     }
-    if (token !== this.botToken) {
+    if (token !== this.botToken || this.revoked) {
       send(200, { ok: false, error: 'invalid_auth' });
       return;
     }

@@ -33,6 +33,8 @@ export interface SlackSurfaceOptions {
   ackWithinMs?: number;
   usergroupCacheTtlMs?: number;
   retryPolicy?: RetryPolicy;
+  /** How often the token is re-checked with auth.test for /readyz (default 60s; 0 = never). */
+  authCheckIntervalMs?: number;
 }
 
 export class SlackSurface implements ChatSurface {
@@ -44,6 +46,7 @@ export class SlackSurface implements ChatSurface {
   private app: App | undefined;
   private identity: { team?: string; user?: string; botId?: string } | undefined;
   private failure: string | undefined;
+  private authTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
 
   constructor(private readonly opts: SlackSurfaceOptions) {
@@ -92,10 +95,28 @@ export class SlackSurface implements ChatSurface {
     this.app = app;
     await app.start();
     this.failure = undefined;
+    const every = this.opts.authCheckIntervalMs ?? 60_000;
+    if (every > 0) {
+      this.authTimer = setInterval(() => { void this.checkAuth(); }, every);
+      this.authTimer.unref();
+    }
     this.log.info({ mode: this.mode, team: this.identity.team, botUser: this.identity.user }, 'slack surface started');
   }
 
+  /** Re-checks the token (auth.test) for readiness: a revoked token or an unreachable Slack shows on /readyz. */
+  async checkAuth(): Promise<string | undefined> {
+    try {
+      await this.web.call('auth.test', (c) => c.auth.test(), { attempts: 2, baseDelayMs: 500, maxDelayMs: 2_000 });
+      this.failure = undefined;
+    } catch (e) {
+      if (!this.failure) this.log.error({ err: errorMessage(e) }, 'slack auth.test failed');
+      this.failure = `auth.test failed: ${errorMessage(e)}`;
+    }
+    return this.failure;
+  }
+
   async stop(): Promise<void> {
+    clearInterval(this.authTimer);
     const app = this.app;
     this.app = undefined;
     await app?.stop().catch((e: unknown) => this.log.warn({ err: errorMessage(e) }, 'slack stop failed'));

@@ -81,7 +81,7 @@ export class SlackWeb {
   }
 
   /** Runs one Web API call under the delivery retry policy. */
-  async call<T>(what: string, fn: (client: WebClient) => Promise<T>): Promise<T> {
+  async call<T>(what: string, fn: (client: WebClient) => Promise<T>, policy?: RetryPolicy): Promise<T> {
     return withDeliveryRetries(async () => {
       try {
         return await fn(this.client);
@@ -89,7 +89,7 @@ export class SlackWeb {
         throw toDeliveryError(e, what);
       }
     }, {
-      ...(this.opts.policy ? { policy: this.opts.policy } : {}),
+      ...(policy ?? this.opts.policy ? { policy: policy ?? this.opts.policy } : {}),
       onRetry: (e, attempt, delayMs) => this.opts.log.warn({ call: what, attempt, delayMs, err: errorMessage(e) }, 'slack call retried'),
     });
   }

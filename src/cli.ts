@@ -10,6 +10,8 @@ import type { Env } from './config/env.js';
 import { createBot } from './main.js';
 import { renderConsole } from './bot/adapters/console/render.js';
 import { errorMessage } from './core/errors.js';
+import { slackManifest } from './bot/adapters/slack/manifest.js';
+import { stringify as toYaml } from 'yaml';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, config: 78 } as const;
 
@@ -98,6 +100,24 @@ Exit codes: 0 ok, 1 failed, 2 usage error, 78 invalid configuration.`);
     .description('Check a configuration file and list every problem with its key path')
     .argument('[file]', 'configuration file (default: $OPSBOT_CONFIG or config/default.yaml)')
     .action(validate);
+
+  program.command('slack-manifest')
+    .description('Print a Slack app manifest (slash command, scopes, request URLs or Socket Mode) to paste into "Create New App"')
+    .option('--url <base>', 'public https base URL of the bot; Slack calls <base>/slack/events')
+    .option('--socket', 'Socket Mode (no public URL; set SLACK_APP_TOKEN)')
+    .option('--name <name>', 'app and bot name', 'opsbot')
+    .option('--command <command>', 'slash command', '/ops')
+    .option('--yaml', 'print YAML instead of JSON')
+    .action((o: { url?: string; socket?: boolean; name: string; command: string; yaml?: boolean }) => {
+      let manifest: Record<string, unknown>;
+      try {
+        manifest = slackManifest({ ...(o.url ? { url: o.url } : {}), socketMode: Boolean(o.socket), name: o.name, command: o.command });
+      } catch (e) {
+        process.stderr.write(`opsbot slack-manifest: ${errorMessage(e)}\n`);
+        process.exit(EXIT.usage);
+      }
+      process.stdout.write(o.yaml ? toYaml(manifest) : `${JSON.stringify(manifest, null, 2)}\n`);
+    });
 
   return program;
 }

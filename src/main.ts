@@ -20,6 +20,7 @@ import { CommandRegistry } from './bot/registry.js';
 import { Router } from './bot/router.js';
 import type { ChatSurface } from './bot/surface.js';
 import { ConsoleSurface } from './bot/adapters/console/surface.js';
+import { SlackSurface } from './bot/adapters/slack/surface.js';
 import { createHttpServer, type ReadinessCheck } from './http/server.js';
 import { helpCommands } from './handlers/help.js';
 import { healthCommands } from './handlers/health.js';
@@ -150,6 +151,23 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
 
   const consoleSubject: Subject = { id: config.bot.consoleUser, display: config.bot.consoleUser };
   const surfaces: ChatSurface[] = [];
+  const plugins: FastifyPluginAsync[] = [];
+  if (env.SLACK_BOT_TOKEN && (env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN)) {
+    const slack = new SlackSurface({
+      botToken: env.SLACK_BOT_TOKEN,
+      signingSecret: env.SLACK_SIGNING_SECRET,
+      appToken: env.SLACK_APP_TOKEN,
+      apiUrl: env.SLACK_API_URL,
+      router,
+      log,
+      command: config.slack.command,
+      ackWithinMs: config.slack.ackWithin,
+      usergroupCacheTtlMs: config.slack.usergroupCacheTtl,
+    });
+    surfaces.push(slack);
+    const plugin = slack.httpPlugin();
+    if (plugin) plugins.push(plugin);
+  }
   const consoleIo = opts.console === undefined
     ? (surfaces.length === 0 ? { input: process.stdin, output: process.stdout, interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY) } : false)
     : opts.console;
@@ -165,14 +183,12 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
     ...surfaces.map((s) => ({ name: `surface:${s.name}`, check: () => s.notReadyReason() })),
     { name: 'outbox', check: () => outbox.waitingReason() },
   ];
-  const plugins: FastifyPluginAsync[] = [
-    alertmanagerWebhook({
-      receive: (p) => alerts.receive(p),
-      token: env.WEBHOOK_TOKEN ?? config.alerting.webhookToken,
-      bodyLimit: config.alerting.bodyLimit,
-      count: (outcome) => alertMetrics.webhooks.inc({ outcome }),
-    }),
-  ];
+  plugins.push(alertmanagerWebhook({
+    receive: (p) => alerts.receive(p),
+    token: env.WEBHOOK_TOKEN ?? config.alerting.webhookToken,
+    bodyLimit: config.alerting.bodyLimit,
+    count: (outcome) => alertMetrics.webhooks.inc({ outcome }),
+  }));
   const http = opts.http === false ? undefined : await createHttpServer({ log, metrics, readiness, plugins });
 
   let stopping: Promise<void> | undefined;

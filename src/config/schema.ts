@@ -210,6 +210,15 @@ function checkContainerProbes(targets: Record<string, TargetConfig>, ctx: z.Refi
     });
   }
 }
+/** The Slack surface (credentials come from SLACK_* environment variables, never from here). */
+export const slackSchema = z.object({
+  /** The slash command as configured in the Slack app. */
+  command: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'A slash command: "/" and up to 31 of a-z, 0-9, "_", "-"').default('/ops'),
+  /** Answer in the ack when a command is done within this long; slower ones are acked first (Slack allows 3s). */
+  ackWithin: duration.default(1_500).refine((ms) => ms >= 0 && ms <= 2_500, 'ackWithin must be between 0 and 2.5s (Slack needs the ack within 3s)'),
+  /** How long a user's Slack user groups are cached. */
+  usergroupCacheTtl: duration.default(300_000),
+}).strict();
 
 export const configSchema = z.object({
   bot: botSchema.default(() => botSchema.parse({})),
@@ -217,6 +226,7 @@ export const configSchema = z.object({
   /** Without an `rbac` section the console user is admin and chat users have no role. */
   rbac: rbacSchema.optional(),
   alerting: alertingSchema.default(() => alertingSchema.parse({})),
+  slack: slackSchema.default(() => slackSchema.parse({})),
 }).strict().superRefine((cfg, ctx) => checkContainerProbes(cfg.targets, ctx)).transform(({ rbac, ...rest }) => ({
   ...rest,
   rbac: rbac ?? rbacSchema.parse({ roles: { admin: { allow: ['*'] } }, subjects: { [rest.bot.consoleUser]: ['admin'] } }),

@@ -19,6 +19,7 @@ import { CommandRegistry } from './bot/registry.js';
 import { Router } from './bot/router.js';
 import type { ChatSurface } from './bot/surface.js';
 import { ConsoleSurface } from './bot/adapters/console/surface.js';
+import { DiscordSurface } from './bot/adapters/discord/surface.js';
 import { createHttpServer, type ReadinessCheck } from './http/server.js';
 import { helpCommands } from './handlers/help.js';
 import { healthCommands } from './handlers/health.js';
@@ -88,6 +89,16 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
 
   const consoleSubject: Subject = { id: config.bot.consoleUser, display: config.bot.consoleUser };
   const surfaces: ChatSurface[] = [];
+  if (env.DISCORD_TOKEN) {
+    surfaces.push(new DiscordSurface({
+      token: env.DISCORD_TOKEN,
+      apiUrl: env.DISCORD_API_URL,
+      router,
+      log,
+      buttonStore: store.collection('discord_buttons'),
+      completions: (kind) => (kind === 'target' ? Object.keys(config.targets) : kind === 'command' ? registry.all().map((c) => c.name) : []),
+    }));
+  }
   const consoleIo = opts.console === undefined
     ? (surfaces.length === 0 ? { input: process.stdin, output: process.stdout, interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY) } : false)
     : opts.console;

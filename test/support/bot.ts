@@ -29,6 +29,8 @@ export async function startTestBot(opts: {
   http?: boolean;
   dataDir?: string;
   extra?: Partial<BotOptions>;
+  /** Runs after the bot is built and before it starts (register test commands here). */
+  beforeStart?: (bot: Bot) => void | Promise<void>;
 }): Promise<TestBot> {
   const tmp = opts.dataDir ? undefined : await tmpDir('opsbot-bot-');
   const dataDir = opts.dataDir ?? (tmp as { dir: string }).dir;
@@ -46,6 +48,7 @@ export async function startTestBot(opts: {
     ...(opts.http === false ? { http: false } : {}),
     ...opts.extra,
   });
+  await opts.beforeStart?.(bot);
   const { port } = await bot.start();
   return {
     bot, port, baseUrl: `http://127.0.0.1:${port}`, dataDir,

@@ -5,6 +5,7 @@
  * the original response edited when it is done.
  */
 import type { APIEmbed, AutocompleteInteraction, ButtonInteraction, ChatInputCommandInteraction, GuildMember, APIInteractionGuildMember, InteractionReplyOptions, InteractionUpdateOptions } from 'discord.js';
+import { DiscordAPIError, RESTJSONErrorCodes } from 'discord.js';
 import type { Logger } from 'pino';
 import type { ParamSpec, Subject } from '../../../core/command.js';
 import type { RetryPolicy } from '../../../core/delivery.js';
@@ -30,6 +31,8 @@ export interface InteractionDeps {
   ackDeadlineMs: number;
   retry?: RetryPolicy;
 }
+
+const ALREADY_ACKNOWLEDGED = RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged;
 
 type Member = GuildMember | APIInteractionGuildMember | null;
 
@@ -68,8 +71,21 @@ function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
 export class InteractionHandler {
   constructor(private readonly deps: InteractionDeps) {}
 
-  private deliver<T>(what: string, call: () => Promise<T>): Promise<T> {
-    return deliverDiscord(what, call, { log: this.deps.log, ...(this.deps.retry ? { policy: this.deps.retry } : {}) });
+  /**
+   * An interaction response through the retry policy. When a retry is told the interaction was
+   * already acknowledged (40060), the earlier try did get through (only its answer was lost).
+   */
+  private deliver<T>(what: string, call: () => Promise<T>): Promise<T | undefined> {
+    let attempt = 0;
+    return deliverDiscord(what, async () => {
+      attempt++;
+      try {
+        return await call();
+      } catch (e) {
+        if (attempt > 1 && e instanceof DiscordAPIError && e.code === ALREADY_ACKNOWLEDGED) return undefined;
+        throw e;
+      }
+    }, { log: this.deps.log, ...(this.deps.retry ? { policy: this.deps.retry } : {}) });
   }
 
   private async render(reply: Reply, extra: { ephemeral?: boolean; content?: string } = {}): Promise<DiscordMessage> {

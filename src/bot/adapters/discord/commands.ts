@@ -118,16 +118,56 @@ export function buildOpsCommand(commands: readonly AnyCommand[], opts: { name?: 
     options: [{ type: T.String, name: 'command', description: 'The command line, e.g. "logs web --lines 50"', required: true, autocomplete: true }],
   });
   routes.set(freeName, { command: '', options: new Map(), freeText: true });
-  return {
-    json: {
-      name: opts.name ?? 'ops',
-      type: ApplicationCommandType.ChatInput,
-      description: clip(opts.description ?? 'opsbot: health, backups, alerts, on-call and more', L.commandDescription),
-      options: top,
-    },
-    routes,
-    omitted,
+  const json: RESTPostAPIChatInputApplicationCommandsJSONBody = {
+    name: opts.name ?? 'ops',
+    type: ApplicationCommandType.ChatInput,
+    description: clip(opts.description ?? 'opsbot: health, backups, alerts, on-call and more', L.commandDescription),
+    options: top,
   };
+  fitCommandSize(json, routes, omitted);
+  return { json, routes, omitted };
+}
+
+type AnyOption = { type?: number; name: string; description: string; options?: AnyOption[]; choices?: { name: string; value: string | number }[] };
+
+/** Characters Discord counts against a command's combined limit: names, descriptions, choices. */
+export function commandSize(c: AnyOption): number {
+  return c.name.length + c.description.length
+    + (c.choices ?? []).reduce((n, ch) => n + ch.name.length + String(ch.value).length, 0)
+    + (c.options ?? []).reduce((n, o) => n + commandSize(o), 0);
+}
+
+function eachOption(c: AnyOption, depth: number, fn: (o: AnyOption, depth: number) => void): void {
+  for (const o of c.options ?? []) {
+    fn(o, depth);
+    eachOption(o, depth + 1, fn);
+  }
+}
+
+/**
+ * Keeps the command within Discord's combined-size limit: shorter descriptions first (options,
+ * then subcommands), and only then subcommands dropped from the end (still reachable by `run`).
+ */
+function fitCommandSize(json: RESTPostAPIChatInputApplicationCommandsJSONBody, routes: Map<string, CommandRoute>, omitted: string[]): void {
+  const root = json as unknown as AnyOption;
+  const fits = () => commandSize(root) <= L.commandTotal;
+  const isSub = (o: AnyOption) => o.type === T.Subcommand || o.type === T.SubcommandGroup;
+  for (const max of [60, 40, 24, 12, 1]) {
+    if (fits()) return;
+    eachOption(root, 0, (o) => { if (!isSub(o)) o.description = clip(o.description, max); });
+    if (fits()) return;
+    if (max <= 40) eachOption(root, 0, (o) => { if (isSub(o)) o.description = clip(o.description, max + 20); });
+  }
+  const top = root.options ?? [];
+  while (commandSize(root) > L.commandTotal && top.length > 1) {
+    const dropped = top.splice(top.length - 2, 1)[0] as AnyOption;
+    for (const [path, r] of routes) {
+      if (path === dropped.name || path.startsWith(`${dropped.name} `)) {
+        omitted.push(r.command);
+        routes.delete(path);
+      }
+    }
+  }
 }
 
 /** An option as an interaction carries it (discord.js `interaction.options.data` has this shape). */

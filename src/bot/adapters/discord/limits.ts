@@ -25,6 +25,8 @@ export const DISCORD_LIMITS = {
   choiceName: 100,
   choiceValue: 100,
   autocompleteChoices: 25,
+  /** Names, descriptions and choices of one command together (the conservative documented figure). */
+  commandTotal: 4000,
 } as const;
 
 /** Discord's rule for command and option names (chat-input commands must be lowercase). */

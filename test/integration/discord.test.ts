@@ -4,11 +4,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import net from 'node:net';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { DiscordStandIn } from '../support/discord.js';
 import { startTestBot, type TestBot } from '../support/bot.js';
 import { waitFor } from '../support/servers.js';
+import { commandProblems } from '../support/discord-limits.js';
 import { defineCommand } from '../../src/core/command.js';
 import { textReply } from '../../src/core/reply.js';
 import { ChatDeliveryError } from '../../src/core/chat.js';
@@ -56,6 +59,16 @@ describe('Discord surface against a REST + gateway stand-in', () => {
           async run(_ctx, a) {
             await new Promise((r) => setTimeout(r, a.ms));
             return { ...textReply('Slow work done', 'ok', `waited ${a.ms}ms`), visibility: 'channel' };
+          },
+        }), defineCommand({
+          name: 'slowcrash',
+          summary: 'Takes long, then fails with an internal error',
+          params: [],
+          schema: z.object({}),
+          risk: 'read',
+          async run() {
+            await new Promise((r) => setTimeout(r, 3200));
+            throw new Error('database exploded');
           },
         }));
       },
@@ -150,12 +163,23 @@ describe('Discord surface against a REST + gateway stand-in', () => {
     expect(edit.body.embeds[0].title).toContain('Slow work done');
   });
 
-  it('sends an ephemeral follow-up when deferred work ends in an error only the asker should see', async () => {
-    // slowpoke 20000 fails validation quickly, so use the free-text subcommand with a bad command to get a quick ephemeral…
+  it('answers an unknown command from the free-text subcommand ephemerally', async () => {
     const { id } = discord.slashCommand(OPERATOR, ['run'], [{ name: 'command', type: 3, value: 'nosuchcommand' }]);
     const [cb] = await waitFor(() => (discord.callbacks(id).length ? discord.callbacks(id) : undefined), { what: 'callback' });
     expect(cb?.body.data.flags & 64).toBe(64);
     expect(cb?.body.data.embeds[0].title).toContain('Unknown command');
+  });
+
+  it('replaces a deferred response by an ephemeral follow-up when slow work ends in an error', async () => {
+    const { id, token } = discord.slashCommand(OPERATOR, ['slowcrash']);
+    const [cb] = await waitFor(() => (discord.callbacks(id).length ? discord.callbacks(id) : undefined), { what: 'deferral' });
+    expect(cb?.body.type).toBe(5);
+    // Then the public "thinking…" response is deleted and only the asker sees the error
+    const followUp = await waitFor(() => discord.webhookCalls(token).find((r) => r.method === 'POST'), { what: 'follow-up', timeoutMs: 10_000 });
+    expect(discord.webhookCalls(token).map((r) => r.method)).toEqual(['DELETE', 'POST']);
+    expect(followUp.body.flags & 64).toBe(64);
+    expect(followUp.body.embeds[0].title).toContain('Something went wrong');
+    expect(JSON.stringify(followUp.body)).not.toContain('database exploded');
   });
 
   it('updates the message when a button is pressed, as the member who pressed it', async () => {
@@ -249,10 +273,56 @@ describe('Discord surface against a REST + gateway stand-in', () => {
     expect(discord.calls('POST', /^\/channels\/c-403\/messages$/)).toHaveLength(1);
   });
 
+  it('resumes after the gateway drops the connection and is ready again', async () => {
+    const before = discord.frames.filter((f) => f.dir === 'in' && (f.op === 6 || f.op === 2)).length;
+    discord.dropConnections(4000);
+    await waitFor(() => discord.frames.filter((f) => f.dir === 'in' && (f.op === 6 || f.op === 2)).length > before, { what: 'resume or identify' });
+    await waitFor(async () => (await fetch(`${t.baseUrl}/readyz`)).status === 200 && discord.connected === 1, { what: 'ready again' });
+    // And commands still work
+    const { id } = discord.slashCommand(STRANGER, ['help']);
+    await waitFor(() => discord.callbacks(id).length > 0, { what: 'help after resume' });
+  });
+
   it('sends a direct message through a DM channel', async () => {
     const ref = await surface.directMessage(`discord:user:${OPERATOR.id}`, { title: 'You are on call', status: 'info', blocks: [] });
     expect(ref.channel).toBe(`dm-${OPERATOR.id}`);
     expect(discord.calls('POST', /^\/users\/@me\/channels$/)[0]?.body).toEqual({ recipient_id: OPERATOR.id });
     expect(discord.messages.get(ref.id)?.embeds[0].title).toContain('You are on call');
+  });
+});
+
+describe('Discord set-up failures and registration', () => {
+  let discord: DiscordStandIn;
+  beforeAll(async () => { discord = await DiscordStandIn.start({ token: TOKEN }); });
+  afterAll(async () => { await discord?.close(); });
+
+  it('refuses to start with a token Discord does not accept, saying why', async () => {
+    const err = await startTestBot({ yaml: 'targets: {}\n', env: { DISCORD_TOKEN: 'wrong-token', DISCORD_API_URL: discord.apiUrl } }).catch((e: unknown) => e);
+    expect(String(err)).toMatch(/Discord login failed/);
+    // And the bad token was not retried in a loop
+    expect(discord.calls('GET', /^\/gateway\/bot$/).length).toBe(1);
+  });
+
+  it('registers /ops with `opsbot discord-register --guild`', async () => {
+    const run = promisify(execFile);
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'discord-register', '--guild', discord.guildId], {
+      env: { ...process.env, DISCORD_TOKEN: TOKEN, DISCORD_APPLICATION_ID: discord.appId, DISCORD_API_URL: discord.apiUrl, LOG_LEVEL: 'silent', OPSBOT_CONFIG: 'config/default.yaml' },
+      timeout: 60_000,
+    });
+    expect(stdout).toContain(`Registered /ops`);
+    expect(stdout).toContain('/ops health [target] [dry-run]');
+    const [call] = discord.calls('POST', new RegExp(`^/applications/${discord.appId}/guilds/${discord.guildId}/commands$`));
+    expect(call?.auth).toBe(`Bot ${TOKEN}`);
+    expect(call?.body.name).toBe('ops');
+    expect(commandProblems(call?.body)).toEqual([]);
+  });
+
+  it('tells what is missing when DISCORD_APPLICATION_ID is not set', async () => {
+    const run = promisify(execFile);
+    const err = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'discord-register'], {
+      env: { ...process.env, DISCORD_TOKEN: TOKEN, DISCORD_APPLICATION_ID: '', LOG_LEVEL: 'silent' }, timeout: 60_000,
+    }).catch((e: unknown) => e as { code: number; stderr: string });
+    expect((err as { code: number }).code).toBe(2);
+    expect((err as { stderr: string }).stderr).toContain('DISCORD_APPLICATION_ID');
   });
 });

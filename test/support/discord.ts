@@ -170,6 +170,11 @@ export class DiscordStandIn {
     });
   }
 
+  /** Closes every gateway connection as Discord does before a reconnect (the client should resume). */
+  dropConnections(code = 4000): void {
+    for (const ws of this.sockets) ws.close(code, 'stand-in dropped the connection');
+  }
+
   /** Sends a dispatch to every connected client. */
   dispatch(t: string, d: unknown): void {
     for (const ws of this.sockets) this.send(ws, { op: 0, t, s: ++this.seq, d });

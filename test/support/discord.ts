@@ -75,6 +75,7 @@ export class DiscordStandIn {
   identifies = 0;
   heartbeats = 0;
   private readonly faults: Fault[] = [];
+  private readonly watchers = new Set<(r: RecordedRequest) => void>();
   private readonly interactions = new Map<string, PendingInteraction>();
   private readonly sockets = new Set<WebSocket>();
   private seq = 0;
@@ -109,6 +110,12 @@ export class DiscordStandIn {
 
   get connected(): number {
     return this.sockets.size;
+  }
+
+  /** Calls `fn` for every request once it is answered; returns a function that stops it. */
+  watch(fn: (r: RecordedRequest) => void): () => void {
+    this.watchers.add(fn);
+    return () => this.watchers.delete(fn);
   }
 
   fail(f: Fault): void {
@@ -256,6 +263,7 @@ export class DiscordStandIn {
       rec.status = status;
       res.writeHead(status, { ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...headers });
       res.end(payload === undefined ? undefined : JSON.stringify(payload));
+      for (const w of this.watchers) w(rec);
     };
     if (!url.pathname.startsWith('/api/v10/')) return send(404, { message: '404: Not Found', code: 0 });
 

@@ -43,7 +43,7 @@ describe('Discord surface against a REST + gateway stand-in', () => {
   let surface: DiscordSurface;
 
   beforeAll(async () => {
-    discord = await DiscordStandIn.start({ token: TOKEN, heartbeatMs: 300 });
+    discord = await DiscordStandIn.start({ token: TOKEN, heartbeatMs: 300, roles: [OPERATOR.roles[0] as string] });
     tcp = net.createServer((s) => s.end());
     await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
     t = await startTestBot({
@@ -93,6 +93,8 @@ describe('Discord surface against a REST + gateway stand-in', () => {
     // And /readyz reports the Discord surface
     const body = await (await fetch(`${t.baseUrl}/readyz`)).json() as { checks: Record<string, { ready: boolean }> };
     expect(body.checks['surface:discord']).toEqual({ ready: true });
+    // And the guild that followed READY is cached, so members arrive as full guild members
+    expect(surface.client.guilds.cache.get(discord.guildId)?.roles.cache.has(OPERATOR.roles[0] as string)).toBe(true);
     // And the console did not start, since a chat surface is configured
     expect(t.bot.surfaces.map((s) => s.name)).toEqual(['discord']);
   });

@@ -49,7 +49,14 @@ export async function startTestBot(opts: {
     ...opts.extra,
   });
   await opts.beforeStart?.(bot);
-  const { port } = await bot.start();
+  let port: number;
+  try {
+    ({ port } = await bot.start());
+  } catch (e) {
+    await bot.stop();
+    await tmp?.cleanup();
+    throw e;
+  }
   return {
     bot, port, baseUrl: `http://127.0.0.1:${port}`, dataDir,
     type: (line) => input.write(`${line}\n`),

@@ -86,12 +86,14 @@ export class DiscordStandIn {
     private readonly wss: WebSocketServer,
     readonly token: string,
     private readonly heartbeatMs: number,
+    /** Roles the guild has (sent with GUILD_CREATE). A member may also hold roles not listed. */
+    private readonly guildRoles: string[],
   ) {}
 
-  static async start(opts: { token: string; heartbeatMs?: number }): Promise<DiscordStandIn> {
+  static async start(opts: { token: string; heartbeatMs?: number; roles?: string[] }): Promise<DiscordStandIn> {
     const server = http.createServer();
     const wss = new WebSocketServer({ server, path: '/gateway' });
-    const s = new DiscordStandIn(server, wss, opts.token, opts.heartbeatMs ?? 1000);
+    const s = new DiscordStandIn(server, wss, opts.token, opts.heartbeatMs ?? 1000, opts.roles ?? []);
     server.on('request', (req, res) => { void s.onRequest(req, res); });
     wss.on('connection', (ws) => s.onSocket(ws));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -167,10 +169,12 @@ export class DiscordStandIn {
         }
         this.identifies++;
         this.send(ws, { op: 0, t: 'READY', s: ++this.seq, d: {
-          v: 10, user: this.botUser, guilds: [], session_id: `session-${this.identifies}`,
+          v: 10, user: this.botUser, guilds: [{ id: this.guildId, unavailable: true }], session_id: `session-${this.identifies}`,
           resume_gateway_url: this.gatewayUrl, shard: [0, 1], application: { id: this.appId, flags: 0 },
           user_settings: {}, private_channels: [], relationships: [], presences: [], guild_join_requests: [], geo_ordered_rtc_regions: [],
         } });
+        // Like Discord with the Guilds intent: the guild follows READY, roles and channels included.
+        if ((Number(p.d.intents) & 1) === 1) this.send(ws, { op: 0, t: 'GUILD_CREATE', s: ++this.seq, d: this.guild() });
       } else if (p.op === 6) {
         this.send(ws, { op: 0, t: 'RESUMED', s: ++this.seq, d: {} });
       }
@@ -180,6 +184,21 @@ export class DiscordStandIn {
   /** Closes every gateway connection as Discord does before a reconnect (the client should resume). */
   dropConnections(code = 4000): void {
     for (const ws of this.sockets) ws.close(code, 'stand-in dropped the connection');
+  }
+
+  private guild(): Json {
+    const role = (id: string, name: string, position: number) => ({ id, name, color: 0, colors: { primary_color: 0, secondary_color: null, tertiary_color: null }, hoist: false, icon: null, unicode_emoji: null, position, permissions: '2248473465835073', managed: false, mentionable: false, flags: 0 });
+    return {
+      id: this.guildId, name: 'Stand-in Guild', icon: null, splash: null, discovery_splash: null, owner_id: '1', afk_channel_id: null, afk_timeout: 300,
+      verification_level: 0, default_message_notifications: 0, explicit_content_filter: 0, features: [], mfa_level: 0, application_id: null,
+      system_channel_id: null, system_channel_flags: 0, rules_channel_id: null, vanity_url_code: null, description: null, banner: null,
+      premium_tier: 0, premium_subscription_count: 0, preferred_locale: 'en-US', public_updates_channel_id: null, nsfw_level: 0,
+      premium_progress_bar_enabled: false, safety_alerts_channel_id: null, max_members: 500000, max_video_channel_users: 25,
+      roles: [role(this.guildId, '@everyone', 0), ...this.guildRoles.map((r, i) => role(r, `role-${r}`, i + 1))],
+      emojis: [], stickers: [], channels: [{ id: 'c-ops', type: 0, name: 'ops', position: 0, permission_overwrites: [], guild_id: this.guildId, nsfw: false, parent_id: null, topic: null, last_message_id: null, rate_limit_per_user: 0, flags: 0 }],
+      threads: [], members: [], voice_states: [], presences: [], stage_instances: [], guild_scheduled_events: [], soundboard_sounds: [],
+      member_count: 3, large: false, unavailable: false, joined_at: new Date(0).toISOString(), lazy: true,
+    };
   }
 
   /** Sends a dispatch to every connected client. */

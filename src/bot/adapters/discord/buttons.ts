@@ -26,8 +26,18 @@ export function isOpsCustomId(id: string): boolean {
   return id.startsWith(INLINE) || id.startsWith(STORED);
 }
 
+/** How long a stored button command stays pressable (Discord messages live for years; commands should not). */
+export const STORED_BUTTON_TTL_SECONDS = 30 * 24 * 3600;
+
 export class ButtonCommands {
+  private indexed: Promise<void> | undefined;
+
   constructor(private readonly stored: Collection<StoredButton>) {}
+
+  private ready(): Promise<void> {
+    this.indexed ??= this.stored.createIndex({ at: 1 }, { expireAfterSeconds: STORED_BUTTON_TTL_SECONDS });
+    return this.indexed;
+  }
 
   /** Stores the commands too long to inline; returns the custom_id function for the renderer. */
   async prepare(reply: Reply): Promise<(command: string, index: number) => string | undefined> {
@@ -35,6 +45,7 @@ export class ButtonCommands {
     for (const [index, b] of (reply.buttons ?? []).entries()) {
       if (!b.command || inlineCustomId(b.command, index)) continue;
       const key = randomBytes(9).toString('base64url');
+      await this.ready();
       await this.stored.insertOne({ _id: key, command: b.command, at: new Date() });
       keys.set(index, key);
     }

@@ -218,6 +218,17 @@ describe('Discord surface against a REST + gateway stand-in', () => {
     expect(audit.decision).toBe('denied');
   });
 
+  it('keeps the buttons of a message when the pressed command fails, so it can be pressed again', async () => {
+    const ref = await surface.post('c-ops', { title: 'Unknown target', status: 'warn', blocks: [], buttons: [{ label: 'Check', command: 'health nowhere' }] });
+    const components = discord.messages.get(ref.id)?.components;
+    const { id } = discord.pressButton(OPERATOR, ref.id, components[0].components[0].custom_id);
+    const [cb] = await waitFor(() => (discord.callbacks(id).length ? discord.callbacks(id) : undefined), { what: 'update' });
+    expect(cb?.body.type).toBe(7);
+    expect(cb?.body.data.content).toContain(`<@${OPERATOR.id}>`);
+    expect(cb?.body.data.embeds.at(-1).title).toMatch(/failed/);
+    expect(cb?.body.data.components).toEqual(components);
+  });
+
   it('defers a slow button press and edits the message when done', async () => {
     const ref = await surface.post('c-ops', { title: 'Batch', status: 'info', blocks: [], buttons: [{ label: 'Run slow', command: 'slowpoke 3500' }] });
     const customId = discord.messages.get(ref.id)?.components[0].components[0].custom_id as string;

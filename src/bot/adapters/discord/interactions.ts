@@ -144,9 +144,10 @@ export class InteractionHandler {
       return;
     }
     const previousEmbeds = i.message.embeds.map((e) => e.toJSON() as APIEmbed);
-    const outcome = async (r: Reply) => {
+    const previousComponents = i.message.components.map((c) => c.toJSON()) as unknown as DiscordMessage['components'];
+    const outcome = async (r: Reply, succeeded: boolean) => {
       const customId = await this.deps.buttons.prepare(r);
-      const msg = renderButtonOutcome(r, { userId: i.user.id, command, previousEmbeds }, { customId });
+      const msg = renderButtonOutcome(r, { userId: i.user.id, command, previousEmbeds, succeeded, previousComponents }, { customId });
       this.check(msg);
       return msg;
     };
@@ -158,13 +159,14 @@ export class InteractionHandler {
         const msg = await this.render(quick.reply, { ephemeral: true });
         await this.deliver('interaction reply', () => i.reply(asOptions(msg)));
       } else {
-        const msg = await outcome(quick.reply);
+        const msg = await outcome(quick.reply, quick.outcome === 'ok');
         await this.deliver('interaction update', () => i.update(asOptions(msg)));
       }
       return;
     }
     await this.deliver('interaction defer update', () => i.deferUpdate());
-    await this.finishDeferred(i, await pending, outcome);
+    const result = await pending;
+    await this.finishDeferred(i, result, (r) => outcome(r, result.outcome === 'ok'));
   }
 
   async autocomplete(i: AutocompleteInteraction): Promise<void> {

@@ -206,16 +206,18 @@ export function renderDiscord(reply: Reply, opts: RenderOptions): DiscordMessage
 
 /**
  * The message after a button press: who pressed what and how it went, the message's own embeds
- * kept above the outcome, and the outcome's buttons (the pressed ones are gone).
+ * kept above the outcome, and the outcome's buttons. When the command did not succeed the
+ * message keeps its own buttons, so the press can be tried again.
  */
 export function renderButtonOutcome(
   result: Reply,
-  press: { userId: string; command: string; previousEmbeds: APIEmbed[] },
+  press: { userId: string; command: string; previousEmbeds: APIEmbed[]; succeeded?: boolean; previousComponents?: DiscordMessage['components'] },
   opts: RenderOptions,
 ): DiscordMessage {
   const by = `${STATUS_EMOJI[result.status]} \`${flat(press.command, 200).replace(/`/g, "'")}\` by <@${press.userId}>`;
   const msg = renderDiscord(result, { ...opts, content: by });
   const outcome = msg.embeds[0] as APIEmbed;
   const kept = press.previousEmbeds.slice(0, L.embeds - 1);
-  return fitMessage({ ...msg, embeds: [...kept, outcome] }, { shrinkFirst: kept.length });
+  const components = press.succeeded === false && !result.buttons?.length ? press.previousComponents ?? [] : msg.components;
+  return fitMessage({ ...msg, embeds: [...kept, outcome], components }, { shrinkFirst: kept.length });
 }

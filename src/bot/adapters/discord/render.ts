@@ -166,8 +166,9 @@ export function replyEmbed(reply: Reply, budget: number = L.embedsTotal, maxCell
   const footer = reply.footer ? clip(reply.footer, Math.min(L.footer, 200)) : undefined;
   let left = budget - title.length - (footer?.length ?? 0);
   const hasFields = reply.blocks.some((b) => b.type === 'fields');
-  // Fields come after the description; keep room for them but never more than half the budget.
-  const fields = hasFields ? embedFields(reply.blocks, Math.max(0, Math.min(left - 200, Math.floor(left / 2)))) : [];
+  // Fields may use what the description does not need; with text blocks they get at most half.
+  const hasText = reply.blocks.some((b) => b.type !== 'fields');
+  const fields = hasFields ? embedFields(reply.blocks, Math.max(0, hasText ? Math.floor(left / 2) : left)) : [];
   left -= fields.reduce((n, f) => n + f.name.length + f.value.length, 0);
   const room = Math.max(0, Math.min(L.description, left));
   const parts: string[] = [];

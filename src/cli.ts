@@ -12,6 +12,8 @@ import { renderConsole } from './bot/adapters/console/render.js';
 import { errorMessage } from './core/errors.js';
 import { slackManifest } from './bot/adapters/slack/manifest.js';
 import { stringify as toYaml } from 'yaml';
+import { buildOpsCommand } from './bot/adapters/discord/commands.js';
+import { describePlan, registerOpsCommand } from './bot/adapters/discord/register.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, config: 78 } as const;
 
@@ -71,6 +73,36 @@ async function validate(file: string | undefined): Promise<void> {
   process.stdout.write(`${file ?? process.env.OPSBOT_CONFIG ?? 'config/default.yaml'}: valid — ${targets.length} target(s) (${targets.join(', ') || 'none'}), ${checks} health check(s), ${Object.keys(config.rbac.roles).length} role(s)\n`);
 }
 
+async function discordRegister(opts: { config?: string; guild?: string; print?: boolean }): Promise<void> {
+  const { env, config } = await loadAll(opts.config);
+  const bot = await createBot({ config, env, rawEnv: process.env, http: false, console: false, memoryStore: true });
+  try {
+    const plan = buildOpsCommand(bot.registry.all());
+    if (opts.print) {
+      process.stdout.write(`${JSON.stringify(plan.json, null, 2)}\n`);
+      return;
+    }
+    const missing = (['DISCORD_TOKEN', 'DISCORD_APPLICATION_ID'] as const).filter((k) => !env[k]);
+    if (missing.length) {
+      process.stderr.write(`opsbot discord-register: set ${missing.join(' and ')} (see README, "Connect to Discord")\n`);
+      process.exitCode = EXIT.usage;
+      return;
+    }
+    const { scope, command } = await registerOpsCommand({
+      token: env.DISCORD_TOKEN as string,
+      applicationId: env.DISCORD_APPLICATION_ID as string,
+      guildId: opts.guild ?? env.DISCORD_GUILD_ID,
+      apiUrl: env.DISCORD_API_URL,
+      plan,
+      log: bot.log,
+    });
+    process.stdout.write(`Registered /${command.name} (id ${command.id}) in ${scope}:\n${describePlan(plan).map((l) => `  ${l}`).join('\n')}\n`);
+    if (plan.omitted.length) process.stdout.write(`Without a subcommand of their own (Discord limits; use /${plan.json.name} run): ${plan.omitted.join(', ')}\n`);
+  } finally {
+    await bot.stop();
+  }
+}
+
 export function buildProgram(): Command {
   const program = new Command('opsbot')
     .description('Chat-ops bot: Alertmanager webhooks and chat commands that operate real systems.')
@@ -118,6 +150,12 @@ Exit codes: 0 ok, 1 failed, 2 usage error, 78 invalid configuration.`);
       }
       process.stdout.write(o.yaml ? toYaml(manifest) : `${JSON.stringify(manifest, null, 2)}\n`);
     });
+  program.command('discord-register')
+    .description('Create or update the /ops application command on Discord (DISCORD_TOKEN, DISCORD_APPLICATION_ID)')
+    .option('--guild <id>', 'register in one guild (instant); default $DISCORD_GUILD_ID, else global')
+    .option('--print', 'print the command definition as JSON and register nothing')
+    .option('-c, --config <file>', 'configuration file')
+    .action(discordRegister);
 
   return program;
 }

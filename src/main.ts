@@ -21,6 +21,7 @@ import { Router } from './bot/router.js';
 import type { ChatSurface } from './bot/surface.js';
 import { ConsoleSurface } from './bot/adapters/console/surface.js';
 import { SlackSurface } from './bot/adapters/slack/surface.js';
+import { DiscordSurface } from './bot/adapters/discord/surface.js';
 import { createHttpServer, type ReadinessCheck } from './http/server.js';
 import { helpCommands } from './handlers/help.js';
 import { healthCommands } from './handlers/health.js';
@@ -167,6 +168,16 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
     surfaces.push(slack);
     const plugin = slack.httpPlugin();
     if (plugin) plugins.push(plugin);
+  }
+  if (env.DISCORD_TOKEN) {
+    surfaces.push(new DiscordSurface({
+      token: env.DISCORD_TOKEN,
+      apiUrl: env.DISCORD_API_URL,
+      router,
+      log,
+      buttonStore: store.collection('discord_buttons'),
+      completions: (kind) => (kind === 'target' ? Object.keys(config.targets) : kind === 'command' ? registry.all().map((c) => c.name) : []),
+    }));
   }
   const consoleIo = opts.console === undefined
     ? (surfaces.length === 0 ? { input: process.stdin, output: process.stdout, interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY) } : false)

@@ -29,7 +29,7 @@ export async function startTestBot(opts: {
   http?: boolean;
   dataDir?: string;
   extra?: Partial<BotOptions>;
-  /** Runs after the bot is built and before it starts (e.g. register a test command). */
+  /** Runs after the bot is built and before it starts (register test commands here). */
   beforeStart?: (bot: Bot) => void | Promise<void>;
 }): Promise<TestBot> {
   const tmp = opts.dataDir ? undefined : await tmpDir('opsbot-bot-');
@@ -49,7 +49,14 @@ export async function startTestBot(opts: {
     ...opts.extra,
   });
   await opts.beforeStart?.(bot);
-  const { port } = await bot.start();
+  let port: number;
+  try {
+    ({ port } = await bot.start());
+  } catch (e) {
+    await bot.stop();
+    await tmp?.cleanup();
+    throw e;
+  }
   return {
     bot, port, baseUrl: `http://127.0.0.1:${port}`, dataDir,
     type: (line) => input.write(`${line}\n`),

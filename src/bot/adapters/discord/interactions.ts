@@ -1,0 +1,187 @@
+/**
+ * What happens when someone uses `/ops` or presses a button: the interaction becomes a command
+ * line for the router, run as the member (`discord:user:<id>`, roles as `discord:role:<id>`).
+ * The first response goes out before Discord's 3-second deadline; slower work is deferred and
+ * the original response edited when it is done.
+ */
+import type { APIEmbed, AutocompleteInteraction, ButtonInteraction, ChatInputCommandInteraction, GuildMember, APIInteractionGuildMember, InteractionReplyOptions, InteractionUpdateOptions } from 'discord.js';
+import { DiscordAPIError, RESTJSONErrorCodes } from 'discord.js';
+import type { Logger } from 'pino';
+import type { ParamSpec, Subject } from '../../../core/command.js';
+import type { RetryPolicy } from '../../../core/delivery.js';
+import { textReply, type Reply } from '../../../core/reply.js';
+import { newInvocationId } from '../../../core/ids.js';
+import type { Router, RouterResult } from '../../router.js';
+import { DISCORD_LIMITS as L, clip } from './limits.js';
+import { focusedParam, lineFromOptions, OptionsError, type InteractionOption, type OpsCommandPlan } from './commands.js';
+import { renderButtonOutcome, renderDiscord, type DiscordMessage } from './render.js';
+import { discordMessageProblems } from './fit.js';
+import type { ButtonCommands } from './buttons.js';
+import { deliverDiscord } from './rest.js';
+
+export type CompleteKind = NonNullable<ParamSpec['complete']>;
+
+export interface InteractionDeps {
+  router: Router;
+  plan: () => OpsCommandPlan;
+  buttons: ButtonCommands;
+  completions: (kind: CompleteKind) => readonly string[] | Promise<readonly string[]>;
+  log: Logger;
+  /** Answer directly when the router is done by then, otherwise defer (Discord allows 3 s). */
+  ackDeadlineMs: number;
+  retry?: RetryPolicy;
+}
+
+const ALREADY_ACKNOWLEDGED = RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged;
+
+type Member = GuildMember | APIInteractionGuildMember | null;
+
+export function memberRoles(member: Member, guildId: string | null): string[] {
+  if (!member) return [];
+  if (Array.isArray(member.roles)) return [...member.roles];
+  // A cached member's role list (`_roles`) holds every role id, also roles not in the cache.
+  const raw = (member as unknown as { _roles?: string[] })._roles ?? [];
+  return [...new Set([...raw, ...(member as GuildMember).roles.cache.keys()])].filter((r) => r !== guildId);
+}
+
+export function subjectOf(i: { user: { id: string; username: string }; member: Member; guildId: string | null }): Subject {
+  return {
+    id: `discord:user:${i.user.id}`,
+    groups: memberRoles(i.member, i.guildId).map((r) => `discord:role:${r}`),
+    display: `@${i.user.username}`,
+  };
+}
+
+/** discord.js reply options from a rendered message. */
+function asOptions(m: DiscordMessage): InteractionReplyOptions & InteractionUpdateOptions {
+  return {
+    ...(m.content !== undefined ? { content: m.content } : {}),
+    embeds: m.embeds,
+    components: m.components,
+    allowedMentions: { parse: [] },
+    ...(m.flags ? { flags: m.flags } : {}),
+  } as InteractionReplyOptions & InteractionUpdateOptions;
+}
+
+function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), ms); })]).finally(() => clearTimeout(timer));
+}
+
+export class InteractionHandler {
+  constructor(private readonly deps: InteractionDeps) {}
+
+  /**
+   * An interaction response through the retry policy. When a retry is told the interaction was
+   * already acknowledged (40060), the earlier try did get through (only its answer was lost).
+   */
+  private deliver<T>(what: string, call: () => Promise<T>): Promise<T | undefined> {
+    let attempt = 0;
+    return deliverDiscord(what, async () => {
+      attempt++;
+      try {
+        return await call();
+      } catch (e) {
+        if (attempt > 1 && e instanceof DiscordAPIError && e.code === ALREADY_ACKNOWLEDGED) return undefined;
+        throw e;
+      }
+    }, { log: this.deps.log, ...(this.deps.retry ? { policy: this.deps.retry } : {}) });
+  }
+
+  private async render(reply: Reply, extra: { ephemeral?: boolean; content?: string } = {}): Promise<DiscordMessage> {
+    const customId = await this.deps.buttons.prepare(reply);
+    const msg = renderDiscord(reply, { customId, ...extra });
+    this.check(msg);
+    return msg;
+  }
+
+  private check(msg: DiscordMessage): void {
+    const problems = discordMessageProblems(msg);
+    if (problems.length) this.deps.log.error({ problems }, 'rendered Discord message breaks a limit');
+  }
+
+  async slashCommand(i: ChatInputCommandInteraction): Promise<void> {
+    let line: string;
+    try {
+      line = lineFromOptions(this.deps.plan(), i.options.data as readonly InteractionOption[]);
+    } catch (e) {
+      if (!(e instanceof OptionsError)) throw e;
+      const msg = await this.render(textReply('Cannot run that', 'error', e.message, 'ephemeral'), { ephemeral: true });
+      await this.deliver('interaction reply', () => i.reply(asOptions(msg)));
+      return;
+    }
+    const pending = this.deps.router.handle({ subject: subjectOf(i), surface: 'discord', line, channel: i.channelId, id: newInvocationId() });
+    const quick = await within(pending, this.deps.ackDeadlineMs);
+    if (quick) {
+      const ephemeral = quick.reply.visibility === 'ephemeral';
+      const msg = await this.render(quick.reply, { ephemeral });
+      await this.deliver('interaction reply', () => i.reply(asOptions(msg)));
+      return;
+    }
+    // Slow: tell Discord we are on it (it shows "thinking…"), then edit that response.
+    await this.deliver('interaction defer', () => i.deferReply());
+    const result = await pending;
+    await this.finishDeferred(i, result);
+  }
+
+  private async finishDeferred(i: ChatInputCommandInteraction | ButtonInteraction, result: RouterResult, update?: (r: Reply) => Promise<DiscordMessage>): Promise<void> {
+    if (result.reply.visibility === 'ephemeral') {
+      // A deferred response is public; what only the asker may see goes in an ephemeral follow-up.
+      const msg = await this.render(result.reply, { ephemeral: true });
+      if (!update) await this.deliver('interaction delete deferred', () => i.deleteReply());
+      await this.deliver('interaction follow-up', () => i.followUp(asOptions(msg)));
+      return;
+    }
+    const msg = update ? await update(result.reply) : await this.render(result.reply);
+    await this.deliver('interaction edit original', () => i.editReply(asOptions(msg)));
+  }
+
+  async button(i: ButtonInteraction): Promise<void> {
+    const command = await this.deps.buttons.commandOf(i.customId);
+    if (!command) {
+      const msg = await this.render(textReply('This button has expired', 'error', 'Type the command instead (`help` lists them).', 'ephemeral'), { ephemeral: true });
+      await this.deliver('interaction reply', () => i.reply(asOptions(msg)));
+      return;
+    }
+    const previousEmbeds = i.message.embeds.map((e) => e.toJSON() as APIEmbed);
+    const previousComponents = i.message.components.map((c) => c.toJSON()) as unknown as DiscordMessage['components'];
+    const outcome = async (r: Reply, succeeded: boolean) => {
+      const customId = await this.deps.buttons.prepare(r);
+      const msg = renderButtonOutcome(r, { userId: i.user.id, command, previousEmbeds, succeeded, previousComponents }, { customId });
+      this.check(msg);
+      return msg;
+    };
+    const pending = this.deps.router.handle({ subject: subjectOf(i), surface: 'discord', line: command, channel: i.channelId, id: newInvocationId() });
+    const quick = await within(pending, this.deps.ackDeadlineMs);
+    if (quick) {
+      if (quick.reply.visibility === 'ephemeral') {
+        // Denials, usage errors and help go to the presser only; the message stays as it was.
+        const msg = await this.render(quick.reply, { ephemeral: true });
+        await this.deliver('interaction reply', () => i.reply(asOptions(msg)));
+      } else {
+        const msg = await outcome(quick.reply, quick.outcome === 'ok');
+        await this.deliver('interaction update', () => i.update(asOptions(msg)));
+      }
+      return;
+    }
+    await this.deliver('interaction defer update', () => i.deferUpdate());
+    const result = await pending;
+    await this.finishDeferred(i, result, (r) => outcome(r, result.outcome === 'ok'));
+  }
+
+  async autocomplete(i: AutocompleteInteraction): Promise<void> {
+    const data = i.options.data as readonly InteractionOption[];
+    const focus = focusedParam(this.deps.plan(), data);
+    let names: readonly string[] = [];
+    if (focus?.route.freeText) names = await this.deps.completions('command');
+    else if (focus?.param?.complete) names = await this.deps.completions(focus.param.complete);
+    else if (focus?.param?.choices) names = focus.param.choices;
+    const typed = (focus?.value ?? '').toLowerCase();
+    const choices = names
+      .filter((n) => n.length >= 1 && n.length <= L.choiceValue && n.toLowerCase().includes(typed))
+      .sort((a, b) => Number(!a.toLowerCase().startsWith(typed)) - Number(!b.toLowerCase().startsWith(typed)))
+      .slice(0, L.autocompleteChoices)
+      .map((n) => ({ name: clip(n, L.choiceName), value: n }));
+    await this.deliver('autocomplete', () => i.respond(choices));
+  }
+}

@@ -33,6 +33,7 @@ import { containerCommands, selectorOf } from './handlers/containers.js';
 import { DockerService } from './ops/docker.js';
 import type { ProbeServices } from './ops/probes/index.js';
 import { backupCommands } from './handlers/backup.js';
+import { checklistCommands } from './handlers/checklist.js';
 import { BackupCatalog } from './ops/backup/catalog.js';
 import { BackupService } from './ops/backup/service.js';
 import { createEngines } from './ops/backup/engines.js';
@@ -136,6 +137,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
     }),
     ...containerCommands({ targets: probeTargets, docker, coordination, redactor, checkTimeoutMs: config.bot.checkTimeout, probeServices }),
     ...backupCommands({ targets: config.targets, backups }),
+    ...checklistCommands({ targets: probeTargets, checkTimeoutMs: config.bot.checkTimeout, probeServices, backups, openAlerts: () => alerts.listOpen(200) }),
     ...alertCommands({ service: alerts, ...(alertmanager ? { alertmanager } : {}) }),
   );
 

@@ -1,0 +1,92 @@
+/**
+ * `checklist [target|all]`: the morning checklist of the reference guides (PixelForge's ten
+ * steps, NordLayer's daily script) as one report — every health check of the target(s), the
+ * latest verified backup of each backup job, and the open alert groups.
+ */
+import { z } from 'zod';
+import { defineCommand } from '../core/command.js';
+import { table, worstStatus, type ReplyBlock, type Status } from '../core/reply.js';
+import { formatDuration } from '../core/duration.js';
+import { counts, groupName, severityOf, stateOf, type AlertGroup } from '../core/alerts/group.js';
+import type { Config } from '../config/schema.js';
+import { runChecks, type ProbeServices } from '../ops/probes/index.js';
+import type { BackupFreshness } from '../ops/backup/catalog.js';
+import { resolveTargets } from './targets.js';
+
+export interface ChecklistDeps {
+  targets: Config['targets'];
+  checkTimeoutMs: number;
+  probeServices?: ProbeServices;
+  backups: BackupFreshness;
+  openAlerts: () => Promise<AlertGroup[]>;
+  /** A verified backup older than this is a warning (default 26h: a daily job plus slack). */
+  backupMaxAgeMs?: number;
+  now?: () => number;
+}
+
+/** Labels that usually name the system an alert is about. */
+const TARGET_LABELS = ['target', 'service', 'job', 'app', 'instance'];
+
+export function alertConcerns(g: AlertGroup, target: string): boolean {
+  const labelSets = [g.commonLabels, g.groupLabels, ...g.alerts.map((a) => a.labels)];
+  return labelSets.some((labels) => TARGET_LABELS.some((k) => labels[k] === target || labels[k]?.startsWith(`${target}:`)));
+}
+
+const size = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
+
+const STATUS_LABEL = { ok: 'ok', warn: 'warn', fail: 'FAIL' } as const;
+
+export function checklistCommands(deps: ChecklistDeps) {
+  const now = deps.now ?? Date.now;
+  const maxAge = deps.backupMaxAgeMs ?? 26 * 3_600_000;
+  return [
+    defineCommand({
+      name: 'checklist',
+      summary: 'Morning checklist: health checks, latest backups and active alerts, as one report',
+      params: [{ name: 'target', kind: 'positional', type: 'string', description: 'Target name or "all"', complete: 'target' }],
+      schema: z.object({ target: z.string().max(64).optional() }),
+      risk: 'read',
+      targetOf: (a) => (a.target && a.target !== 'all' ? a.target : undefined),
+      describe: (a) => {
+        const list = resolveTargets(deps.targets, a.target);
+        const checks = list.reduce((n, [, t]) => n + t.health.length, 0);
+        const jobs = list.reduce((n, [name]) => n + deps.backups.jobsOf(name).length, 0);
+        return `run ${checks} health checks, look up the latest verified backup of ${jobs} backup jobs and list the open alerts, for ${list.map(([n]) => n).join(', ') || 'no targets'}`;
+      },
+      async run(ctx, a) {
+        const list = resolveTargets(deps.targets, a.target);
+        const single = a.target && a.target !== 'all' ? a.target : undefined;
+        const checks = list.flatMap(([target, t]) => t.health.map((check) => ({ target, check })));
+        const [results, backupRows, open] = await Promise.all([
+          runChecks(checks, deps.checkTimeoutMs, ctx.signal, deps.probeServices),
+          Promise.all(list.flatMap(([target]) => deps.backups.jobsOf(target).map(async (job) => {
+            const b = await deps.backups.latestVerified(target, job);
+            const age = b ? now() - (b.finishedAt ?? b.startedAt).getTime() : undefined;
+            const status: 'ok' | 'warn' | 'fail' = !b ? 'fail' : (age as number) > maxAge ? 'warn' : 'ok';
+            return { status, row: [target, job, b ? b._id : 'none verified', b ? `${formatDuration(age as number)} ago` : '-', b ? size(b.size) : '-', STATUS_LABEL[status]] };
+          }))),
+          deps.openAlerts(),
+        ]);
+        const alerts = single ? open.filter((g) => alertConcerns(g, single)) : open;
+        const firing = alerts.filter((g) => stateOf(g) === 'firing');
+
+        const statuses: Status[] = [...results.map((r) => r.status), ...backupRows.map((b) => b.status), ...(firing.length ? ['warn' as const] : [])];
+        const failedChecks = results.filter((r) => r.status === 'fail').length;
+        const staleBackups = backupRows.filter((b) => b.status !== 'ok').length;
+        const blocks: ReplyBlock[] = [
+          { type: 'text', text: `${results.length} checks (${failedChecks} failed) · ${backupRows.length} backup jobs (${staleBackups} missing or old) · ${alerts.length} open alert groups (${firing.length} firing, not acknowledged)` },
+          results.length
+            ? table(['Target', 'Check', 'Status', 'Detail', 'Time'], results.map((r) => [r.target, r.name, STATUS_LABEL[r.status], r.detail, `${r.durationMs}ms`]), 'Health checks')
+            : { type: 'text', text: 'Health checks: none configured.' },
+          backupRows.length
+            ? table(['Target', 'Job', 'Latest verified', 'Age', 'Size', 'Status'], backupRows.map((b) => b.row), 'Latest backups')
+            : { type: 'text', text: 'Backups: none configured.' },
+          alerts.length
+            ? table(['Alert', 'Name', 'Severity', 'State', 'Firing', 'Since'], alerts.slice(0, 20).map((g) => [g._id, groupName(g), severityOf(g), stateOf(g), String(counts(g).firing), `${formatDuration(now() - g.firstSeenAt.getTime())} ago`]), alerts.length > 20 ? `Active alerts (20 of ${alerts.length})` : 'Active alerts')
+            : { type: 'text', text: 'Active alerts: none.' },
+        ];
+        return { title: `Checklist: ${single ?? 'all targets'}`, status: worstStatus(statuses, 'ok'), blocks, visibility: 'channel' };
+      },
+    }),
+  ];
+}

@@ -6,58 +6,16 @@
  * No jest import here, so benchmarks (bench/) can start the same daemon.
  */
 import Docker from 'dockerode';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { spawnServer, which, type ServerProcess } from './host.js';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile, copyFile, chmod } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-
-/** The dockerd child process and what it printed (for failure messages). */
-export interface ServerProcess {
-  child: ChildProcess;
-  output(): string;
-  stop(signal?: NodeJS.Signals): Promise<void>;
-}
-
-function whichBin(bin: string): string | undefined {
-  for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin', '/usr/local/sbin']) {
-    if (!dir) continue;
-    try {
-      accessSync(path.join(dir, bin), constants.X_OK);
-      return path.join(dir, bin);
-    } catch {
-      /* keep looking */
-    }
-  }
-  return undefined;
-}
-
-function spawnDaemon(bin: string, args: string[]): ServerProcess {
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const keep = (d: Buffer) => { out = (out + d.toString()).slice(-20_000); };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  return {
-    child,
-    output: () => out,
-    async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      process.removeListener('exit', killOnExit);
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill(signal);
-      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
-}
 
 async function until(fn: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -105,7 +63,7 @@ export interface RunOptions {
 
 /** Why dockerd cannot run here, or undefined when it can be tried. */
 export function dockerdUnavailable(): string | undefined {
-  if (!whichBin('dockerd')) return 'dockerd not installed (Debian package docker.io)';
+  if (!which('dockerd')) return 'dockerd not installed (Debian package docker.io)';
   if (process.getuid?.() !== 0) return 'dockerd needs root (mounts, namespaces, cgroups)';
   if (!BUSYBOX) return 'busybox-static not installed (/bin/busybox)';
   return undefined;
@@ -142,7 +100,7 @@ async function unmountUnder(dir: string): Promise<void> {
 export async function startDockerd(): Promise<DockerdServer> {
   const why = dockerdUnavailable();
   if (why) throw new Error(why);
-  const bin = whichBin('dockerd') as string;
+  const bin = which('dockerd') as string;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'opsbot-dockerd-'));
   const socketPath = path.join(dir, 'docker.sock');
   const ns = `opsbot-test-${randomBytes(4).toString('hex')}`;
@@ -158,7 +116,7 @@ export async function startDockerd(): Promise<DockerdServer> {
     '--containerd-plugins-namespace', `${ns}-plugins`,
     '--log-level', 'warn',
   ];
-  const proc = spawnDaemon(bin, args);
+  const proc = spawnServer(bin, args, { killAfterMs: 15_000 });
   const docker = new Docker({ socketPath, timeout: 30_000 });
   const ready = async (p: ServerProcess) => {
     await until(async () => (p.child.exitCode !== null ? Promise.reject(new Error('dockerd exited')) : (await docker.ping(), true)), 'dockerd', 30_000)

@@ -14,7 +14,7 @@ import { BACKUP_ID } from '../ops/backup/paths.js';
 import { describePolicy } from '../ops/backup/retention.js';
 import type { BackupService, RunReport, VerifyReport } from '../ops/backup/service.js';
 import { ageOf, formatBytes, formatTime, RECORD_COLUMNS, recordRow } from './backup-format.js';
-import { resolveTarget } from './targets.js';
+import { resolveTarget, singleTarget } from './targets.js';
 
 export interface BackupDeps {
   targets: Config['targets'];
@@ -185,7 +185,7 @@ export function backupCommands(deps: BackupDeps): AnyCommand[] {
     params: [{ name: 'target', kind: 'positional', type: 'string', description: 'Target name (default: every target with backups)', complete: 'target' }],
     schema: z.object({ target: targetArg.optional() }),
     risk: 'read',
-    targetOf: (a) => (a.target && a.target !== 'all' ? a.target : undefined),
+    targetOf: (a) => singleTarget(a.target),
     timeoutMs: longest + 60_000,
     describe: (a) => `read the catalog for ${a.target && a.target !== 'all' ? a.target : `every target with backups (${backups.targets().join(', ') || 'none'})`} and check the latest backup of each job (SHA-256 and gzip -t)`,
     async run(ctx, a) {

@@ -11,7 +11,7 @@ import { counts, groupName, severityOf, stateOf, type AlertGroup } from '../core
 import type { Config } from '../config/schema.js';
 import { runChecks, type ProbeServices } from '../ops/probes/index.js';
 import type { BackupFreshness } from '../ops/backup/catalog.js';
-import { resolveTargets } from './targets.js';
+import { resolveTargets, singleTarget, targetOrAllParam } from './targets.js';
 
 export interface ChecklistDeps {
   targets: Config['targets'];
@@ -43,10 +43,10 @@ export function checklistCommands(deps: ChecklistDeps) {
     defineCommand({
       name: 'checklist',
       summary: 'Morning checklist: health checks, latest backups and active alerts, as one report',
-      params: [{ name: 'target', kind: 'positional', type: 'string', description: 'Target name or "all"', complete: 'target' }],
+      params: [targetOrAllParam],
       schema: z.object({ target: z.string().max(64).optional() }),
       risk: 'read',
-      targetOf: (a) => (a.target && a.target !== 'all' ? a.target : undefined),
+      targetOf: (a) => singleTarget(a.target),
       describe: (a) => {
         const list = resolveTargets(deps.targets, a.target);
         const checks = list.reduce((n, [, t]) => n + t.health.length, 0);
@@ -55,7 +55,7 @@ export function checklistCommands(deps: ChecklistDeps) {
       },
       async run(ctx, a) {
         const list = resolveTargets(deps.targets, a.target);
-        const single = a.target && a.target !== 'all' ? a.target : undefined;
+        const single = singleTarget(a.target);
         const checks = list.flatMap(([target, t]) => t.health.map((check) => ({ target, check })));
         const [results, backupRows, open] = await Promise.all([
           runChecks(checks, deps.checkTimeoutMs, ctx.signal, deps.probeServices),

@@ -15,7 +15,7 @@ import { RESTART_IGNORED_KINDS, restartContainers, type ContainerRestart, type R
 import { checkName, type ProbeServices } from '../ops/probes/index.js';
 import { probeKindsOf } from '../config/schema.js';
 import { containerVerdict } from '../ops/probes/container.js';
-import { resolveTarget, resolveTargets } from './targets.js';
+import { resolveTarget, resolveTargets, singleTarget, targetOrAllParam } from './targets.js';
 
 export interface ContainerDeps {
   targets: Config['targets'];
@@ -129,10 +129,10 @@ export function containerCommands(deps: ContainerDeps) {
   const status = defineCommand({
     name: 'status',
     summary: 'Containers of a target (or all): state, health, uptime, restart count, image',
-    params: [{ name: 'target', kind: 'positional', type: 'string', description: 'Target name or "all"', complete: 'target' }],
+    params: [targetOrAllParam],
     schema: z.object({ target: targetArg.optional() }),
     risk: 'read',
-    targetOf: (a) => (a.target && a.target !== 'all' ? a.target : undefined),
+    targetOf: (a) => singleTarget(a.target),
     describe: (a) => {
       const list = a.target && a.target !== 'all' ? [containerTarget(deps.targets, a.target)] : withContainers();
       return `inspect the containers of ${list.map(([n, , c]) => `${n} (${describeSelector(selectorOf(c as TargetContainerConfig))} on ${docker.hostOf(selectorOf(c as TargetContainerConfig))})`).join(', ') || 'no targets'}; nothing is changed`;

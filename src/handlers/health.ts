@@ -4,7 +4,7 @@ import { defineCommand } from '../core/command.js';
 import { table, worstStatus, type Reply } from '../core/reply.js';
 import type { Config } from '../config/schema.js';
 import { runChecks, type CheckResult, type ProbeServices } from '../ops/probes/index.js';
-import { resolveTargets } from './targets.js';
+import { resolveTargets, singleTarget, targetOrAllParam } from './targets.js';
 
 export interface HealthDeps {
   targets: Config['targets'];
@@ -40,10 +40,10 @@ export function healthCommands(deps: HealthDeps) {
     defineCommand({
       name: 'health',
       summary: 'Run the health checks of a target, or of all targets',
-      params: [{ name: 'target', kind: 'positional', type: 'string', description: 'Target name or "all"', complete: 'target' }],
+      params: [targetOrAllParam],
       schema: z.object({ target: z.string().max(64).optional() }),
       risk: 'read',
-      targetOf: (a) => (a.target && a.target !== 'all' ? a.target : undefined),
+      targetOf: (a) => singleTarget(a.target),
       describe: (a) => {
         const list = resolveTargets(deps.targets, a.target);
         return `run ${list.reduce((n, [, t]) => n + t.health.length, 0)} health checks on ${list.map(([n]) => n).join(', ') || 'no targets'}`;
@@ -52,7 +52,7 @@ export function healthCommands(deps: HealthDeps) {
         const list = resolveTargets(deps.targets, a.target);
         const checks = list.flatMap(([target, t]) => t.health.map((check) => ({ target, check })));
         const results = await runChecks(checks, deps.checkTimeoutMs, ctx.signal, deps.probeServices);
-        return healthReport(`Health: ${a.target && a.target !== 'all' ? a.target : 'all targets'}`, results);
+        return healthReport(`Health: ${singleTarget(a.target) ?? 'all targets'}`, results);
       },
     }),
   ];

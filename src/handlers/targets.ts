@@ -19,3 +19,11 @@ export function resolveTargets(targets: Config['targets'], name: string | undefi
   if (!name || name === 'all') return Object.entries(targets);
   return [resolveTarget(targets, name)];
 }
+
+/** The one named target of a `[target|all]` argument, or undefined for all. */
+export function singleTarget(name: string | undefined): string | undefined {
+  return name && name !== 'all' ? name : undefined;
+}
+
+/** The optional `[target|all]` positional shared by health, checklist and status. */
+export const targetOrAllParam = { name: 'target', kind: 'positional', type: 'string', description: 'Target name or "all"', complete: 'target' } as const;

@@ -88,6 +88,12 @@ function toStored(a: WebhookPayload['alerts'][number]): StoredAlert {
   };
 }
 
+/** What a group takes over from each notification as it is. */
+function payloadFields(p: WebhookPayload): Pick<AlertGroup, 'receiver' | 'groupLabels' | 'commonLabels' | 'commonAnnotations' | 'externalURL' | 'truncatedAlerts'> {
+  const { receiver, groupLabels, commonLabels, commonAnnotations, externalURL, truncatedAlerts } = p;
+  return { receiver, groupLabels, commonLabels, commonAnnotations, externalURL, truncatedAlerts };
+}
+
 /** A fresh group (first occurrence or a reopening) from a notification. */
 export function newGroup(id: string, occurrence: number, p: WebhookPayload, routes: RouteTarget[], hash: string, now: Date): AlertGroup {
   const g: AlertGroup = {
@@ -96,12 +102,7 @@ export function newGroup(id: string, occurrence: number, p: WebhookPayload, rout
     occurrence,
     status: p.status,
     open: true,
-    receiver: p.receiver,
-    groupLabels: p.groupLabels,
-    commonLabels: p.commonLabels,
-    commonAnnotations: p.commonAnnotations,
-    externalURL: p.externalURL,
-    truncatedAlerts: p.truncatedAlerts,
+    ...payloadFields(p),
     alerts: [],
     routes,
     firstSeenAt: now,
@@ -135,12 +136,7 @@ export function applyNotification(prev: AlertGroup, p: WebhookPayload, hash: str
     ...prev,
     status: anyFiring ? 'firing' : 'resolved',
     open: anyFiring,
-    receiver: p.receiver,
-    groupLabels: p.groupLabels,
-    commonLabels: p.commonLabels,
-    commonAnnotations: p.commonAnnotations,
-    externalURL: p.externalURL,
-    truncatedAlerts: p.truncatedAlerts,
+    ...payloadFields(p),
     alerts: anyFiring ? alerts : alerts.map((a) => (a.status === 'firing' ? { ...a, status: 'resolved' as const, endsAt: now } : a)),
     updatedAt: now,
     seen: [...prev.seen, hash].slice(-SEEN_KEEP),

@@ -19,6 +19,12 @@ export class MemoryCoordination implements Coordination {
     this.locks.set(key, { token, expires: t + ttlMs });
     return {
       key,
+      extend: async (ms: number) => {
+        const cur = this.locks.get(key);
+        if (cur?.token !== token || cur.expires <= this.now()) return false;
+        cur.expires = this.now() + ms;
+        return true;
+      },
       release: async () => {
         if (this.locks.get(key)?.token === token) this.locks.delete(key);
       },

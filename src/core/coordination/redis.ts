@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Coordination, Lock, RateDecision } from './types.js';
 
+const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 // KEYS[1] window key; ARGV: now, window, limit, member. Returns {allowed, retryAfterMs}.
@@ -49,7 +50,11 @@ export class RedisCoordination implements Coordination {
     const token = randomUUID();
     const ok = await this.redis.set(k, token, 'PX', Math.max(1, Math.round(ttlMs)), 'NX');
     if (ok !== 'OK') return null;
-    return { key, release: async () => { await this.redis.eval(RELEASE, 1, k, token); } };
+    return {
+      key,
+      extend: async (ms: number) => (await this.redis.eval(EXTEND, 1, k, token, Math.max(1, Math.round(ms)))) === 1,
+      release: async () => { await this.redis.eval(RELEASE, 1, k, token); },
+    };
   }
 
   async once(key: string, ttlMs: number): Promise<boolean> {

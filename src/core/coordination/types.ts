@@ -4,6 +4,11 @@
  */
 export interface Lock {
   readonly key: string;
+  /**
+   * Keeps the lock for another `ttlMs` from now. False when it was lost (expired and taken by
+   * someone else, or released): the holder must stop the work the lock protected.
+   */
+  extend(ttlMs: number): Promise<boolean>;
   release(): Promise<void>;
 }
 

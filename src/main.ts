@@ -31,6 +31,7 @@ import { UserDirectories } from './ops/users/open.js';
 import { withAlertmanagerDefault } from './ops/probes/alerts.js';
 import { containerCommands, selectorOf } from './handlers/containers.js';
 import { DockerService } from './ops/docker.js';
+import { ContainerRestarts } from './ops/container-restart/index.js';
 import type { ProbeServices } from './ops/probes/index.js';
 import { backupCommands } from './handlers/backup.js';
 import { checklistCommands } from './handlers/checklist.js';
@@ -135,7 +136,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
       targets: () => Object.keys(config.targets),
       directoryTargets: () => userDirectories.targets(),
     }),
-    ...containerCommands({ targets: probeTargets, docker, coordination, redactor, checkTimeoutMs: config.bot.checkTimeout, probeServices }),
+    ...containerCommands({ targets: probeTargets, docker, restarts: new ContainerRestarts({ docker, coordination, probeServices }), redactor, checkTimeoutMs: config.bot.checkTimeout, probeServices }),
     ...backupCommands({ targets: config.targets, backups }),
     ...checklistCommands({ targets: probeTargets, checkTimeoutMs: config.bot.checkTimeout, probeServices, backups, openAlerts: () => alerts.listOpen(200) }),
     ...alertCommands({ service: alerts, ...(alertmanager ? { alertmanager } : {}) }),

@@ -5,13 +5,12 @@
 import { z } from 'zod';
 import type { Config, TargetConfig, TargetContainerConfig } from '../config/schema.js';
 import { defineCommand } from '../core/command.js';
-import type { Coordination } from '../core/coordination/types.js';
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { UserError, isUserError } from '../core/errors.js';
 import type { Redactor } from '../core/redact.js';
 import { fields, table, worstStatus, type Reply, type ReplyBlock, type Status } from '../core/reply.js';
 import { describeSelector, type ContainerInfo, type ContainerSelector, type DockerService, type LogLine } from '../ops/docker.js';
-import { RESTART_IGNORED_KINDS, restartContainers, type ContainerRestart, type RestartPlan } from '../ops/container-restart.js';
+import { MAX_RESTART_CONTAINERS, RESTART_IGNORED_KINDS, type ContainerRestarts, type RestartPlan, type RestartResult } from '../ops/container-restart/index.js';
 import { checkName, type ProbeServices } from '../ops/probes/index.js';
 import { probeKindsOf } from '../config/schema.js';
 import { containerVerdict } from '../ops/probes/container.js';
@@ -20,7 +19,7 @@ import { resolveTarget, resolveTargets, singleTarget, targetOrAllParam } from '.
 export interface ContainerDeps {
   targets: Config['targets'];
   docker: DockerService;
-  coordination: Coordination;
+  restarts: ContainerRestarts;
   redactor: Redactor;
   checkTimeoutMs: number;
   probeServices?: ProbeServices;
@@ -34,8 +33,6 @@ export const GREP_SCAN_LINES = 50_000;
 const MAX_SINCE_MS = 30 * 86_400_000;
 
 const targetArg = z.string().min(1).max(64);
-/** Containers one `restart` restarts at most (one at a time, each waited for). */
-export const MAX_RESTART_CONTAINERS = 10;
 
 /** Longest one container's restart may take: stop grace, the wait, a last round of checks, Docker calls and logs. */
 function restartBudgetMs(c: TargetContainerConfig, checkTimeoutMs: number): number {
@@ -110,11 +107,6 @@ function logBlock(title: string, lines: LogLine[], redactor: Redactor, multi: bo
     { type: 'code', title, text: r.text },
     ...(r.omitted ? [{ type: 'text' as const, text: `${r.omitted} earlier line${r.omitted === 1 ? '' : 's'} not shown (output limit).` }] : []),
   ];
-}
-
-/** One lock per container set (host + name or project/service): two targets naming the same container share it. */
-export function restartLockKey(docker: DockerService, sel: ContainerSelector): string {
-  return `restart:${docker.hostOf(sel)}:${sel.name ? sel.name.replace(/^\//, '') : `${sel.project ?? '*'}/${sel.service}`}`;
 }
 
 function statusOfContainer(c: ContainerInfo): Status {
@@ -213,28 +205,15 @@ export function containerCommands(deps: ContainerDeps) {
       const [target, t, c] = containerTarget(deps.targets, a.target);
       const sel = selectorOf(c);
       const checks = restartChecks(t);
-      // Held for as long as the command may run; released as soon as it ends.
-      const lock = await deps.coordination.tryLock(restartLockKey(docker, sel), Math.max(60_000, longestRestart * MAX_RESTART_CONTAINERS + 60_000));
-      if (!lock) throw new UserError('conflict', `A restart of ${target} (${describeSelector(sel)}) is already running; wait for it to finish.`);
-      try {
-        const before = await docker.list(sel, ctx.signal);
-        if (before.length === 0) throw new UserError('not_found', `No container found for ${describeSelector(sel)} on ${docker.hostOf(sel)}.`);
-        if (before.length > MAX_RESTART_CONTAINERS) {
-          throw new UserError('invalid', `${describeSelector(sel)} has ${before.length} containers; restart restarts at most ${MAX_RESTART_CONTAINERS} one after another. Narrow the target (project or name).`);
-        }
-        const plan: RestartPlan = {
-          target, sel, checks,
-          stopTimeoutMs: c.stopTimeout,
-          restartTimeoutMs: c.restartTimeout,
-          checkTimeoutMs: deps.checkTimeoutMs,
-          logLines: c.logLines,
-        };
-        ctx.log.info({ target, containers: before.map((b) => b.name) }, 'restarting containers');
-        const outcome = await restartContainers(docker, plan, before, ctx.signal, deps.probeServices);
-        return restartReply(target, before, outcome.containers, outcome.ok, outcome.tookMs, redactor);
-      } finally {
-        await lock.release();
-      }
+      const plan: RestartPlan = {
+        target, sel, checks,
+        stopTimeoutMs: c.stopTimeout,
+        restartTimeoutMs: c.restartTimeout,
+        checkTimeoutMs: deps.checkTimeoutMs,
+        logLines: c.logLines,
+      };
+      const result = await deps.restarts.restart(plan, { signal: ctx.signal, log: ctx.log });
+      return restartReply(target, result, redactor);
     },
   });
 
@@ -324,7 +303,8 @@ export function containerCommands(deps: ContainerDeps) {
   return [status, restart, logs];
 }
 
-function restartReply(target: string, before: ContainerInfo[], results: ContainerRestart[], ok: boolean, tookMs: number, redactor: Redactor): Reply {
+function restartReply(target: string, result: RestartResult, redactor: Redactor): Reply {
+  const { before, containers: results, ok, tookMs } = result;
   const now = Date.now();
   const failed = results.find((r) => !r.ok);
   const notTried = before.slice(results.length);
@@ -345,6 +325,7 @@ function restartReply(target: string, before: ContainerInfo[], results: Containe
         ? `${target} is running and healthy again: ${results.length} container${results.length === 1 ? '' : 's'} restarted in ${formatDuration(tookMs)}.`
         : `${target} did not come back healthy: ${redactor.text(failed?.reason ?? 'unknown reason')}${notTried.length ? ` (${notTried.length} further container${notTried.length === 1 ? '' : 's'} left alone)` : ''}.`,
     },
+    ...(result.lockLost ? [{ type: 'text' as const, text: 'The restart lock was lost while waiting (another process took it), so opsbot stopped waiting.' }] : []),
     table(['Container', 'Before', 'After', 'Restarts', 'Started at', 'Took', 'Result'], rows),
   ];
   const checks = (failed ?? results[results.length - 1])?.checks ?? [];

@@ -23,7 +23,8 @@ export interface Operations {
   probeTargets: Config['targets'];
 }
 
-export function wireOperations(config: Config, env: Env, state: { store: Store; coordination: Coordination }): Operations {
+/** `toolPath`: the PATH external tools (pg_dump, mongodump) run with. */
+export function wireOperations(config: Config, env: Env, state: { store: Store; coordination: Coordination }, toolPath: string | undefined): Operations {
   const { store, coordination } = state;
   const docker = new DockerService({ defaultHost: env.DOCKER_HOST });
   const backups = new BackupService({
@@ -31,6 +32,7 @@ export function wireOperations(config: Config, env: Env, state: { store: Store; 
     catalog: BackupCatalog.of(store),
     coordination,
     engines: createEngines(),
+    toolPath,
   });
   const probeServices: ProbeServices = {
     docker: {

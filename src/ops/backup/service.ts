@@ -22,6 +22,8 @@ export interface BackupServiceDeps {
   catalog: BackupCatalog;
   coordination: Coordination;
   engines: EngineMap;
+  /** PATH for the external tools the engines run (the bot's own PATH, from the composition root). */
+  toolPath?: string | undefined;
   now?: () => Date;
 }
 
@@ -255,7 +257,7 @@ export class BackupService implements BackupFreshness {
 
   private ctx(job: BackupJob, workDir: string, signal?: AbortSignal): EngineContext {
     const timeout = AbortSignal.timeout(job.timeout);
-    return { workDir, timeoutMs: job.timeout, signal: signal ? AbortSignal.any([signal, timeout]) : timeout };
+    return { workDir, timeoutMs: job.timeout, signal: signal ? AbortSignal.any([signal, timeout]) : timeout, toolPath: this.deps.toolPath };
   }
 
   /** A fresh scratch folder `<destination>/.opsbot-work-<id>`. */

@@ -9,7 +9,7 @@ import { formatDuration, parseDuration } from '../core/duration.js';
 import { UserError, isUserError } from '../core/errors.js';
 import type { Redactor } from '../core/redact.js';
 import { fields, table, worstStatus, type Reply, type ReplyBlock, type Status } from '../core/reply.js';
-import { describeSelector, type ContainerInfo, type ContainerSelector, type DockerService, type LogLine } from '../ops/docker.js';
+import { describeSelector, type ContainerInfo, type ContainerSelector, type DockerService, type LogLine } from '../ops/docker/index.js';
 import { MAX_RESTART_CONTAINERS, RESTART_IGNORED_KINDS, type ContainerRestarts, type RestartPlan, type RestartResult } from '../ops/container-restart/index.js';
 import { checkName, type ProbeServices } from '../ops/probes/index.js';
 import { probeKindsOf } from '../config/schema.js';

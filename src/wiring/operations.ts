@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { Env } from '../config/env.js';
 import type { Store } from '../core/store/index.js';
 import type { Coordination } from '../core/coordination/types.js';
-import { DockerService } from '../ops/docker.js';
+import { DockerService } from '../ops/docker/index.js';
 import { ContainerRestarts } from '../ops/container-restart/index.js';
 import { BackupCatalog } from '../ops/backup/catalog.js';
 import { BackupService } from '../ops/backup/service.js';

@@ -4,7 +4,7 @@
  */
 import type { HealthCheckConfig } from '../../config/schema.js';
 import { isUserError } from '../../core/errors.js';
-import type { ContainerInfo, ContainerSelector, DockerService, LogLine } from '../docker.js';
+import type { ContainerInfo, ContainerSelector, DockerService, LogLine } from '../docker/index.js';
 import { runChecks, type CheckResult, type ProbeServices } from '../probes/index.js';
 
 export interface RestartPlan {

@@ -7,7 +7,7 @@
 import type { Clock } from '../../core/clock.js';
 import type { Coordination } from '../../core/coordination/types.js';
 import { UserError } from '../../core/errors.js';
-import { describeSelector, type ContainerInfo, type ContainerSelector, type DockerService } from '../docker.js';
+import { describeSelector, type ContainerInfo, type ContainerSelector, type DockerService } from '../docker/index.js';
 import { HeldLock } from '../held-lock.js';
 import type { ProbeServices } from '../probes/index.js';
 import { restartContainers, type RestartOutcome, type RestartPlan } from './restart.js';

@@ -11,7 +11,7 @@ import { helpCommands } from '../handlers/help.js';
 import { healthCommands } from '../handlers/health.js';
 import { auditCommands } from '../handlers/audit.js';
 import { userCommands } from '../handlers/users.js';
-import { containerCommands } from '../handlers/containers.js';
+import { containerCommands } from '../handlers/containers/index.js';
 import { backupCommands } from '../handlers/backup.js';
 import { checklistCommands } from '../handlers/checklist.js';
 import { alertCommands } from '../handlers/alerts.js';
@@ -32,7 +32,7 @@ export function registerCommands(config: Config, deps: { audit: AuditLog; redact
       targets: () => Object.keys(config.targets),
       directoryTargets: () => userDirectories.targets(),
     }),
-    ...containerCommands({ targets: probeTargets, docker: ops.docker, restarts: ops.restarts, redactor, checkTimeoutMs, probeServices }),
+    ...containerCommands({ targets: probeTargets, docker: ops.docker, restarts: ops.restarts, redactor, checkTimeoutMs }),
     ...backupCommands({ targets: config.targets, backups }),
     ...checklistCommands({ targets: probeTargets, checkTimeoutMs, probeServices, backups, openAlerts: () => alerting.alerts.listOpen(200) }),
     ...alertCommands({ service: alerting.alerts, ...(alerting.alertmanager ? { alertmanager: alerting.alertmanager } : {}) }),

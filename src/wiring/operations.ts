@@ -6,12 +6,12 @@ import type { Coordination } from '../core/coordination/types.js';
 import { DockerService } from '../ops/docker/index.js';
 import { ContainerRestarts } from '../ops/container-restart/index.js';
 import { BackupCatalog } from '../ops/backup/catalog.js';
-import { BackupService } from '../ops/backup/service.js';
+import { BackupService } from '../ops/backup/service/index.js';
 import { createEngines } from '../ops/backup/engines.js';
 import { UserDirectories } from '../ops/users/open.js';
 import { withAlertmanagerDefault } from '../ops/probes/alerts.js';
 import type { ProbeServices } from '../ops/probes/index.js';
-import { selectorOf } from '../handlers/containers.js';
+import { selectorOf } from '../handlers/containers/index.js';
 
 export interface Operations {
   docker: DockerService;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseConfigText } from '../../src/config/load.js';
-import { renderLogLines, restartChecks } from '../../src/handlers/containers.js';
+import { renderLogLines, restartChecks } from '../../src/handlers/containers/index.js';
 import { restartLockKey } from '../../src/ops/container-restart/index.js';
 import { DockerService, type LogLine } from '../../src/ops/docker/index.js';
 import { Redactor } from '../../src/core/redact.js';

@@ -14,7 +14,7 @@ import { MemoryCoordination } from '../src/core/coordination/memory.js';
 import { EmbeddedStore } from '../src/core/store/index.js';
 import { BackupCatalog } from '../src/ops/backup/catalog.js';
 import { createEngines } from '../src/ops/backup/engines.js';
-import { BackupService } from '../src/ops/backup/service.js';
+import { BackupService } from '../src/ops/backup/service/index.js';
 
 const rows = Number(process.argv[2] ?? 300_000);
 const rounds = Number(process.argv[3] ?? 3);

@@ -9,8 +9,8 @@
  */
 import { freemem } from 'node:os';
 import net from 'node:net';
-import { DockerService } from '../src/ops/docker.js';
-import { restartContainers } from '../src/ops/container-restart.js';
+import { DockerService } from '../src/ops/docker/index.js';
+import { restartContainers } from '../src/ops/container-restart/index.js';
 import { dockerdUnavailable, startDockerd } from '../test/support/docker.js';
 
 const LINES = 200_000;

@@ -1,49 +1,32 @@
 /**
  * The composition root: the one place that reads the parsed config and environment and wires
- * store, coordination, router, handlers, surfaces and the HTTP server together.
+ * store, coordination, router, handlers, surfaces and the HTTP server together. Each wiring step
+ * lives in src/wiring/; this file orders them and owns the bot's start and stop.
  */
 import type { Readable, Writable } from 'node:stream';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/schema.js';
 import type { Env } from './config/env.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { Redactor, secretsFromEnv } from './core/redact.js';
 import { Metrics } from './core/metrics.js';
-import { openStore, type Store } from './core/store/index.js';
-import { MemoryCoordination } from './core/coordination/memory.js';
-import { RedisCoordination } from './core/coordination/redis.js';
+import type { Store } from './core/store/index.js';
 import type { Coordination } from './core/coordination/types.js';
 import { AuditLog } from './core/audit.js';
-import { Rbac } from './core/rbac.js';
 import type { Subject } from './core/command.js';
-import { CommandRegistry } from './bot/registry.js';
-import { Router } from './bot/router.js';
-import type { ChatSurface } from './bot/surface.js';
-import { ConsoleSurface } from './bot/adapters/console/surface.js';
-import { SlackSurface } from './bot/adapters/slack/surface.js';
-import { DiscordSurface } from './bot/adapters/discord/surface.js';
-import { createHttpServer, type ReadinessCheck } from './http/server.js';
-import { helpCommands } from './handlers/help.js';
-import { healthCommands } from './handlers/health.js';
-import { auditCommands } from './handlers/audit.js';
-import { userCommands } from './handlers/users.js';
-import { UserDirectories } from './ops/users/open.js';
-import { withAlertmanagerDefault } from './ops/probes/alerts.js';
-import { containerCommands, selectorOf } from './handlers/containers.js';
-import { DockerService } from './ops/docker.js';
-import type { ProbeServices } from './ops/probes/index.js';
-import { backupCommands } from './handlers/backup.js';
-import { checklistCommands } from './handlers/checklist.js';
-import { BackupCatalog } from './ops/backup/catalog.js';
-import { BackupService } from './ops/backup/service.js';
-import { createEngines } from './ops/backup/engines.js';
 import type { ChatGateway } from './core/chat.js';
-import { Outbox, type OutboxGateway } from './core/outbox.js';
-import { AlertService } from './core/alerts/service.js';
-import { AlertMetrics } from './core/alerts/metrics.js';
-import { AlertmanagerClient } from './ops/alertmanager.js';
-import { alertCommands } from './handlers/alerts.js';
-import { alertmanagerWebhook } from './http/alertmanager-webhook.js';
+import type { Outbox } from './core/outbox.js';
+import type { AlertService } from './core/alerts/service.js';
+import type { CommandRegistry } from './bot/registry.js';
+import type { Router } from './bot/router.js';
+import type { ChatSurface } from './bot/surface.js';
+import { createHttpServer } from './http/server.js';
+import { openState } from './wiring/state.js';
+import { wireOperations } from './wiring/operations.js';
+import { wireAlerting } from './wiring/alerting.js';
+import { createRouter, registerCommands } from './wiring/commands.js';
+import { createChatSurfaces, createConsoleSurface, type ConsoleIo } from './wiring/surfaces.js';
+import { readinessChecks, webhookPlugin } from './wiring/http.js';
 
 export interface BotOptions {
   config: Config;
@@ -83,126 +66,36 @@ export interface Bot {
   stop(): Promise<void>;
 }
 
+/** The console on stdin/stdout when no chat surface is configured, unless the caller decided. */
+function consoleIoOf(opts: BotOptions, chatSurfaces: number): ConsoleIo | false {
+  if (opts.console !== undefined) return opts.console;
+  if (chatSurfaces > 0) return false;
+  return { input: process.stdin, output: process.stdout, interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY) };
+}
+
 export async function createBot(opts: BotOptions): Promise<Bot> {
   const { config, env } = opts;
   const redactor = new Redactor(secretsFromEnv(opts.rawEnv ?? {}));
   const log = opts.log ?? createLogger({ level: env.LOG_LEVEL, redactor });
   const metrics = new Metrics();
-  const docker = new DockerService({ defaultHost: env.DOCKER_HOST });
-  const store = await openStore({ mongodbUrl: env.MONGODB_URL, dataDir: opts.memoryStore ? null : env.OPSBOT_DATA_DIR });
-  const coordination: Coordination = env.REDIS_URL ? await RedisCoordination.connect(env.REDIS_URL) : new MemoryCoordination();
+  const state = await openState(env, { memoryStore: opts.memoryStore });
+  const { store, coordination } = state;
   const audit = new AuditLog(store);
-  const rbac = new Rbac(config.rbac);
-  const registry = new CommandRegistry();
-  const backups = new BackupService({
-    jobs: Object.fromEntries(Object.entries(config.targets).map(([name, t]) => [name, t.backups])),
-    catalog: BackupCatalog.of(store),
-    coordination,
-    engines: createEngines(),
-  });
-  const probeServices: ProbeServices = {
-    docker: {
-      service: docker,
-      containerOf: (t) => { const c = config.targets[t]?.container; return c ? selectorOf(c) : undefined; },
-    },
-    backups,
-  };
-
-  // `alerts` checks without their own url use ALERTMANAGER_URL.
-  const probeTargets = withAlertmanagerDefault(config.targets, env.ALERTMANAGER_URL);
-  const userDirectories = UserDirectories.fromConfig(config.targets);
-  // Alerting: gateways are filled in once the surfaces exist; deliveries to a missing surface wait.
-  const gateways = new Map<string, OutboxGateway>();
-  const alertSources: ConstructorParameters<typeof AlertMetrics>[1] = {};
-  const alertMetrics = new AlertMetrics(metrics.registry, alertSources);
-  const outbox: Outbox = new Outbox({
-    store, coordination, gateways, rate: config.alerting.rate, log: log.child({ component: 'outbox' }), metrics: alertMetrics,
-    onDelivered: (item): Promise<void> => alerts.delivered(item),
-  });
-  const alerts = new AlertService({ store, coordination, outbox, config: config.alerting, log: log.child({ component: 'alerts' }), metrics: alertMetrics });
-  alertSources.groupsByState = () => alerts.countByState();
-  alertSources.outboxDepth = () => outbox.depthBySurface();
-  alertSources.outboxDead = () => outbox.deadCount();
-  const alertmanagerUrl = env.ALERTMANAGER_URL ?? config.alerting.alertmanagerUrl;
-  const alertmanager = alertmanagerUrl ? new AlertmanagerClient(alertmanagerUrl, config.alerting.alertmanagerTimeout) : undefined;
-
-  registry.register(
-    ...helpCommands(() => registry.all()),
-    ...healthCommands({ targets: probeTargets, checkTimeoutMs: config.bot.checkTimeout, probeServices }),
-    ...auditCommands(audit),
-    ...userCommands({
-      directory: (t) => userDirectories.get(t),
-      targets: () => Object.keys(config.targets),
-      directoryTargets: () => userDirectories.targets(),
-    }),
-    ...containerCommands({ targets: probeTargets, docker, coordination, redactor, checkTimeoutMs: config.bot.checkTimeout, probeServices }),
-    ...backupCommands({ targets: config.targets, backups }),
-    ...checklistCommands({ targets: probeTargets, checkTimeoutMs: config.bot.checkTimeout, probeServices, backups, openAlerts: () => alerts.listOpen(200) }),
-    ...alertCommands({ service: alerts, ...(alertmanager ? { alertmanager } : {}) }),
-  );
-
-  const router = new Router({
-    registry,
-    rbac,
-    audit,
-    metrics,
-    log,
-    redactor,
-    environmentOf: (t) => config.targets[t]?.environment,
-    commandTimeoutMs: config.bot.commandTimeout,
-  });
+  const ops = wireOperations(config, env, state, process.env.PATH);
+  const alerting = wireAlerting(config, env, { store, coordination, log, metrics });
+  const registry = registerCommands(config, { audit, redactor, ops, alerting });
+  const router = createRouter(config, { registry, audit, metrics, log, redactor });
 
   const consoleSubject: Subject = { id: config.bot.consoleUser, display: config.bot.consoleUser };
-  const surfaces: ChatSurface[] = [];
-  const plugins: FastifyPluginAsync[] = [];
-  if (env.SLACK_BOT_TOKEN && (env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN)) {
-    const slack = new SlackSurface({
-      botToken: env.SLACK_BOT_TOKEN,
-      signingSecret: env.SLACK_SIGNING_SECRET,
-      appToken: env.SLACK_APP_TOKEN,
-      apiUrl: env.SLACK_API_URL,
-      router,
-      log,
-      command: config.slack.command,
-      ackWithinMs: config.slack.ackWithin,
-      usergroupCacheTtlMs: config.slack.usergroupCacheTtl,
-    });
-    surfaces.push(slack);
-    const plugin = slack.httpPlugin();
-    if (plugin) plugins.push(plugin);
-  }
-  if (env.DISCORD_TOKEN) {
-    surfaces.push(new DiscordSurface({
-      token: env.DISCORD_TOKEN,
-      apiUrl: env.DISCORD_API_URL,
-      router,
-      log,
-      buttonStore: store.collection('discord_buttons'),
-      completions: (kind) => (kind === 'target' ? Object.keys(config.targets) : kind === 'command' ? registry.all().map((c) => c.name) : []),
-    }));
-  }
-  const consoleIo = opts.console === undefined
-    ? (surfaces.length === 0 ? { input: process.stdin, output: process.stdout, interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY) } : false)
-    : opts.console;
-  if (consoleIo) {
-    surfaces.push(new ConsoleSurface({ router, subject: consoleSubject, ...consoleIo, ...(opts.onConsoleEnd ? { onEnd: opts.onConsoleEnd } : {}) }));
-  }
+  const { surfaces, plugins } = createChatSurfaces(config, env, { router, log, store });
+  const consoleIo = consoleIoOf(opts, surfaces.length);
+  if (consoleIo) surfaces.push(createConsoleSurface(router, consoleSubject, consoleIo, opts.onConsoleEnd));
+  for (const g of [...surfaces, ...(opts.chatGateways ?? [])]) alerting.gateways.set(g.name, g);
 
-  for (const g of [...surfaces, ...(opts.chatGateways ?? [])]) gateways.set(g.name, g);
-
-  const readiness: ReadinessCheck[] = [
-    { name: 'store', check: async () => { await store.ping(); return undefined; } },
-    { name: 'coordination', check: async () => { await coordination.ping(); return undefined; } },
-    ...surfaces.map((s) => ({ name: `surface:${s.name}`, check: () => s.notReadyReason() })),
-    { name: 'outbox', check: () => outbox.waitingReason() },
-  ];
-  plugins.push(alertmanagerWebhook({
-    receive: (p) => alerts.receive(p),
-    token: env.WEBHOOK_TOKEN ?? config.alerting.webhookToken,
-    bodyLimit: config.alerting.bodyLimit,
-    count: (outcome) => alertMetrics.webhooks.inc({ outcome }),
-  }));
+  plugins.push(webhookPlugin(config, env, alerting));
+  const readiness = readinessChecks(state, surfaces, alerting);
   const http = opts.http === false ? undefined : await createHttpServer({ log, metrics, readiness, plugins });
+  const { alerts, outbox } = alerting;
 
   let stopping: Promise<void> | undefined;
   const bot: Bot = {
@@ -229,7 +122,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
         await alerts.stop();
         await outbox.stop();
         await router.drain(config.bot.shutdownTimeout);
-        await userDirectories.close();
+        await ops.userDirectories.close();
         await store.close();
         await coordination.close();
         log.info('stopped');

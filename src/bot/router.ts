@@ -5,35 +5,16 @@
 import { newInvocationId } from '../core/ids.js';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { usageOf, type AnyCommand, type CommandContext, type Subject } from '../core/command.js';
+import { usageOf, type AnyCommand, type CommandContext } from '../core/command.js';
 import { textReply, type Reply } from '../core/reply.js';
 import { isUserError, withTimeout, errorMessage } from '../core/errors.js';
 import type { AuditLog, Decision, Outcome } from '../core/audit.js';
 import type { Rbac } from '../core/rbac.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Redactor } from '../core/redact.js';
+import type { CommandRunner, Gate, Invocation, RouterResult } from '../core/invocation.js';
 import type { CommandRegistry } from './registry.js';
 import { bindArgs, ParseError, stripPrefix, suggest, tokenize } from './parse.js';
-
-export interface Invocation {
-  subject: Subject;
-  /** `console`, `cli`, `slack`, `discord`, `scheduler`… */
-  surface: string;
-  line: string;
-  channel?: string;
-  /** Set by adapters that already assigned an id (e.g. for an early ack). */
-  id?: string;
-}
-
-export interface RouterResult {
-  invocationId: string;
-  command?: string;
-  outcome: Outcome;
-  reply: Reply;
-}
-
-/** A hook before a risky command runs: returns a reply to stop it (approval requested), or nothing. */
-export type Gate = (call: { invocation: Invocation; invocationId: string; command: AnyCommand; args: unknown; target?: string | undefined }) => Promise<Reply | undefined>;
 
 export interface RouterDeps {
   registry: CommandRegistry;
@@ -50,6 +31,10 @@ export interface RouterDeps {
 
 
 export class Router {
+  /** Core services run commands through this: the same path as a typed command, with the parent's id. */
+  readonly runner: CommandRunner = {
+    run: (line, o) => this.handle({ line, subject: o.subject, surface: o.surface, ...(o.channel ? { channel: o.channel } : {}), parentId: o.parentInvocationId }),
+  };
   private readonly running = new Set<Promise<unknown>>();
   private readonly shutdown = new AbortController();
 
@@ -170,6 +155,7 @@ export class Router {
         subject: inv.subject.id,
         surface: inv.surface,
         ...(inv.channel ? { channel: inv.channel } : {}),
+        ...(inv.parentId ? { parentInvocationId: inv.parentId } : {}),
         command: name,
         args: this.deps.redactor.value(args),
         line: this.deps.redactor.text(inv.line).slice(0, 500),
@@ -184,13 +170,13 @@ export class Router {
     return { invocationId, ...(command ? { command: command.name } : {}), outcome, reply: { ...reply, footer: reply.footer ?? `ref ${invocationId}` } };
   }
 
-  private async run(command: AnyCommand, args: Record<string, unknown>, base: Omit<CommandContext, 'signal'>): Promise<Reply> {
+  private async run(command: AnyCommand, args: Record<string, unknown>, base: Omit<CommandContext, 'signal' | 'runner'>): Promise<Reply> {
     const ac = new AbortController();
     const onShutdown = () => ac.abort();
     this.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
     const timeoutMs = command.timeoutMs ?? this.deps.commandTimeoutMs;
     try {
-      return await withTimeout(command.run({ ...base, signal: ac.signal }, args as never), timeoutMs, `\`${command.name}\``);
+      return await withTimeout(command.run({ ...base, runner: this.runner, signal: ac.signal }, args as never), timeoutMs, `\`${command.name}\``);
     } catch (e) {
       ac.abort();
       if (!isUserError(e)) base.log.debug({ err: errorMessage(e) }, 'handler threw');

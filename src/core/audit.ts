@@ -11,6 +11,8 @@ export interface AuditEntry {
   subject: string;
   surface: string;
   channel?: string;
+  /** The invocation that started this one through the CommandRunner. */
+  parentInvocationId?: string;
   command: string;
   args: Record<string, unknown>;
   line: string;

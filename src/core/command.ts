@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Reply } from './reply.js';
+import type { CommandRunner } from './invocation.js';
 
 export type Risk = 'read' | 'write' | 'dangerous';
 
@@ -42,6 +43,8 @@ export interface CommandContext {
   log: Logger;
   /** Aborted when the invocation times out or the bot shuts down. */
   signal: AbortSignal;
+  /** Runs another command through the router (RBAC, gate, audit), with this invocation as its parent. */
+  runner: CommandRunner;
 }
 
 export interface CommandSpec<A = Record<string, unknown>> {

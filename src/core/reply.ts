@@ -8,7 +8,8 @@ export type ReplyBlock =
   | { type: 'text'; text: string }
   | { type: 'fields'; fields: { label: string; value: string }[] }
   | { type: 'table'; title?: string; columns: string[]; rows: string[][] }
-  | { type: 'code'; title?: string; text: string }
+  /** `keep: 'end'`: when a surface must cut the text to fit, it keeps the last lines (logs: the newest). */
+  | { type: 'code'; title?: string; text: string; keep?: 'start' | 'end' }
   | { type: 'links'; links: { label: string; url: string }[] };
 
 export interface ReplyButton {

@@ -12,7 +12,7 @@ import { Redactor } from '../core/redact.js';
 import { fields, table, worstStatus, type Reply, type ReplyBlock, type Status } from '../core/reply.js';
 import { BACKUP_ID } from '../ops/backup/paths.js';
 import { describePolicy } from '../ops/backup/retention.js';
-import type { BackupService, RunReport, VerifyReport } from '../ops/backup/service.js';
+import type { BackupService, RunReport, VerifyReport } from '../ops/backup/service/index.js';
 import { ageOf, formatBytes, formatTime, RECORD_COLUMNS, recordRow } from './backup-format.js';
 import { resolveTarget, singleTarget } from './targets.js';
 

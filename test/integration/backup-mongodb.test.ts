@@ -22,7 +22,7 @@ import { BackupCatalog } from '../../src/ops/backup/catalog.js';
 import { createEngines } from '../../src/ops/backup/engines.js';
 import { driverConnector } from '../../src/ops/backup/mongo-driver.js';
 import { readDumpDir, storeDumpSource, writeDump } from '../../src/ops/backup/mongo-dump.js';
-import { BackupService } from '../../src/ops/backup/service.js';
+import { BackupService } from '../../src/ops/backup/service/index.js';
 import type { BackupRecord } from '../../src/ops/backup/types.js';
 import { freePort, tmpDir } from '../support/servers.js';
 import { storeConnector, type StoreConnector } from '../support/mongo-store.js';

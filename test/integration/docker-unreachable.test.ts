@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import net from 'node:net';
 import path from 'node:path';
-import { DockerService } from '../../src/ops/docker.js';
+import { DockerService } from '../../src/ops/docker/index.js';
 import { freePort, tmpDir } from '../support/servers.js';
 import { startTestBot, type TestBot } from '../support/bot.js';
 

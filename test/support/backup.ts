@@ -1,6 +1,6 @@
 /** Helpers for backup tests: run a command line through the real router, read replies as text. */
 import { renderConsole } from '../../src/bot/adapters/console/render.js';
-import type { RouterResult } from '../../src/bot/router.js';
+import type { RouterResult } from '../../src/core/invocation.js';
 import type { BackupRecord } from '../../src/ops/backup/types.js';
 import type { TestBot } from './bot.js';
 

@@ -3,7 +3,7 @@
  * through DockerService and prints the outcome as one JSON line. Tests run it as another user
  * (setpriv) to meet a real "permission denied" on the socket.
  */
-import { DockerService } from '../../src/ops/docker.js';
+import { DockerService } from '../../src/ops/docker/index.js';
 
 const docker = new DockerService({ defaultHost: process.argv[2], callTimeoutMs: 5_000 });
 docker.version().then(

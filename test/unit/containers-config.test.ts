@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseConfigText } from '../../src/config/load.js';
-import { renderLogLines, restartChecks, restartLockKey } from '../../src/handlers/containers.js';
-import { DockerService, type LogLine } from '../../src/ops/docker.js';
+import { renderLogLines, restartChecks } from '../../src/handlers/containers/index.js';
+import { restartLockKey } from '../../src/ops/container-restart/index.js';
+import { DockerService, type LogLine } from '../../src/ops/docker/index.js';
 import { Redactor } from '../../src/core/redact.js';
 
 const parse = (yaml: string) => parseConfigText(yaml, 'test.yaml', {});

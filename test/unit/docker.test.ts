@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { DockerService, LineSplitter, connectionOptions, dockerError, splitTimestamp, toContainerInfo, describeSelector } from '../../src/ops/docker.js';
+import { DockerService, LineSplitter, connectionOptions, dockerError, splitTimestamp, toContainerInfo, describeSelector } from '../../src/ops/docker/index.js';
 import { containerVerdict } from '../../src/ops/probes/container.js';
 import { UserError } from '../../src/core/errors.js';
 import type Docker from 'dockerode';

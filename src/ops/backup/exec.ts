@@ -11,6 +11,8 @@ export interface ToolOptions {
   signal?: AbortSignal;
   /** Added to a minimal environment (PATH, LANG). */
   env?: Record<string, string>;
+  /** PATH the tool runs with: the bot's own, passed in by the composition root (default DEFAULT_TOOL_PATH). */
+  path?: string | undefined;
   cwd?: string;
 }
 
@@ -19,13 +21,16 @@ export interface ToolResult {
   stderr: string;
 }
 
+/** The PATH of a tool when none is given: the standard system folders. */
+export const DEFAULT_TOOL_PATH = '/usr/local/bin:/usr/bin:/bin';
+
 /** Last lines of a tool's stderr, for error messages. */
 function tail(text: string, lines = 5): string {
   return text.trim().split('\n').slice(-lines).join('\n').slice(0, 1000);
 }
 
 export function runTool(bin: string, args: string[], opts: ToolOptions): Promise<ToolResult> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', ...opts.env };
+  const env: Record<string, string> = { PATH: opts.path ?? DEFAULT_TOOL_PATH, LANG: 'C.UTF-8', ...opts.env };
   return new Promise((resolve, reject) => {
     execFile(bin, args, {
       env, cwd: opts.cwd, timeout: opts.timeoutMs, killSignal: 'SIGTERM', maxBuffer: 64 * 1024 * 1024,

@@ -116,7 +116,7 @@ export function createMongodbEngine(connect: MongoConnector = driverConnector): 
         const artifact = path.join(ctx.workDir, 'backup.archive');
         const args = [`--config=${await toolConfig(ctx, url)}`, `--archive=${artifact}`, `--db=${db}`];
         for (const c of job.collections ?? []) args.push(`--nsInclude=${db}.${c}`);
-        await runTool(job.mongodump, args, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+        await runTool(job.mongodump, args, { timeoutMs: ctx.timeoutMs, signal: ctx.signal, path: ctx.toolPath });
         const result = checkArchive(await readFile(artifact));
         return { artifact, figures: result.figures };
       }
@@ -146,7 +146,7 @@ export function createMongodbEngine(connect: MongoConnector = driverConnector): 
         await runTool(job.mongorestore, [
           `--config=${await toolConfig(ctx, url)}`, `--archive=${artifact}`, '--drop',
           `--nsInclude=${from}.*`, `--nsFrom=${from}.*`, `--nsTo=${db}.*`,
-        ], { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+        ], { timeoutMs: ctx.timeoutMs, signal: ctx.signal, path: ctx.toolPath });
         return { detail: `mongorestore --drop into ${mongoHosts(url)}/${db}` };
       }
       const dir = path.join(ctx.workDir, 'restore');

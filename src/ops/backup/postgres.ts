@@ -41,14 +41,14 @@ export const postgresEngine: BackupEngine<PostgresBackupJob> = {
     const args = ['--format=custom', '--no-password', `--file=${artifact}`, `--dbname=${conn.dbname}`];
     // The stored file is gzip-compressed by opsbot; compressing inside too would only cost CPU.
     if (job.compression === 'gzip') args.splice(1, 0, '--compress=0');
-    await runTool(job.pgDump, args, { timeoutMs: ctx.timeoutMs, signal: ctx.signal, env: conn.env });
-    const { stdout } = await runTool(job.pgRestore, ['--list', artifact], { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+    await runTool(job.pgDump, args, { timeoutMs: ctx.timeoutMs, signal: ctx.signal, path: ctx.toolPath, env: conn.env });
+    const { stdout } = await runTool(job.pgRestore, ['--list', artifact], { timeoutMs: ctx.timeoutMs, signal: ctx.signal, path: ctx.toolPath });
     const toc = countToc(stdout);
     return { artifact, figures: { tocEntries: toc.entries, tables: toc.tables } };
   },
 
   async check(job, artifact, ctx) {
-    const { stdout } = await runTool(job.pgRestore, ['--list', artifact], { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+    const { stdout } = await runTool(job.pgRestore, ['--list', artifact], { timeoutMs: ctx.timeoutMs, signal: ctx.signal, path: ctx.toolPath });
     const toc = countToc(stdout);
     return { detail: `pg_restore --list ok, ${toc.entries} entries, ${toc.tables} tables with data`, figures: { tocEntries: toc.entries, tables: toc.tables } };
   },
@@ -58,7 +58,7 @@ export const postgresEngine: BackupEngine<PostgresBackupJob> = {
     await runTool(job.pgRestore, [
       '--clean', '--if-exists', '--no-owner', '--single-transaction', '--exit-on-error', '--no-password',
       `--dbname=${conn.dbname}`, artifact,
-    ], { timeoutMs: ctx.timeoutMs, signal: ctx.signal, env: conn.env });
+    ], { timeoutMs: ctx.timeoutMs, signal: ctx.signal, path: ctx.toolPath, env: conn.env });
     return { detail: `pg_restore --clean into ${conn.label} (one transaction)` };
   },
 

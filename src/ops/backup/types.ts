@@ -7,6 +7,8 @@ export interface EngineContext {
   timeoutMs: number;
   /** A scratch folder of this run, inside the destination; removed afterwards. */
   workDir: string;
+  /** PATH for external tools (pg_dump, mongodump); see runTool. */
+  toolPath?: string | undefined;
 }
 
 export type Figures = Record<string, number | string>;

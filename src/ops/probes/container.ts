@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { containerProbeSchema, logCountProbeSchema } from '../../config/schema.js';
 import { formatDuration } from '../../core/duration.js';
 import { isUserError } from '../../core/errors.js';
-import { describeSelector, type ContainerInfo, type ContainerSelector, type DockerService } from '../docker.js';
+import { describeSelector, type ContainerInfo, type ContainerSelector, type DockerService } from '../docker/index.js';
 import { thresholdStatus, type Probe, type ProbeContext, type ProbeOutcome, type ProbeStatus } from './types.js';
 
 type ContainerProbeConfig = z.infer<typeof containerProbeSchema>;

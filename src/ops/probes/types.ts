@@ -1,4 +1,4 @@
-import type { ContainerSelector, DockerService } from '../docker.js';
+import type { ContainerSelector, DockerService } from '../docker/index.js';
 import type { BackupFreshness } from '../backup/catalog.js';
 
 export type ProbeStatus = 'ok' | 'warn' | 'fail';

@@ -83,7 +83,28 @@ function codeText(b: Extract<ReplyBlock, { type: 'code' }>, room: number): strin
   const head = b.title ? `**${clip(flat(b.title, 200), 200)}**\n` : '';
   const fixed = head.length + FENCE.length * 2 + 2;
   if (fixed + 20 > room) return '';
-  return `${head}${FENCE}\n${cut(noFence(b.text), room - fixed)}\n${FENCE}`;
+  const text = noFence(b.text);
+  return `${head}${FENCE}\n${b.keep === 'end' ? lastLines(text, room - fixed) : cut(text, room - fixed)}\n${FENCE}`;
+}
+
+/** The last whole lines of `text` that fit in `max`, after a line that counts the ones left out. */
+function lastLines(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const lines = text.split('\n');
+  const kept: string[] = [];
+  let used = 0;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i] as string;
+    const note = `… ${i + 1} earlier line${i === 0 ? '' : 's'} not shown`;
+    if (used + line.length + 1 + note.length > max) {
+      const left = lines.length - kept.length;
+      const head = `… ${left} earlier line${left === 1 ? '' : 's'} not shown`;
+      return kept.length ? [head, ...kept.reverse()].join('\n') : cut(text.slice(-max), max);
+    }
+    kept.push(line);
+    used += line.length + 1;
+  }
+  return kept.reverse().join('\n');
 }
 
 function linksText(b: Extract<ReplyBlock, { type: 'links' }>, room: number): string {

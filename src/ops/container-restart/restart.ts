@@ -2,10 +2,10 @@
  * Restart a target's containers one at a time and wait, bounded, until each runs again (healthy
  * when it has a HEALTHCHECK) and the target's health checks pass. Knows nothing of chat.
  */
-import type { HealthCheckConfig } from '../config/schema.js';
-import { isUserError } from '../core/errors.js';
-import type { ContainerInfo, ContainerSelector, DockerService, LogLine } from './docker.js';
-import { runChecks, type CheckResult, type ProbeServices } from './probes/index.js';
+import type { HealthCheckConfig } from '../../config/schema.js';
+import { isUserError } from '../../core/errors.js';
+import type { ContainerInfo, ContainerSelector, DockerService, LogLine } from '../docker/index.js';
+import { runChecks, type CheckResult, type ProbeServices } from '../probes/index.js';
 
 export interface RestartPlan {
   target: string;

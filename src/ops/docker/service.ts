@@ -5,65 +5,13 @@
  * message a person can act on (Docker unreachable, no such container, permission denied).
  */
 import Docker from 'dockerode';
-import { StringDecoder } from 'node:string_decoder';
 import type { IncomingMessage } from 'node:http';
-import { UserError, isUserError } from '../core/errors.js';
-
-export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
-const COMPOSE_SERVICE = 'com.docker.compose.service';
-const COMPOSE_PROJECT = 'com.docker.compose.project';
-
-export interface ContainerSelector {
-  name?: string | undefined;
-  service?: string | undefined;
-  project?: string | undefined;
-  /** Overrides the default host (DOCKER_HOST). */
-  dockerHost?: string | undefined;
-}
-
-export interface ContainerInfo {
-  id: string;
-  name: string;
-  image: string;
-  service?: string;
-  /** Docker's state word: created, running, paused, restarting, removing, exited, dead. */
-  state: string;
-  running: boolean;
-  /** healthy | unhealthy | starting, when the image or container has a HEALTHCHECK. */
-  health?: string;
-  /** Output of the last failed health probe, when unhealthy. */
-  healthOutput?: string;
-  startedAt?: Date;
-  finishedAt?: Date;
-  exitCode: number;
-  /** Restarts done by Docker's restart policy (a manual `docker restart` does not count). */
-  restartCount: number;
-  restartPolicy: string;
-  oomKilled: boolean;
-  error?: string;
-  tty: boolean;
-}
-
-export interface LogLine {
-  container: string;
-  stream: 'stdout' | 'stderr';
-  /** Milliseconds since the epoch, from Docker's timestamp (NaN if Docker gave none). */
-  time: number;
-  text: string;
-}
-
-export interface LogQuery {
-  /** Only lines at or after this time. */
-  since?: Date;
-  /** Only the last N lines of each container (Docker's `tail`). */
-  tail?: number;
-  stdout?: boolean;
-  stderr?: boolean;
-  signal?: AbortSignal;
-  /** Stop reading after this many bytes (default 64 MiB). */
-  maxBytes?: number;
-  timeoutMs?: number;
-}
+import { UserError, isUserError } from '../../core/errors.js';
+import { DEFAULT_DOCKER_HOST, connectionOptions } from './connection.js';
+import { COMPOSE_PROJECT, COMPOSE_SERVICE, toContainerInfo } from './container-info.js';
+import { dockerError } from './errors.js';
+import { LineSplitter, splitTimestamp } from './log-lines.js';
+import { describeSelector, type ContainerInfo, type ContainerSelector, type LogLine, type LogQuery } from './types.js';
 
 export interface DockerServiceOptions {
   /** DOCKER_HOST from the environment, parsed by main.ts; the default socket when absent. */
@@ -78,136 +26,6 @@ interface Conn {
   docker: Docker;
   host: string;
   socketPath?: string;
-}
-
-/** dockerode options for a host URL, with every env-derived default overridden (docker-modem reads DOCKER_* itself otherwise). */
-export function connectionOptions(host: string): Docker.DockerOptions {
-  const base: Docker.DockerOptions = { host: undefined, port: undefined, socketPath: undefined, protocol: 'http', ca: undefined, cert: undefined, key: undefined } as unknown as Docker.DockerOptions;
-  if (host.startsWith('unix://')) {
-    const socketPath = host.slice('unix://'.length);
-    if (!socketPath.startsWith('/')) throw new UserError('invalid', `DOCKER_HOST "${host}": a unix socket needs an absolute path (unix:///var/run/docker.sock)`);
-    return { ...base, socketPath };
-  }
-  const m = /^(?:tcp|http):\/\/([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})\/?$/.exec(host);
-  if (m) return { ...base, host: m[1] as string, port: Number(m[2]), protocol: 'http' };
-  throw new UserError('invalid', `Unsupported Docker host "${host}": use unix:///path/to/docker.sock or tcp://host:port`);
-}
-
-/** A Docker API or connection failure as a message for the person who asked. */
-export function dockerError(e: unknown, host: string, what: string): UserError {
-  if (isUserError(e)) return e;
-  const err = e as NodeJS.ErrnoException & { statusCode?: number; json?: { message?: string } | null; reason?: string };
-  const apiMessage = err?.json && typeof err.json === 'object' && typeof err.json.message === 'string' ? err.json.message.trim() : undefined;
-  switch (err?.code) {
-    case 'ENOENT':
-      return new UserError('unavailable', `Docker is not reachable at ${host}: there is no socket there (is dockerd running?)`);
-    case 'ECONNREFUSED':
-      return new UserError('unavailable', `Docker is not reachable at ${host}: connection refused (is dockerd running?)`);
-    case 'EACCES':
-    case 'EPERM':
-      return new UserError('denied', `Permission denied on the Docker socket at ${host}: the bot's user needs access to it (for example membership of the docker group)`);
-    case 'ECONNRESET':
-    case 'EPIPE':
-    case 'ENOTCONN':
-      return new UserError('unavailable', `Docker at ${host} closed the connection during ${what}`);
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return new UserError('unavailable', `Docker host ${host} cannot be resolved`);
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-    case 'ETIMEDOUT':
-      return new UserError('unavailable', `Docker at ${host} cannot be reached (${err.code})`);
-    default:
-      break;
-  }
-  if (err?.name === 'AbortError' || err?.name === 'TimeoutError') {
-    return new UserError('timeout', `Docker at ${host} did not finish ${what} in time`);
-  }
-  switch (err?.statusCode) {
-    case 404:
-      return new UserError('not_found', `No such container on ${host}: ${apiMessage ?? what}`);
-    case 401:
-    case 403:
-      return new UserError('denied', `Docker at ${host} refused ${what}: ${apiMessage ?? 'permission denied'}`);
-    case 409:
-      return new UserError('conflict', `Docker at ${host} refused ${what}: ${apiMessage ?? 'conflict'}`);
-    case undefined:
-      break;
-    default:
-      return new UserError('failed', `Docker at ${host} failed ${what} (HTTP ${err.statusCode}): ${apiMessage ?? err.reason ?? 'server error'}`);
-  }
-  if (err?.message === 'socket hang up') return new UserError('unavailable', `Docker at ${host} closed the connection during ${what}`);
-  return new UserError('failed', `Docker at ${host}: ${what} failed: ${err?.message ?? String(e)}`);
-}
-
-function parseTime(s: string | undefined): Date | undefined {
-  if (!s || s.startsWith('0001-01-01')) return undefined;
-  const t = Date.parse(s);
-  return Number.isNaN(t) ? undefined : new Date(t);
-}
-
-/** Docker's inspect JSON → the fields a person reads in `docker-compose ps`. */
-export function toContainerInfo(i: Docker.ContainerInspectInfo): ContainerInfo {
-  const st = i.State;
-  const health = st.Health?.Status && st.Health.Status !== 'none' ? st.Health.Status : undefined;
-  const lastProbe = st.Health?.Log?.[st.Health.Log.length - 1];
-  const info: ContainerInfo = {
-    id: i.Id,
-    name: i.Name.replace(/^\//, ''),
-    image: i.Config?.Image ?? i.Image,
-    state: st.Status,
-    // A paused container reports Running too: it serves nothing, so it is not running here.
-    running: st.Running && !st.Restarting && !st.Paused,
-    exitCode: st.ExitCode,
-    restartCount: i.RestartCount ?? 0,
-    restartPolicy: i.HostConfig?.RestartPolicy?.Name || 'no',
-    oomKilled: st.OOMKilled,
-    tty: Boolean(i.Config?.Tty),
-  };
-  const service = i.Config?.Labels?.[COMPOSE_SERVICE];
-  if (service) info.service = service;
-  if (health) info.health = health;
-  if (health === 'unhealthy' && lastProbe?.Output) info.healthOutput = lastProbe.Output.trim().slice(0, 500);
-  const startedAt = parseTime(st.StartedAt);
-  if (startedAt) info.startedAt = startedAt;
-  const finishedAt = parseTime(st.FinishedAt);
-  if (finishedAt) info.finishedAt = finishedAt;
-  if (st.Error) info.error = st.Error;
-  return info;
-}
-
-export function describeSelector(sel: ContainerSelector): string {
-  if (sel.name) return `container ${sel.name.replace(/^\//, '')}`;
-  return `compose service ${sel.service}${sel.project ? ` of project ${sel.project}` : ''}`;
-}
-
-/** Splits demultiplexed payload chunks into lines (a line may span several frames). */
-export class LineSplitter {
-  private carry = '';
-  private readonly decoder = new StringDecoder('utf8');
-  constructor(private readonly onLine: (line: string) => void) {}
-  write(chunk: Buffer): boolean {
-    const text = this.carry + this.decoder.write(chunk);
-    const parts = text.split('\n');
-    this.carry = parts.pop() ?? '';
-    for (const p of parts) this.onLine(p.endsWith('\r') ? p.slice(0, -1) : p);
-    return true;
-  }
-  flushRest(): void {
-    this.carry += this.decoder.end();
-    if (this.carry) this.onLine(this.carry);
-    this.carry = '';
-  }
-}
-
-const TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})) ?/;
-
-/** `2026-11-24T09:24:03.861953199Z text` → [ms, text]. Docker timestamps carry nanoseconds; ms is enough. */
-export function splitTimestamp(line: string): [number, string] {
-  const m = TIMESTAMP.exec(line);
-  if (!m) return [Number.NaN, line];
-  const stamp = (m[1] as string).replace(/(\.\d{3})\d+/, '$1');
-  return [Date.parse(stamp), line.slice(m[0].length)];
 }
 
 export class DockerService {

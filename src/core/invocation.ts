@@ -1,0 +1,44 @@
+/**
+ * The ports between the surfaces, the router and core: what an invocation is, what running one
+ * returns, the approval gate before a risky command, and the `CommandRunner` through which core
+ * services (approvals, runbooks, the scheduler) run a command on the same path as a typed one.
+ */
+import type { AnyCommand, Subject } from './command.js';
+import type { Outcome } from './audit.js';
+import type { Reply } from './reply.js';
+
+export interface Invocation {
+  subject: Subject;
+  /** `console`, `cli`, `slack`, `discord`, `scheduler`… */
+  surface: string;
+  line: string;
+  channel?: string;
+  /** Set by adapters that already assigned an id (e.g. for an early ack). */
+  id?: string;
+  /** The invocation that started this one (a runbook step, an approved request, a scheduled job). */
+  parentId?: string;
+}
+
+export interface RouterResult {
+  invocationId: string;
+  command?: string;
+  outcome: Outcome;
+  reply: Reply;
+}
+
+/** A hook before a risky command runs: returns a reply to stop it (approval requested), or nothing. */
+export type Gate = (call: { invocation: Invocation; invocationId: string; command: AnyCommand; args: unknown; target?: string | undefined }) => Promise<Reply | undefined>;
+
+export interface RunOptions {
+  /** Whose rights the command runs with (RBAC checks this subject). */
+  subject: Subject;
+  surface: string;
+  channel?: string;
+  /** The invocation on whose behalf this one runs; recorded in the audit entry. */
+  parentInvocationId: string;
+}
+
+/** Runs a command line through the router: parsed, RBAC-checked, gated, audited like a typed one. */
+export interface CommandRunner {
+  run(line: string, opts: RunOptions): Promise<RouterResult>;
+}

@@ -1,0 +1,47 @@
+/** What every backup operation shares: the service's dependencies, its clock, and job and record look-ups. */
+import type { BackupJob } from '../../../config/backup-schema.js';
+import type { Coordination } from '../../../core/coordination/types.js';
+import { UserError } from '../../../core/errors.js';
+import type { BackupCatalog } from '../catalog.js';
+import type { EngineMap } from '../engines.js';
+import { assertBackupId } from '../paths.js';
+import type { BackupRecord } from '../types.js';
+
+export interface BackupServiceDeps {
+  /** Backup jobs per target, from config. */
+  jobs: Record<string, BackupJob[]>;
+  catalog: BackupCatalog;
+  coordination: Coordination;
+  engines: EngineMap;
+  /** PATH for the external tools the engines run (the bot's own PATH, from the composition root). */
+  toolPath?: string | undefined;
+  now?: () => Date;
+}
+
+export interface BackupContext {
+  deps: BackupServiceDeps;
+  now: () => Date;
+}
+
+/** The jobs of a target (one when `name` is given); a clear error when there are none. */
+export function jobsOf(ctx: BackupContext, target: string, name?: string): BackupJob[] {
+  const jobs = ctx.deps.jobs[target] ?? [];
+  if (jobs.length === 0) throw new UserError('not_found', `${target} has no backups configured (add \`backups:\` to the target)`);
+  if (name === undefined) return jobs;
+  const job = jobs.find((j) => j.name === name);
+  if (!job) throw new UserError('not_found', `${target} has no backup named "${name}" (backups: ${jobs.map((j) => j.name).join(', ')})`);
+  return [job];
+}
+
+/** The one job a record was made by. */
+export function jobOf(ctx: BackupContext, rec: Pick<BackupRecord, 'target' | 'job'>): BackupJob {
+  return jobsOf(ctx, rec.target, rec.job)[0] as BackupJob;
+}
+
+/** The catalog record of a backup id of this target; the id is checked before it is used. */
+export async function recordOf(ctx: BackupContext, target: string, id: string): Promise<BackupRecord> {
+  assertBackupId(id);
+  const rec = await ctx.deps.catalog.get(target, id);
+  if (!rec) throw new UserError('not_found', `no backup ${id} of ${target} (see \`backup list ${target}\`)`);
+  return rec;
+}

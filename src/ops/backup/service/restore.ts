@@ -1,0 +1,59 @@
+/** Restoring a backup: verify it first, keep a safety copy of what is there, then replace it. */
+import path from 'node:path';
+import { UserError } from '../../../core/errors.js';
+import { extractArtifact } from '../compress.js';
+import { engineFor } from '../engines.js';
+import { containedFile } from '../paths.js';
+import type { BackupRecord } from '../types.js';
+import { jobOf, recordOf, type BackupContext } from './context.js';
+import { locked } from './lock.js';
+import type { RestorePlan, RestoreReport } from './reports.js';
+import { runJob } from './run.js';
+import { verifyRecord } from './verify.js';
+import { freshWorkDir, engineContext, removeQuietly } from './workspace.js';
+
+/** What a restore of this backup would do and where it writes (for --dry-run and the reply). */
+export async function planRestore(ctx: BackupContext, target: string, id: string): Promise<RestorePlan> {
+  const record = await recordOf(ctx, target, id);
+  const job = jobOf(ctx, record);
+  const engine = engineFor(ctx.deps.engines, job);
+  return { record, job, target: engine.restoreTargetOf(job), method: engine.restoreMethod(job), safetyDir: path.join(job.destination, 'safety') };
+}
+
+export async function restoreBackup(ctx: BackupContext, target: string, id: string, opts: { by?: string; signal?: AbortSignal } = {}): Promise<RestoreReport> {
+  const plan = await planRestore(ctx, target, id);
+  const { record, job } = plan;
+  if (record.status !== 'ok') throw new UserError('invalid', `backup ${id} did not complete (${record.status}): it cannot be restored`);
+  return locked(ctx, target, [job], async () => {
+    const started = performance.now();
+    const verify = await verifyRecord(ctx, record, opts.signal);
+    if (!verify.ok) {
+      const failed = verify.steps.find((s) => !s.ok);
+      throw new UserError('failed', `backup ${id} failed verification (${failed?.name}: ${failed?.detail}); nothing was restored`);
+    }
+    const engine = engineFor(ctx.deps.engines, job);
+    let safety: BackupRecord | null = null;
+    let safetyNote: string | undefined;
+    const copy = await runJob(ctx, target, job, { ...opts, safety: true, reason: `before restore of ${id}` });
+    if (copy.ok) safety = copy.record;
+    else if (copy.errorCode === 'not_found') {
+      safetyNote = `nothing to keep: ${copy.error}`;
+      await ctx.deps.catalog.remove(copy.record._id);
+    }
+    else throw new UserError('failed', `could not take a safety copy of ${plan.target} (${copy.error}); nothing was restored`);
+
+    const work = await freshWorkDir(job, `${id}-restore`);
+    try {
+      const artifact = path.join(work, `artifact.${engine.extension(job)}`);
+      const real = await containedFile(job.destination, record.path);
+      await extractArtifact(real, artifact, record.compression === 'gzip', opts.signal);
+      const done = await engine.restore(job, artifact, engineContext(job, work, ctx.deps.toolPath, opts.signal));
+      return {
+        record, verify, safety, ...(safetyNote ? { safetyNote } : {}), target: plan.target,
+        detail: done.detail, notes: done.notes ?? [], durationMs: Math.round(performance.now() - started),
+      };
+    } finally {
+      await removeQuietly(work);
+    }
+  });
+}

@@ -1,0 +1,42 @@
+/**
+ * Alerting: the outbox that posts to chat, the alert service that owns alert groups, their
+ * metrics and the Alertmanager client. Gateways are filled in once the surfaces exist;
+ * deliveries to a surface that is not there yet wait.
+ */
+import type { Config } from '../config/schema.js';
+import type { Env } from '../config/env.js';
+import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../core/metrics.js';
+import type { Store } from '../core/store/index.js';
+import type { Coordination } from '../core/coordination/types.js';
+import { Outbox, type OutboxGateway } from '../core/outbox.js';
+import { AlertService } from '../core/alerts/service.js';
+import { AlertMetrics } from '../core/alerts/metrics.js';
+import { AlertmanagerClient } from '../ops/alertmanager.js';
+
+export interface Alerting {
+  /** Chat gateways by surface name; filled in by the composition root. */
+  gateways: Map<string, OutboxGateway>;
+  outbox: Outbox;
+  alerts: AlertService;
+  alertMetrics: AlertMetrics;
+  alertmanager?: AlertmanagerClient;
+}
+
+export function wireAlerting(config: Config, env: Env, deps: { store: Store; coordination: Coordination; log: Logger; metrics: Metrics }): Alerting {
+  const { store, coordination, log, metrics } = deps;
+  const gateways = new Map<string, OutboxGateway>();
+  const alertSources: ConstructorParameters<typeof AlertMetrics>[1] = {};
+  const alertMetrics = new AlertMetrics(metrics.registry, alertSources);
+  const outbox: Outbox = new Outbox({
+    store, coordination, gateways, rate: config.alerting.rate, log: log.child({ component: 'outbox' }), metrics: alertMetrics,
+    onDelivered: (item): Promise<void> => alerts.delivered(item),
+  });
+  const alerts = new AlertService({ store, coordination, outbox, config: config.alerting, log: log.child({ component: 'alerts' }), metrics: alertMetrics });
+  alertSources.groupsByState = () => alerts.countByState();
+  alertSources.outboxDepth = () => outbox.depthBySurface();
+  alertSources.outboxDead = () => outbox.deadCount();
+  const alertmanagerUrl = env.ALERTMANAGER_URL ?? config.alerting.alertmanagerUrl;
+  const alertmanager = alertmanagerUrl ? new AlertmanagerClient(alertmanagerUrl, config.alerting.alertmanagerTimeout) : undefined;
+  return { gateways, outbox, alerts, alertMetrics, ...(alertmanager ? { alertmanager } : {}) };
+}

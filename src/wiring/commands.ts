@@ -1,0 +1,50 @@
+/** The command registry with every command family, and the router that runs them. */
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../core/metrics.js';
+import type { Redactor } from '../core/redact.js';
+import type { AuditLog } from '../core/audit.js';
+import { Rbac } from '../core/rbac.js';
+import { CommandRegistry } from '../bot/registry.js';
+import { Router } from '../bot/router.js';
+import { helpCommands } from '../handlers/help.js';
+import { healthCommands } from '../handlers/health.js';
+import { auditCommands } from '../handlers/audit.js';
+import { userCommands } from '../handlers/users.js';
+import { containerCommands } from '../handlers/containers/index.js';
+import { backupCommands } from '../handlers/backup.js';
+import { checklistCommands } from '../handlers/checklist.js';
+import { alertCommands } from '../handlers/alerts.js';
+import type { Operations } from './operations.js';
+import type { Alerting } from './alerting.js';
+
+export function registerCommands(config: Config, deps: { audit: AuditLog; redactor: Redactor; ops: Operations; alerting: Alerting }): CommandRegistry {
+  const { audit, redactor, ops, alerting } = deps;
+  const { probeTargets, probeServices, backups, userDirectories } = ops;
+  const checkTimeoutMs = config.bot.checkTimeout;
+  const registry = new CommandRegistry();
+  registry.register(
+    ...helpCommands(() => registry.all()),
+    ...healthCommands({ targets: probeTargets, checkTimeoutMs, probeServices }),
+    ...auditCommands(audit),
+    ...userCommands({
+      directory: (t) => userDirectories.get(t),
+      targets: () => Object.keys(config.targets),
+      directoryTargets: () => userDirectories.targets(),
+    }),
+    ...containerCommands({ targets: probeTargets, docker: ops.docker, restarts: ops.restarts, redactor, checkTimeoutMs }),
+    ...backupCommands({ targets: config.targets, backups }),
+    ...checklistCommands({ targets: probeTargets, checkTimeoutMs, probeServices, backups, openAlerts: () => alerting.alerts.listOpen(200) }),
+    ...alertCommands({ service: alerting.alerts, ...(alerting.alertmanager ? { alertmanager: alerting.alertmanager } : {}) }),
+  );
+  return registry;
+}
+
+export function createRouter(config: Config, deps: { registry: CommandRegistry; audit: AuditLog; metrics: Metrics; log: Logger; redactor: Redactor }): Router {
+  return new Router({
+    ...deps,
+    rbac: new Rbac(config.rbac),
+    environmentOf: (t) => config.targets[t]?.environment,
+    commandTimeoutMs: config.bot.commandTimeout,
+  });
+}

@@ -67,10 +67,10 @@ async function exec(words: string[], opts: { config?: string; json?: boolean }):
 }
 
 async function validate(file: string | undefined): Promise<void> {
-  const { config } = await loadAll(file);
+  const { env, config } = await loadAll(file);
   const targets = Object.keys(config.targets);
   const checks = Object.values(config.targets).reduce((n, t) => n + t.health.length, 0);
-  process.stdout.write(`${file ?? process.env.OPSBOT_CONFIG ?? 'config/default.yaml'}: valid — ${targets.length} target(s) (${targets.join(', ') || 'none'}), ${checks} health check(s), ${Object.keys(config.rbac.roles).length} role(s)\n`);
+  process.stdout.write(`${file ?? env.OPSBOT_CONFIG}: valid — ${targets.length} target(s) (${targets.join(', ') || 'none'}), ${checks} health check(s), ${Object.keys(config.rbac.roles).length} role(s)\n`);
 }
 
 async function discordRegister(opts: { config?: string; guild?: string; print?: boolean }): Promise<void> {

@@ -106,6 +106,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
       containerOf: (t) => { const c = config.targets[t]?.container; return c ? selectorOf(c) : undefined; },
     },
     backups,
+    self: { serving: () => opts.http !== false },
   };
 
   // `alerts` checks without their own url use ALERTMANAGER_URL.

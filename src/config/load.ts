@@ -93,8 +93,16 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv): Prom
   return parseConfigText(text, file, env);
 }
 
+/**
+ * An empty variable counts as unset: docker-compose's `${NAME:-}` and `NAME=` in an env file pass
+ * empty strings, and "not configured" is what they mean.
+ */
+export function withoutEmpty(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+}
+
 export function parseEnv(env: NodeJS.ProcessEnv): Env {
-  const parsed = envSchema.safeParse(env);
+  const parsed = envSchema.safeParse(withoutEmpty(env));
   if (!parsed.success) throw new ConfigError('environment', formatIssues(parsed.error.issues));
   return parsed.data;
 }

@@ -4,7 +4,7 @@
  * Exit codes: 0 ok, 1 failed, 2 usage error, 78 bad configuration.
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError, loadConfigFile, parseEnv } from './config/load.js';
+import { ConfigError, loadConfigDetailed, loadConfigFile, parseEnv } from './config/load.js';
 import type { Config } from './config/schema.js';
 import type { Env } from './config/env.js';
 import { createBot } from './main.js';
@@ -67,10 +67,13 @@ async function exec(words: string[], opts: { config?: string; json?: boolean }):
 }
 
 async function validate(file: string | undefined): Promise<void> {
-  const { env, config } = await loadAll(file);
+  const env = parseEnv(process.env);
+  const source = file ?? env.OPSBOT_CONFIG;
+  const { config, references } = await loadConfigDetailed(source, process.env);
   const targets = Object.keys(config.targets);
   const checks = Object.values(config.targets).reduce((n, t) => n + t.health.length, 0);
-  process.stdout.write(`${file ?? env.OPSBOT_CONFIG}: valid — ${targets.length} target(s) (${targets.join(', ') || 'none'}), ${checks} health check(s), ${Object.keys(config.rbac.roles).length} role(s)\n`);
+  process.stdout.write(`${source}: valid — ${targets.length} target(s) (${targets.join(', ') || 'none'}), ${checks} health check(s), ${Object.keys(config.rbac.roles).length} role(s)\n`);
+  if (references.length) process.stdout.write(`environment: ${references.map((r) => `${r.name} (${r.set ? 'set' : 'unset, default used'})`).join(', ')}\n`);
 }
 
 async function discordRegister(opts: { config?: string; guild?: string; print?: boolean }): Promise<void> {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `opsbot` command line: `start` (default), `exec`, `validate-config`, and the platform helpers.
- * Exit codes: 0 ok, 1 failed, 2 usage error, 78 bad configuration.
+ * Exit codes: 0 ok, 1 failed, 2 usage error, 78 bad configuration, 130 stopped by a second signal.
  */
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfigDetailed, loadConfigFile, parseEnv } from './config/load.js';
@@ -15,7 +15,7 @@ import { stringify as toYaml } from 'yaml';
 import { buildOpsCommand } from './bot/adapters/discord/commands.js';
 import { describePlan, registerOpsCommand } from './bot/adapters/discord/register.js';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, config: 78 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, config: 78, forced: 130 } as const;
 
 async function loadAll(file?: string): Promise<{ env: Env; config: Config }> {
   const env = parseEnv(process.env);
@@ -33,17 +33,34 @@ function fail(e: unknown): never {
   process.exit(EXIT.failed);
 }
 
+/** The console surface on a terminal: the same rule main.ts uses (no chat surface configured). */
+function terminalConsole(env: Env): boolean {
+  const chat = Boolean(env.SLACK_BOT_TOKEN && (env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN)) || Boolean(env.DISCORD_TOKEN);
+  return !chat && Boolean(process.stdin.isTTY && process.stdout.isTTY);
+}
+
 async function start(opts: { config?: string }): Promise<void> {
+  // On a terminal the console is the user's screen: logs stay at warn unless LOG_LEVEL says otherwise.
+  const quiet = !process.env.LOG_LEVEL && terminalConsole(parseEnv(process.env));
+  if (quiet) process.env.LOG_LEVEL = 'warn';
   const { env, config } = await loadAll(opts.config);
   const bot = await createBot({ config, env, rawEnv: process.env });
+  let stopping = false;
   const shutdown = (signal: string) => {
+    if (stopping) {
+      process.stderr.write(`opsbot: ${signal} again, stopping now without waiting\n`);
+      process.exit(EXIT.forced);
+    }
+    stopping = true;
     bot.log.info({ signal }, 'signal received');
+    if (process.stderr.isTTY) process.stderr.write(`\nopsbot: stopping (waits up to ${Math.round(config.bot.shutdownTimeout / 1000)}s for running commands; ${signal === 'SIGINT' ? 'Ctrl-C' : signal} again stops at once)\n`);
     const force = setTimeout(() => process.exit(EXIT.failed), config.bot.shutdownTimeout + 5000);
     force.unref();
     bot.stop().then(() => process.exit(EXIT.ok), (e) => fail(e));
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  if (quiet) process.stdout.write('(logs: warnings and errors only on this terminal; LOG_LEVEL=info shows all)\n');
   try {
     await bot.start();
   } catch (e) {

@@ -10,6 +10,7 @@ import type { Env } from './config/env.js';
 import { createBot } from './main.js';
 import { renderConsole } from './bot/adapters/console/render.js';
 import { errorMessage } from './core/errors.js';
+import { suggest } from './core/suggest.js';
 import { slackManifest } from './bot/adapters/slack/manifest.js';
 import { stringify as toYaml } from 'yaml';
 import { buildOpsCommand } from './bot/adapters/discord/commands.js';
@@ -123,6 +124,14 @@ async function discordRegister(opts: { config?: string; guild?: string; print?: 
   }
 }
 
+function unknownCliWord(program: Command, word: string): never {
+  const guess = suggest(word, program.commands.map((c) => c.name()));
+  const hint = guess ? `Did you mean 'opsbot ${guess}'?` : `A bot command runs with: opsbot exec "${word} …"`;
+  process.stderr.write(`opsbot: unknown command '${word}'. ${hint}\n\n`);
+  process.stderr.write(program.helpInformation());
+  process.exit(EXIT.usage);
+}
+
 export function buildProgram(): Command {
   const program = new Command('opsbot')
     .description('Chat-ops bot: Alertmanager webhooks and chat commands that operate real systems.')
@@ -137,16 +146,34 @@ Exit codes: 0 ok, 1 failed, 2 usage error, 78 invalid configuration.`);
   program.command('start', { isDefault: true })
     .description('Run the bot: HTTP server, chat surfaces (console when none is configured)')
     .option('-c, --config <file>', 'configuration file (default: $OPSBOT_CONFIG or config/default.yaml)')
+    // `opsbot nosuch` lands here as the default command: answer it as an unknown command.
+    .allowExcessArguments(true)
+    .hook('preAction', (cmd) => {
+      if (cmd.args.length) unknownCliWord(program, cmd.args[0] as string);
+    })
     .action(start);
 
-  program.command('exec')
+  const execCommand = program.command('exec')
     .description('Run one command and exit: 0 when it passes, 1 when it fails, 2 on a usage error')
     .argument('<command...>', 'the command line, e.g. "health all"')
     .option('-c, --config <file>', 'configuration file')
     .option('--json', 'print the result as JSON')
     .allowUnknownOption(true)
+    // The command's own flags (`--lines`, `--dry-run`) pass through; only a leading --help is exec's.
     .helpOption(false)
+    .addHelpText('after', `
+Examples:
+  opsbot exec "health all"
+  opsbot exec --json "backup list stormforge"
+  opsbot exec "restart web --dry-run"
+  opsbot exec help            the bot's command list`)
     .action(exec);
+  execCommand.hook('preAction', (cmd) => {
+    if (cmd.args[0] === '--help' || cmd.args[0] === '-h') {
+      cmd.outputHelp();
+      process.exit(EXIT.ok);
+    }
+  });
 
   program.command('validate-config')
     .description('Check a configuration file and list every problem with its key path')

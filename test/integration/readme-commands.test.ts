@@ -32,6 +32,7 @@ function readmeCommandLines(markdown: string): string[] {
 /** Printed as `opsbot …` but not something to run, or needing what a test machine lacks. */
 const SKIPPED: Record<string, string> = {
   'npx opsbot …': 'a placeholder for "any subcommand"',
+  'opsbot …': 'a placeholder for "any command line"',
   'opsbot start': 'runs until stopped: test/integration/process.test.ts and self-checks.test.ts start it',
   'opsbot exec': 'the subcommand named in prose, without a command line',
   'opsbot /healthz': 'the name of a health check in the default config, not a command',

@@ -10,8 +10,16 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production PORT=3000 OPSBOT_DATA_DIR=/data OPSBOT_CONFIG=/app/config/default.yaml
-RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client sqlite3 ca-certificates \
-  && rm -rf /var/lib/apt/lists/* && mkdir -p /data && chown node:node /data
+# pg_dump must be at least as new as the server it dumps; Debian 12 ships 15, so the client comes
+# from the PostgreSQL project's apt repository (PG_CLIENT=17 dumps servers up to 17).
+ARG PG_CLIENT=17
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl sqlite3 \
+  && install -d /usr/share/postgresql-common/pgdg \
+  && curl -fsSL -o /usr/share/postgresql-common/pgdg/apt.postgresql.org.asc https://www.postgresql.org/media/keys/ACCC4CF8.asc \
+  && echo "deb [signed-by=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc] https://apt.postgresql.org/pub/repos/apt bookworm-pgdg main" > /etc/apt/sources.list.d/pgdg.list \
+  && apt-get update && apt-get install -y --no-install-recommends postgresql-client-${PG_CLIENT} \
+  && apt-get purge -y curl && apt-get autoremove -y && rm -rf /var/lib/apt/lists/* \
+  && mkdir -p /data && chown node:node /data
 WORKDIR /app
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist

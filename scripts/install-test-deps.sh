@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the real servers the integration tests start on loopback (DESIGN.md §6).
+# Installs the real servers the integration tests start on loopback (README "Tests").
 # Idempotent: packages already present are left alone. Debian/Ubuntu (apt-get) only.
 set -euo pipefail
 
@@ -14,6 +14,8 @@ packages=(
   iproute2
   ca-certificates
   openssl                 # self-signed certificates for the tls probe tests
+  docker-compose          # `docker-compose config` on the shipped docker-compose.yml (~0.5 MB + python3 libraries)
+  prometheus              # promtool checks deploy/prometheus/opsbot-rules.yml (19 MB download; the server is not started)
 )
 
 missing=()

@@ -1,21 +1,22 @@
 #!/usr/bin/env node
 /**
  * The `opsbot` command line: `start` (default), `exec`, `validate-config`, and the platform helpers.
- * Exit codes: 0 ok, 1 failed, 2 usage error, 78 bad configuration.
+ * Exit codes: 0 ok, 1 failed, 2 usage error, 78 bad configuration, 130 stopped by a second signal.
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError, loadConfigFile, parseEnv } from './config/load.js';
+import { ConfigError, loadConfigDetailed, loadConfigFile, parseEnv } from './config/load.js';
 import type { Config } from './config/schema.js';
 import type { Env } from './config/env.js';
 import { createBot } from './main.js';
 import { renderConsole } from './bot/adapters/console/render.js';
 import { errorMessage } from './core/errors.js';
+import { suggest } from './core/suggest.js';
 import { slackManifest } from './bot/adapters/slack/manifest.js';
 import { stringify as toYaml } from 'yaml';
 import { buildOpsCommand } from './bot/adapters/discord/commands.js';
 import { describePlan, registerOpsCommand } from './bot/adapters/discord/register.js';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, config: 78 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, config: 78, forced: 130 } as const;
 
 async function loadAll(file?: string): Promise<{ env: Env; config: Config }> {
   const env = parseEnv(process.env);
@@ -33,17 +34,34 @@ function fail(e: unknown): never {
   process.exit(EXIT.failed);
 }
 
+/** The console surface on a terminal: the same rule main.ts uses (no chat surface configured). */
+function terminalConsole(env: Env): boolean {
+  const chat = Boolean(env.SLACK_BOT_TOKEN && (env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN)) || Boolean(env.DISCORD_TOKEN);
+  return !chat && Boolean(process.stdin.isTTY && process.stdout.isTTY);
+}
+
 async function start(opts: { config?: string }): Promise<void> {
+  // On a terminal the console is the user's screen: logs stay at warn unless LOG_LEVEL says otherwise.
+  const quiet = !process.env.LOG_LEVEL && terminalConsole(parseEnv(process.env));
+  if (quiet) process.env.LOG_LEVEL = 'warn';
   const { env, config } = await loadAll(opts.config);
   const bot = await createBot({ config, env, rawEnv: process.env });
+  let stopping = false;
   const shutdown = (signal: string) => {
+    if (stopping) {
+      process.stderr.write(`opsbot: ${signal} again, stopping now without waiting\n`);
+      process.exit(EXIT.forced);
+    }
+    stopping = true;
     bot.log.info({ signal }, 'signal received');
+    if (process.stderr.isTTY) process.stderr.write(`\nopsbot: stopping (waits up to ${Math.round(config.bot.shutdownTimeout / 1000)}s for running commands; ${signal === 'SIGINT' ? 'Ctrl-C' : signal} again stops at once)\n`);
     const force = setTimeout(() => process.exit(EXIT.failed), config.bot.shutdownTimeout + 5000);
     force.unref();
     bot.stop().then(() => process.exit(EXIT.ok), (e) => fail(e));
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  if (quiet) process.stdout.write('(logs: warnings and errors only on this terminal; LOG_LEVEL=info shows all)\n');
   try {
     await bot.start();
   } catch (e) {
@@ -67,10 +85,13 @@ async function exec(words: string[], opts: { config?: string; json?: boolean }):
 }
 
 async function validate(file: string | undefined): Promise<void> {
-  const { config } = await loadAll(file);
+  const env = parseEnv(process.env);
+  const source = file ?? env.OPSBOT_CONFIG;
+  const { config, references } = await loadConfigDetailed(source, process.env);
   const targets = Object.keys(config.targets);
   const checks = Object.values(config.targets).reduce((n, t) => n + t.health.length, 0);
-  process.stdout.write(`${file ?? process.env.OPSBOT_CONFIG ?? 'config/default.yaml'}: valid — ${targets.length} target(s) (${targets.join(', ') || 'none'}), ${checks} health check(s), ${Object.keys(config.rbac.roles).length} role(s)\n`);
+  process.stdout.write(`${source}: valid — ${targets.length} target(s) (${targets.join(', ') || 'none'}), ${checks} health check(s), ${Object.keys(config.rbac.roles).length} role(s)\n`);
+  if (references.length) process.stdout.write(`environment: ${references.map((r) => `${r.name} (${r.set ? 'set' : 'unset, default used'})`).join(', ')}\n`);
 }
 
 async function discordRegister(opts: { config?: string; guild?: string; print?: boolean }): Promise<void> {
@@ -103,6 +124,14 @@ async function discordRegister(opts: { config?: string; guild?: string; print?: 
   }
 }
 
+function unknownCliWord(program: Command, word: string): never {
+  const guess = suggest(word, program.commands.map((c) => c.name()));
+  const hint = guess ? `Did you mean 'opsbot ${guess}'?` : `A bot command runs with: opsbot exec "${word} …"`;
+  process.stderr.write(`opsbot: unknown command '${word}'. ${hint}\n\n`);
+  process.stderr.write(program.helpInformation());
+  process.exit(EXIT.usage);
+}
+
 export function buildProgram(): Command {
   const program = new Command('opsbot')
     .description('Chat-ops bot: Alertmanager webhooks and chat commands that operate real systems.')
@@ -117,16 +146,34 @@ Exit codes: 0 ok, 1 failed, 2 usage error, 78 invalid configuration.`);
   program.command('start', { isDefault: true })
     .description('Run the bot: HTTP server, chat surfaces (console when none is configured)')
     .option('-c, --config <file>', 'configuration file (default: $OPSBOT_CONFIG or config/default.yaml)')
+    // `opsbot nosuch` lands here as the default command: answer it as an unknown command.
+    .allowExcessArguments(true)
+    .hook('preAction', (cmd) => {
+      if (cmd.args.length) unknownCliWord(program, cmd.args[0] as string);
+    })
     .action(start);
 
-  program.command('exec')
+  const execCommand = program.command('exec')
     .description('Run one command and exit: 0 when it passes, 1 when it fails, 2 on a usage error')
     .argument('<command...>', 'the command line, e.g. "health all"')
     .option('-c, --config <file>', 'configuration file')
     .option('--json', 'print the result as JSON')
     .allowUnknownOption(true)
+    // The command's own flags (`--lines`, `--dry-run`) pass through; only a leading --help is exec's.
     .helpOption(false)
+    .addHelpText('after', `
+Examples:
+  opsbot exec "health all"
+  opsbot exec --json "backup list stormforge"
+  opsbot exec "restart web --dry-run"
+  opsbot exec help            the bot's command list`)
     .action(exec);
+  execCommand.hook('preAction', (cmd) => {
+    if (cmd.args[0] === '--help' || cmd.args[0] === '-h') {
+      cmd.outputHelp();
+      process.exit(EXIT.ok);
+    }
+  });
 
   program.command('validate-config')
     .description('Check a configuration file and list every problem with its key path')

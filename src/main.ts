@@ -81,7 +81,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const state = await openState(env, { memoryStore: opts.memoryStore });
   const { store, coordination } = state;
   const audit = new AuditLog(store);
-  const ops = wireOperations(config, env, state, process.env.PATH);
+  const ops = wireOperations(config, env, state, { toolPath: process.env.PATH, serving: () => opts.http !== false });
   const alerting = wireAlerting(config, env, { store, coordination, log, metrics });
   const registry = registerCommands(config, { audit, redactor, ops, alerting });
   const router = createRouter(config, { registry, audit, metrics, log, redactor });

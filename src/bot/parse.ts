@@ -50,6 +50,14 @@ export interface ParsedArgs {
   dryRun: boolean;
 }
 
+/** A `number` param's value must read as one; the schema still judges its range. */
+function checkNumber(spec: ParamSpec, label: string, value: string): string {
+  if (spec.type === 'number' && (value.trim() === '' || !Number.isFinite(Number(value)))) {
+    throw new ParseError(`${label}: expected a number, got '${value}'`);
+  }
+  return value;
+}
+
 /** Maps tokens to named values by a command's params. Types are left to the command's zod schema. */
 export function bindArgs(tokens: string[], params: ParamSpec[]): ParsedArgs {
   const values: Record<string, unknown> = {};
@@ -83,12 +91,12 @@ export function bindArgs(tokens: string[], params: ParamSpec[]): ParsedArgs {
     }
     const value = eq === -1 ? tokens[++i] : tok.slice(eq + 1);
     if (value === undefined) throw new ParseError(`option --${name} needs a value (${spec.placeholder ?? spec.name.toUpperCase()})`);
-    values[name] = value;
+    values[name] = checkNumber(spec, `--${name}`, value);
   }
 
   positionals.forEach((p, idx) => {
     if (idx >= free.length) return;
-    values[p.name] = p.rest ? free.slice(idx).join(' ') : free[idx];
+    values[p.name] = p.rest ? free.slice(idx).join(' ') : checkNumber(p, `<${p.name}>`, free[idx] as string);
   });
   const max = positionals.some((p) => p.rest) ? Infinity : positionals.length;
   if (free.length > max) {

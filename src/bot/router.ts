@@ -190,7 +190,14 @@ export class Router {
     const word = (tokens[0] as string).toLowerCase();
     const family = this.deps.registry.family(word);
     if (family.length) {
-      return textReply(`\`${word}\` needs a subcommand`, 'error', family.map((c) => `• ${usageOf(c)} — ${c.summary}`).join('\n'), 'ephemeral');
+      const sub = tokens[1]?.toLowerCase();
+      const guess = sub && !sub.startsWith('-') ? suggest(sub, family.map((c) => c.name.slice(word.length + 1))) : undefined;
+      return textReply(
+        sub ? `Unknown subcommand \`${word} ${sub}\`` : `\`${word}\` needs a subcommand`,
+        'error',
+        `${guess ? `Did you mean \`${word} ${guess}\`?\n` : ''}${family.map((c) => `• ${usageOf(c)} — ${c.summary}`).join('\n')}`,
+        'ephemeral',
+      );
     }
     const guess = suggest(word, this.deps.registry.names());
     return textReply(

@@ -1,5 +1,5 @@
 /**
- * Config of a target's backups (DESIGN.md §4): one or more backup jobs, each of one kind
+ * Config of a target's backups (README "Backups"): one or more backup jobs, each of one kind
  * (sqlite | postgres | mongodb | files) with its source, destination folder, retention and
  * compression. Every path and URL the engines touch comes from here, never from chat.
  */

@@ -1,4 +1,4 @@
-/** The environment variables of the public contract (DESIGN.md §2), validated once at start-up. */
+/** The environment variables of the public contract (README "Environment variables"), validated once at start-up. */
 import { z } from 'zod';
 
 const optional = z.string().trim().min(1).optional().catch(undefined);

@@ -45,8 +45,20 @@ export function protectRefs(text: string): { text: string; refs: string[] } {
   return { text: text.replace(REF, (m) => `opsbot_env_ref_${refs.push(m) - 1}_`), refs };
 }
 
+export interface EnvReference {
+  name: string;
+  set: boolean;
+  /** Whether some use gives a `${NAME:-default}` fallback. */
+  hasDefault: boolean;
+  /** Keys that reference it without a default while it is unset. */
+  unsetAt: string[];
+}
+
+/** The variables a config references in its values (not its comments), by name, in order of first use. */
+export type EnvReferences = Map<string, EnvReference>;
+
 /** Replaces `${NAME}` and `${NAME:-default}` in every string of a parsed YAML tree. */
-export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, problems: string[], path: PathPart[] = [], refs: string[] = []): unknown {
+export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, problems: string[], path: PathPart[] = [], refs: string[] = [], uses: EnvReferences = new Map()): unknown {
   if (typeof value === 'string') {
     const key = path[path.length - 1];
     const text = value.replace(PLACEHOLDER, (_m, i: string) => refs[Number(i)] ?? '');
@@ -55,34 +67,82 @@ export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, problems: 
     }
     return text.replace(REF, (_m, name: string, fallback: string | undefined) => {
       const v = env[name];
-      if (v !== undefined && v !== '') return v;
+      const set = v !== undefined && v !== '';
+      const use = uses.get(name) ?? { name, set, hasDefault: false, unsetAt: [] };
+      uses.set(name, use);
+      if (fallback !== undefined) use.hasDefault = true;
+      if (set) return v;
       if (fallback !== undefined) return fallback;
-      problems.push(`${formatPath(path)}: environment variable ${name} is not set`);
+      use.unsetAt.push(formatPath(path));
       return '';
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, env, problems, [...path, i], refs));
+  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, env, problems, [...path, i], refs, uses));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteEnv(v, env, problems, [...path, k], refs)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteEnv(v, env, problems, [...path, k], refs, uses)]));
   }
   return value;
 }
 
-export function parseConfigText(text: string, source: string, env: NodeJS.ProcessEnv): Config {
+/**
+ * One problem per unset variable (not one per key that uses it, nor the follow-up "Invalid URL"
+ * of the empty value), then the list of every variable the file reads.
+ */
+function unsetProblems(uses: EnvReferences): string[] {
+  const unset = [...uses.values()].filter((u) => u.unsetAt.length);
+  if (unset.length === 0) return [];
+  return [
+    ...unset.map((u) => `unset: ${u.name} (needed by ${u.unsetAt.join(', ')})`),
+    `this file reads the environment variables ${[...uses.keys()].join(', ')}; set ${unset.map((u) => u.name).join(', ')} (or give a default: \${NAME:-value})`,
+  ];
+}
+
+/**
+ * The key path of a schema issue in the YAML as written: a schema that accepts one item or a list
+ * (`backups: {…}` for `backups: [{…}]`) reports `backups[0]` where the file has `backups`.
+ */
+function rawPathOf(raw: unknown, path: readonly PathPart[]): PathPart[] {
+  const out: PathPart[] = [];
+  let cur = raw;
+  for (const part of path) {
+    if (typeof part === 'number' && !Array.isArray(cur)) continue;
+    out.push(part);
+    cur = cur && typeof cur === 'object' ? (cur as Record<PropertyKey, unknown>)[part as PropertyKey] : undefined;
+  }
+  return out;
+}
+
+export interface ParsedConfig {
+  config: Config;
+  /** The environment variables the file reads, for `validate-config` to list. */
+  references: EnvReference[];
+}
+
+export function parseConfigDetailed(text: string, source: string, env: NodeJS.ProcessEnv): ParsedConfig {
   const protectedText = protectRefs(text);
   const doc = parseDocument(protectedText.text, { prettyErrors: true });
   if (doc.errors.length) {
     throw new ConfigError(source, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
   }
   const problems: string[] = [];
-  const raw = substituteEnv(doc.toJS() ?? {}, env, problems, [], protectedText.refs);
+  const uses: EnvReferences = new Map();
+  const raw = substituteEnv(doc.toJS() ?? {}, env, problems, [], protectedText.refs, uses);
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) problems.push(...formatIssues(parsed.error.issues));
+  if (!parsed.success) {
+    // A key whose value is empty because its variable is unset was already reported as such.
+    const unsetPaths = new Set([...uses.values()].flatMap((u) => u.unsetAt));
+    problems.push(...formatIssues(parsed.error.issues.filter((i) => !unsetPaths.has(formatPath(rawPathOf(raw, i.path))))));
+  }
+  problems.push(...unsetProblems(uses));
   if (problems.length || !parsed.success) throw new ConfigError(source, problems);
-  return parsed.data;
+  return { config: parsed.data, references: [...uses.values()] };
 }
 
-export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv): Promise<Config> {
+export function parseConfigText(text: string, source: string, env: NodeJS.ProcessEnv): Config {
+  return parseConfigDetailed(text, source, env).config;
+}
+
+export async function loadConfigDetailed(file: string, env: NodeJS.ProcessEnv): Promise<ParsedConfig> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -90,11 +150,23 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv): Prom
     const code = (e as NodeJS.ErrnoException).code;
     throw new ConfigError(file, [code === 'ENOENT' ? `file not found (set OPSBOT_CONFIG or pass a path)` : `cannot read: ${code ?? String(e)}`]);
   }
-  return parseConfigText(text, file, env);
+  return parseConfigDetailed(text, file, env);
+}
+
+export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv): Promise<Config> {
+  return (await loadConfigDetailed(file, env)).config;
+}
+
+/**
+ * An empty variable counts as unset: docker-compose's `${NAME:-}` and `NAME=` in an env file pass
+ * empty strings, and "not configured" is what they mean.
+ */
+export function withoutEmpty(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
 }
 
 export function parseEnv(env: NodeJS.ProcessEnv): Env {
-  const parsed = envSchema.safeParse(env);
+  const parsed = envSchema.safeParse(withoutEmpty(env));
   if (!parsed.success) throw new ConfigError('environment', formatIssues(parsed.error.issues));
   return parsed.data;
 }

@@ -31,9 +31,16 @@ export const httpProbeSchema = z.object({
   json: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
   maxLatency: duration.optional(),
   headers: z.record(z.string(), z.string()).optional(),
+  /** This check is of the bot's own HTTP endpoint: skipped in a process that serves none (`opsbot exec`). */
+  self: z.boolean().optional(),
 }).strict();
 
-export const tcpProbeSchema = z.object({ host: z.string().min(1), port }).strict();
+export const tcpProbeSchema = z.object({
+  host: z.string().min(1),
+  port,
+  /** This check is of the bot's own port: skipped in a process that serves none (`opsbot exec`). */
+  self: z.boolean().optional(),
+}).strict();
 
 export const diskProbeSchema = z.object({
   path: z.string().min(1).default('/'),

@@ -9,7 +9,7 @@ import { table, worstStatus, type ReplyBlock, type Status } from '../core/reply.
 import { formatDuration } from '../core/duration.js';
 import { counts, groupName, severityOf, stateOf, type AlertGroup } from '../core/alerts/group.js';
 import type { Config } from '../config/schema.js';
-import { runChecks, type ProbeServices } from '../ops/probes/index.js';
+import { isSkipped, runChecks, type ProbeServices } from '../ops/probes/index.js';
 import type { BackupFreshness } from '../ops/backup/catalog.js';
 import { resolveTargets, singleTarget, targetOrAllParam } from './targets.js';
 
@@ -76,7 +76,7 @@ export function checklistCommands(deps: ChecklistDeps) {
         const blocks: ReplyBlock[] = [
           { type: 'text', text: `${results.length} checks (${failedChecks} failed) · ${backupRows.length} backup jobs (${staleBackups} missing or old) · ${alerts.length} open alert groups (${firing.length} firing, not acknowledged)` },
           results.length
-            ? table(['Target', 'Check', 'Status', 'Detail', 'Time'], results.map((r) => [r.target, r.name, STATUS_LABEL[r.status], r.detail, `${r.durationMs}ms`]), 'Health checks')
+            ? table(['Target', 'Check', 'Status', 'Detail', 'Time'], results.map((r) => [r.target, r.name, isSkipped(r) ? 'skipped' : STATUS_LABEL[r.status], r.detail, `${r.durationMs}ms`]), 'Health checks')
             : { type: 'text', text: 'Health checks: none configured.' },
           backupRows.length
             ? table(['Target', 'Job', 'Latest verified', 'Age', 'Size', 'Status'], backupRows.map((b) => b.row), 'Latest backups')

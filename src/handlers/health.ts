@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { defineCommand } from '../core/command.js';
 import { table, worstStatus, type Reply } from '../core/reply.js';
 import type { Config } from '../config/schema.js';
-import { runChecks, type CheckResult, type ProbeServices } from '../ops/probes/index.js';
+import { isSkipped, runChecks, type CheckResult, type ProbeServices } from '../ops/probes/index.js';
 import { resolveTargets, singleTarget, targetOrAllParam } from './targets.js';
 
 export interface HealthDeps {
@@ -19,16 +19,17 @@ export function healthReport(title: string, results: CheckResult[]): Reply {
   const status = worstStatus(results.map((r) => r.status), 'info');
   const failed = results.filter((r) => r.status === 'fail').length;
   const warned = results.filter((r) => r.status === 'warn').length;
+  const skipped = results.filter(isSkipped).length;
   const summary = results.length === 0
     ? 'No health checks are configured.'
-    : `${results.length - failed - warned} ok, ${warned} warning${warned === 1 ? '' : 's'}, ${failed} failed`;
+    : `${results.length - failed - warned - skipped} ok, ${warned} warning${warned === 1 ? '' : 's'}, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
   return {
     title,
     status,
     blocks: [
       { type: 'text', text: summary },
       ...(results.length
-        ? [table(['Target', 'Check', 'Status', 'Detail', 'Time'], results.map((r) => [r.target, r.name, STATUS_LABEL[r.status], r.detail, `${r.durationMs}ms`]))]
+        ? [table(['Target', 'Check', 'Status', 'Detail', 'Time'], results.map((r) => [r.target, r.name, isSkipped(r) ? 'skipped' : STATUS_LABEL[r.status], r.detail, `${r.durationMs}ms`]))]
         : []),
     ],
     visibility: 'channel',

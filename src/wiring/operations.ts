@@ -23,8 +23,17 @@ export interface Operations {
   probeTargets: Config['targets'];
 }
 
-/** `toolPath`: the PATH external tools (pg_dump, mongodump) run with. */
-export function wireOperations(config: Config, env: Env, state: { store: Store; coordination: Coordination }, toolPath: string | undefined): Operations {
+/**
+ * `toolPath`: the PATH external tools (pg_dump, mongodump) run with. `serving`: whether this
+ * process serves HTTP (checks marked `self: true` are skipped when it does not).
+ */
+export function wireOperations(
+  config: Config,
+  env: Env,
+  state: { store: Store; coordination: Coordination },
+  host: { toolPath: string | undefined; serving: () => boolean },
+): Operations {
+  const { toolPath } = host;
   const { store, coordination } = state;
   const docker = new DockerService({ defaultHost: env.DOCKER_HOST });
   const backups = new BackupService({
@@ -40,6 +49,7 @@ export function wireOperations(config: Config, env: Env, state: { store: Store; 
       containerOf: (t) => { const c = config.targets[t]?.container; return c ? selectorOf(c) : undefined; },
     },
     backups,
+    self: { serving: host.serving },
   };
   return {
     docker,

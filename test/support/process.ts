@@ -51,3 +51,17 @@ export function runCli(args: string[], env: Record<string, string>): Promise<{ c
     });
   });
 }
+
+/** The environment a user's shell would have: PATH and HOME, nothing the test process inherited. */
+export function bareEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, ...extra };
+}
+
+/** Runs the CLI with exactly `env` (no inherited variables), as a user types it on a fresh shell. */
+export function runCliBare(args: string[], env: NodeJS.ProcessEnv, opts: { cwd?: string; timeoutMs?: number } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [...CLI, ...args], { env, cwd: opts.cwd, timeout: opts.timeoutMs ?? 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}

@@ -14,7 +14,7 @@ const cmd = (name: string, params: ParamSpec[] = [], summary = `Does ${name}`): 
 });
 const target: ParamSpec = { name: 'target', kind: 'positional', type: 'string', description: 'Target name', required: true, complete: 'target' };
 
-/** The command surface of DESIGN.md §2, as the other modules declare it. */
+/** The command surface of the README (Chat commands), as the other modules declare it. */
 const DESIGN_COMMANDS: AnyCommand[] = [
   cmd('help', [{ name: 'command', kind: 'positional', type: 'string', rest: true, description: 'A command name', complete: 'command' }]),
   cmd('health', [{ ...target, required: false }]), cmd('checklist', [{ ...target, required: false }]), cmd('status', [{ ...target, required: false }]),

@@ -53,6 +53,21 @@ describe('bindArgs', () => {
   });
 });
 
+describe('bindArgs: number arguments', () => {
+  const counted: ParamSpec[] = [
+    { name: 'count', kind: 'positional', type: 'number', description: 'c' },
+    { name: 'lines', kind: 'flag', type: 'number', description: 'n' },
+  ];
+  it('given a word where a number belongs, then the error names the argument and quotes the word', () => {
+    expect(() => bindArgs(['--lines', 'abc'], counted)).toThrow("--lines: expected a number, got 'abc'");
+    expect(() => bindArgs(['--lines='], counted)).toThrow("--lines: expected a number, got ''");
+    expect(() => bindArgs(['ten'], counted)).toThrow("<count>: expected a number, got 'ten'");
+  });
+  it('given numbers, then they pass through for the schema to judge', () => {
+    expect(bindArgs(['3', '--lines', '-5'], counted).values).toEqual({ count: '3', lines: '-5' });
+  });
+});
+
 describe('suggest', () => {
   it('suggests the closest name, or nothing when nothing is close', () => {
     expect(suggest('helth', ['health', 'help', 'audit'])).toBe('health');

@@ -1,5 +1,5 @@
 /**
- * Exactly-once across replicas (DESIGN.md §5): locks per target, once/dedupe for webhooks and
+ * Exactly-once across replicas (README "State"): locks per target, once/dedupe for webhooks and
  * scheduled jobs, rate limits. In-process by default; Redis when several replicas run.
  */
 export interface Lock {

@@ -1,5 +1,5 @@
 /**
- * The collection interface in MongoDB's own shape (DESIGN.md §5). Two implementations: the
+ * The collection interface in MongoDB's own shape (README "State"). Two implementations: the
  * embedded file store (default) and MongoDB. Filters and updates use MongoDB's operators; keep to
  * the subset both support: $eq $ne $gt $gte $lt $lte $in $nin $exists $regex $or $and;
  * $set $unset $inc $push $addToSet $pull $min $max.

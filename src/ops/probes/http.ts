@@ -1,7 +1,7 @@
 /** HTTP probe: expected status, optional JSON fields by dotted path, optional latency ceiling. */
 import type { z } from 'zod';
 import type { httpProbeSchema } from '../../config/schema.js';
-import type { Probe } from './types.js';
+import { skipSelfCheck, type Probe } from './types.js';
 
 export type HttpProbeConfig = z.infer<typeof httpProbeSchema>;
 
@@ -15,6 +15,8 @@ export function getPath(obj: unknown, dotted: string): unknown {
 }
 
 export const httpProbe: Probe<HttpProbeConfig> = async (cfg, ctx) => {
+  const skipped = skipSelfCheck(cfg, ctx);
+  if (skipped) return skipped;
   const started = performance.now();
   let res: Response;
   try {

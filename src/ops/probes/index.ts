@@ -19,6 +19,7 @@ import { backupFreshProbe } from './backup-fresh.js';
 import type { Probe, ProbeOutcome, ProbeServices } from './types.js';
 
 export type { ProbeOutcome, ProbeStatus, ProbeServices } from './types.js';
+export { isSkipped } from './types.js';
 
 type Probes = { [K in ProbeKind]: Probe<NonNullable<HealthCheckConfig[K]>> };
 

@@ -2,10 +2,12 @@
 import net from 'node:net';
 import type { z } from 'zod';
 import type { tcpProbeSchema } from '../../config/schema.js';
-import type { Probe } from './types.js';
+import { skipSelfCheck, type Probe } from './types.js';
 
-export const tcpProbe: Probe<z.infer<typeof tcpProbeSchema>> = (cfg, ctx) =>
-  new Promise((resolve) => {
+export const tcpProbe: Probe<z.infer<typeof tcpProbeSchema>> = (cfg, ctx) => {
+  const skipped = skipSelfCheck(cfg, ctx);
+  if (skipped) return Promise.resolve(skipped);
+  return new Promise((resolve) => {
     const started = performance.now();
     const socket = net.connect({ host: cfg.host, port: cfg.port });
     const done = (ok: boolean, why: string) => {
@@ -21,3 +23,4 @@ export const tcpProbe: Probe<z.infer<typeof tcpProbeSchema>> = (cfg, ctx) =>
     socket.once('connect', () => done(true, ''));
     socket.once('error', (e: NodeJS.ErrnoException) => done(false, e.code === 'ECONNREFUSED' ? 'refused the connection' : (e.code ?? e.message)));
   });
+};

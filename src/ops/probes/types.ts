@@ -29,6 +29,8 @@ export interface ProbeServices {
   };
   /** Backup catalog freshness, for `backup-fresh` checks. */
   backups?: BackupFreshness;
+  /** Whether this process serves the bot's HTTP endpoint, for checks marked `self: true`. */
+  self?: { serving(): boolean };
 }
 
 export type Probe<C> = (config: C, ctx: ProbeContext) => Promise<ProbeOutcome>;
@@ -38,4 +40,17 @@ export function thresholdStatus(value: number, max: number, warn?: number): Prob
   if (value >= max) return 'fail';
   if (warn !== undefined && value >= warn) return 'warn';
   return 'ok';
+}
+
+/**
+ * A check of the bot's own endpoint (`self: true`) in a process that serves none (`opsbot exec`):
+ * nothing to check here, so it neither passes nor fails — the result says it was skipped.
+ */
+export function skipSelfCheck(cfg: { self?: boolean | undefined }, ctx: ProbeContext): ProbeOutcome | undefined {
+  if (!cfg.self || ctx.services?.self?.serving() !== false) return undefined;
+  return { status: 'ok', detail: 'a check of the bot itself, and this process serves no HTTP (opsbot exec)', data: { skipped: true } };
+}
+
+export function isSkipped(outcome: ProbeOutcome): boolean {
+  return outcome.data?.skipped === true;
 }

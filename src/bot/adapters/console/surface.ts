@@ -1,7 +1,7 @@
 /**
  * The console surface: reads command lines from stdin, prints replies on stdout, and prints what
  * others post to "channels" (alerts, scheduled results). At end of input it stops reading; the bot
- * keeps serving HTTP until a signal.
+ * keeps serving HTTP until a signal. Ctrl-C on a terminal is that signal.
  */
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
@@ -20,6 +20,12 @@ export interface ConsoleSurfaceOptions {
   /** Colours and a prompt: on when both ends are a terminal. */
   interactive: boolean;
   onEnd?: () => void;
+  /**
+   * Ctrl-C on the terminal. A terminal console reads keys raw, so Ctrl-C reaches readline as a
+   * key, not the process as SIGINT; by default it is turned back into SIGINT, so that the
+   * process's signal handling (graceful stop; a second one forces) applies.
+   */
+  onInterrupt?: () => void;
 }
 
 export class ConsoleSurface implements ChatSurface {
@@ -36,9 +42,10 @@ export class ConsoleSurface implements ChatSurface {
     this.rl = rl;
     rl.setPrompt('opsbot> ');
     if (this.opts.interactive) {
-      this.write(`opsbot console — you are ${this.opts.subject.id}. Type \`help\`; Ctrl-D stops reading, Ctrl-C stops the bot.`);
+      this.write(`opsbot console — you are ${this.opts.subject.id}. Type \`help\`. Ctrl-C stops the bot (twice: at once); Ctrl-D closes the console, the bot keeps serving HTTP.`);
       rl.prompt();
     }
+    rl.on('SIGINT', () => (this.opts.onInterrupt ?? (() => process.kill(process.pid, 'SIGINT')))());
     // Lines are handled one at a time, in order, so output follows input.
     rl.on('line', (line) => {
       this.queue = this.queue.then(() => this.handleLine(line));

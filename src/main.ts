@@ -14,7 +14,11 @@ import { MemoryCoordination } from './core/coordination/memory.js';
 import { RedisCoordination } from './core/coordination/redis.js';
 import type { Coordination } from './core/coordination/types.js';
 import { AuditLog } from './core/audit.js';
-import { Rbac } from './core/rbac.js';
+import { Rbac, unknownCommandPatterns } from './core/rbac.js';
+import { People } from './core/people.js';
+import { AlertTargets } from './core/alerts/targets.js';
+import { ConfigError } from './config/load.js';
+import { whoamiCommands } from './handlers/whoami.js';
 import type { Subject } from './core/command.js';
 import { CommandRegistry } from './bot/registry.js';
 import { Router } from './bot/router.js';
@@ -92,7 +96,8 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const store = await openStore({ mongodbUrl: env.MONGODB_URL, dataDir: opts.memoryStore ? null : env.OPSBOT_DATA_DIR });
   const coordination: Coordination = env.REDIS_URL ? await RedisCoordination.connect(env.REDIS_URL) : new MemoryCoordination();
   const audit = new AuditLog(store);
-  const rbac = new Rbac(config.rbac);
+  const rbac = new Rbac(config.rbac, { people: new People(config.people) });
+  const alertTargets = new AlertTargets(config.alerting.targetLabels, () => Object.keys(config.targets));
   const registry = new CommandRegistry();
   const backups = new BackupService({
     jobs: Object.fromEntries(Object.entries(config.targets).map(([name, t]) => [name, t.backups])),
@@ -128,6 +133,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
 
   registry.register(
     ...helpCommands(() => registry.all()),
+    ...whoamiCommands({ rbac, listCommands: () => registry.all() }),
     ...healthCommands({ targets: probeTargets, checkTimeoutMs: config.bot.checkTimeout, probeServices }),
     ...auditCommands(audit),
     ...userCommands({
@@ -137,8 +143,8 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
     }),
     ...containerCommands({ targets: probeTargets, docker, coordination, redactor, checkTimeoutMs: config.bot.checkTimeout, probeServices }),
     ...backupCommands({ targets: config.targets, backups }),
-    ...checklistCommands({ targets: probeTargets, checkTimeoutMs: config.bot.checkTimeout, probeServices, backups, openAlerts: () => alerts.listOpen(200) }),
-    ...alertCommands({ service: alerts, ...(alertmanager ? { alertmanager } : {}) }),
+    ...checklistCommands({ targets: probeTargets, checkTimeoutMs: config.bot.checkTimeout, probeServices, backups, openAlerts: () => alerts.listOpen(200), alertTargets }),
+    ...alertCommands({ service: alerts, targets: alertTargets, ...(alertmanager ? { alertmanager } : {}) }),
   );
 
   const router = new Router({
@@ -209,6 +215,9 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
     config, log, metrics, store, coordination, audit, registry, router, surfaces, consoleSubject, alerts, outbox,
     ...(http ? { http } : {}),
     async start() {
+      // Commands are all registered by now (tests register theirs before start): role lists must name them.
+      const unknown = unknownCommandPatterns(config.rbac, registry.all());
+      if (unknown.length) throw new ConfigError('rbac', unknown);
       let port = 0;
       if (http) {
         await http.listen({ port: env.PORT, host: env.HOST });

@@ -28,7 +28,7 @@ function identities(surface: Surface) {
     }
     return `${prefix}${bare}`;
   });
-  return z.union([one.transform((v) => [v]), z.array(one).min(1)]);
+  return z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(one).min(1));
 }
 
 export function isTimeZone(tz: string): boolean {

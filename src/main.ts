@@ -81,6 +81,8 @@ export interface Bot {
   outbox: Outbox;
   http?: FastifyInstance;
   consoleSubject: Subject;
+  /** Throws a ConfigError when a role's allow / deny list names a command that is not registered (start does this first). */
+  checkRbac(): void;
   /** Starts surfaces and HTTP; returns the bound HTTP port (0 when HTTP is off). */
   start(): Promise<{ port: number }>;
   /** Graceful: stop accepting, finish running commands (bounded), flush the store. */
@@ -214,10 +216,13 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const bot: Bot = {
     config, log, metrics, store, coordination, audit, registry, router, surfaces, consoleSubject, alerts, outbox,
     ...(http ? { http } : {}),
-    async start() {
-      // Commands are all registered by now (tests register theirs before start): role lists must name them.
+    checkRbac() {
       const unknown = unknownCommandPatterns(config.rbac, registry.all());
       if (unknown.length) throw new ConfigError('rbac', unknown);
+    },
+    async start() {
+      // Commands are all registered by now (tests register theirs before start): role lists must name them.
+      bot.checkRbac();
       let port = 0;
       if (http) {
         await http.listen({ port: env.PORT, host: env.HOST });

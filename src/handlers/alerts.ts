@@ -65,9 +65,12 @@ export function alertCommands(deps: AlertCommandDeps) {
           ...hiddenNote(hidden, ['open alert group', 'open alert groups']),
           ...(unchecked ? [{ type: 'text' as const, text: `${unchecked} older open group(s) beyond the newest ${CHECKED} not listed.` }] : []),
         ];
-        if (open.length === 0) return { ...textReply('Alerts', 'ok', 'No open alert groups.', 'ephemeral'), ...(notes.length ? { blocks: [{ type: 'text' as const, text: 'No open alert groups.' }, ...notes] } : {}) };
+        if (open.length === 0) {
+          const none = textReply('Alerts', 'ok', `No open alert groups${hidden ? ' in your scope' : ''}.`, 'ephemeral');
+          return { ...none, blocks: [...none.blocks, ...notes] };
+        }
         return {
-          title: `Open alert groups: ${visible.length + unchecked}`,
+          title: `Open alert groups: ${visible.length}`,
           status: open.some((g) => stateOf(g, t) === 'firing') ? 'warn' : 'info',
           blocks: [
             table(['Id', 'Alert', 'Severity', 'State', 'Firing', 'Since', 'Channels'], open.map((g) => [

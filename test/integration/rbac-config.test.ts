@@ -3,9 +3,12 @@
  * a name that is no command (a typo, or a command not built yet) stops the bot with its key path.
  */
 import { describe, expect, it } from '@jest/globals';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { startTestBot } from '../support/bot.js';
 import { ConfigError } from '../../src/config/load.js';
+import { runCli } from '../support/process.js';
+import { tmpDir } from '../support/servers.js';
 
 /** Values for the `${VARS}` of an example config, of the shape its keys expect. */
 function sampleEnv(text: string): Record<string, string> {
@@ -45,4 +48,18 @@ rbac:
       else throw started;
     }
   });
+
+  it('given such a role, then `opsbot exec` refuses to run and exits 78 with the key path', async () => {
+    const dir = await tmpDir('opsbot-rbac-cli-');
+    try {
+      const file = path.join(dir.dir, 'bad-rbac.yaml');
+      await writeFile(file, 'rbac:\n  roles:\n    admin: { allow: ["*"] }\n    viewer: { allow: [health, oncall] }\n  subjects:\n    console:operator: [admin]\n');
+      const r = await runCli(['exec', '--config', file, 'help'], { OPSBOT_DATA_DIR: dir.dir });
+      expect(r.code).toBe(78);
+      expect(r.stderr).toContain('rbac.roles.viewer.allow[1]: "oncall" is not a command');
+      expect(r.stdout).toBe('');
+    } finally {
+      await dir.cleanup();
+    }
+  }, 60_000);
 });

@@ -13,7 +13,11 @@ export interface WhoamiDeps {
   listCommands: () => readonly AnyCommand[];
 }
 
-function scopeOf(role: { targets: string[]; environments: string[] }): string {
+type Scope = { targets: string[]; environments: string[] };
+const isUnlimited = (role: Scope) => unlimited(role.targets) && unlimited(role.environments);
+
+function scopeOf(role: Scope): string {
+  if (isUnlimited(role)) return 'anywhere';
   const targets = unlimited(role.targets) ? 'all targets' : `targets ${role.targets.join(', ')}`;
   const environments = unlimited(role.environments) ? 'all environments' : `environments ${role.environments.join(', ')}`;
   return `${targets}; ${environments}`;
@@ -54,8 +58,13 @@ export function whoamiCommands(deps: WhoamiDeps) {
           if (ALWAYS_ALLOWED.has(permission)) continue;
           const via = held.filter((h) => rbac.permits(h.role, permission));
           if (!via.length) continue;
-          const scopes = [...new Set(via.map((h) => scopeOf(rbac.role(h.role) as { targets: string[]; environments: string[] })))];
-          rows.push([command.name, via.map((h) => h.role).join(', '), scopes.join(' | ')]);
+          const scopes = via.map((h) => rbac.role(h.role) as Scope);
+          // A command that says nothing of its targets runs only for a role without a limit.
+          const global = !command.targetOf && !command.touches;
+          const where = scopes.some(isUnlimited) ? 'anywhere'
+            : global ? 'nowhere: it names no target, so it needs a role without a target or environment limit'
+              : [...new Set(scopes.map(scopeOf))].join(' | ');
+          rows.push([command.name, via.map((h) => h.role).join(', '), where]);
         }
         blocks.push(rows.length
           ? table(['Command', 'Via role', 'Where'], rows, `You may run (besides ${[...ALWAYS_ALLOWED].join(' and ')})`)

@@ -201,6 +201,17 @@ describe('RBAC scope of commands without a target (router, real handlers)', () =
     });
   });
 
+  it('whoami tells a scoped user what they may run where', async () => {
+    const r = await run(STAGER, 'whoami');
+    expect(r.outcome).toBe('ok');
+    const rows = (r.reply.blocks.find((b) => b.type === 'table' && b.title?.startsWith('You may run')) as { rows: string[][] }).rows;
+    expect(rows.map((row) => row[0])).toEqual(['health', 'status', 'backup status', 'checklist', 'alerts', 'ack', 'resolve', 'silence']);
+    expect(rows.every((row) => row[1] === 'stager' && row[2] === 'targets staging-*; all environments')).toBe(true);
+    const env = await run(STAGENV, 'whoami');
+    expect(JSON.stringify(env.reply.blocks)).toContain('all targets; environments staging');
+    expect(JSON.stringify(env.reply.blocks)).toContain('discord:role:900');
+  });
+
   it('names the targets a refused alert command would touch', async () => {
     const ids = await makeGroups('reason');
     const r = await run(STAGER, `ack ${ids.mixed}`);

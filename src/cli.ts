@@ -77,6 +77,12 @@ async function exec(words: string[], opts: { config?: string; json?: boolean }):
   if (!process.env.LOG_LEVEL) process.env.LOG_LEVEL = 'warn';
   const { env, config } = await loadAll(opts.config);
   const bot = await createBot({ config, env, rawEnv: process.env, http: false, console: false });
+  try {
+    bot.checkRbac();
+  } catch (e) {
+    await bot.stop();
+    throw e;
+  }
   const result = await bot.router.handle({ subject: bot.consoleSubject, surface: 'cli', line: words.join(' ') });
   if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else process.stdout.write(`${renderConsole(result.reply, { colour: Boolean(process.stdout.isTTY), maxCell: 120 })}\n`);

@@ -13,6 +13,8 @@ import { Metrics } from './core/metrics.js';
 import type { Store } from './core/store/index.js';
 import type { Coordination } from './core/coordination/types.js';
 import { AuditLog } from './core/audit.js';
+import { unknownCommandPatterns } from './core/rbac.js';
+import { ConfigError } from './config/load.js';
 import type { Subject } from './core/command.js';
 import type { ChatGateway } from './core/chat.js';
 import type { Outbox } from './core/outbox.js';
@@ -24,7 +26,7 @@ import { createHttpServer } from './http/server.js';
 import { openState } from './wiring/state.js';
 import { wireOperations } from './wiring/operations.js';
 import { wireAlerting } from './wiring/alerting.js';
-import { createRouter, registerCommands } from './wiring/commands.js';
+import { createRbac, createRouter, registerCommands } from './wiring/commands.js';
 import { createChatSurfaces, createConsoleSurface, type ConsoleIo } from './wiring/surfaces.js';
 import { readinessChecks, webhookPlugin } from './wiring/http.js';
 
@@ -60,6 +62,8 @@ export interface Bot {
   outbox: Outbox;
   http?: FastifyInstance;
   consoleSubject: Subject;
+  /** Throws a ConfigError when a role's allow / deny list names a command that is not registered (start does this first). */
+  checkRbac(): void;
   /** Starts surfaces and HTTP; returns the bound HTTP port (0 when HTTP is off). */
   start(): Promise<{ port: number }>;
   /** Graceful: stop accepting, finish running commands (bounded), flush the store. */
@@ -83,8 +87,9 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const audit = new AuditLog(store);
   const ops = wireOperations(config, env, state, { toolPath: process.env.PATH, serving: () => opts.http !== false });
   const alerting = wireAlerting(config, env, { store, coordination, log, metrics });
-  const registry = registerCommands(config, { audit, redactor, ops, alerting });
-  const router = createRouter(config, { registry, audit, metrics, log, redactor });
+  const rbac = createRbac(config);
+  const registry = registerCommands(config, { audit, redactor, ops, alerting, rbac });
+  const router = createRouter(config, { registry, rbac, audit, metrics, log, redactor });
 
   const consoleSubject: Subject = { id: config.bot.consoleUser, display: config.bot.consoleUser };
   const { surfaces, plugins } = createChatSurfaces(config, env, { router, log, store });
@@ -101,7 +106,13 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const bot: Bot = {
     config, log, metrics, store, coordination, audit, registry, router, surfaces, consoleSubject, alerts, outbox,
     ...(http ? { http } : {}),
+    checkRbac() {
+      const unknown = unknownCommandPatterns(config.rbac, registry.all());
+      if (unknown.length) throw new ConfigError('rbac', unknown);
+    },
     async start() {
+      // Commands are all registered by now (tests register theirs before start): role lists must name them.
+      bot.checkRbac();
       let port = 0;
       if (http) {
         await http.listen({ port: env.PORT, host: env.HOST });

@@ -97,11 +97,8 @@ export class Router {
             reply = this.badArguments(command, parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`));
           } else {
             args = parsed.data as Record<string, unknown>;
-            const target = command.targetOf?.(args as never);
-            const rbac = this.deps.rbac.decide(inv.subject, command.permission ?? command.name, {
-              target,
-              environment: target ? this.deps.environmentOf(target) : undefined,
-            });
+            const rbac = await this.deps.rbac.authorize(inv.subject, command, args, this.deps.environmentOf);
+            const target = rbac.target;
             if (!rbac.allowed) {
               decision = 'denied';
               outcome = 'denied';
@@ -109,19 +106,19 @@ export class Router {
               reply = textReply(
                 'Permission denied',
                 'denied',
-                `You may not run \`${command.name}\`${target ? ` on ${target}` : ''}. ${rbac.needs.length ? `It needs one of the roles: ${rbac.needs.join(', ')}.` : 'No role allows it.'} (${rbac.reason})`,
+                `You may not run \`${command.name}\`${rbac.where}. ${rbac.needs.length ? `It needs one of the roles: ${rbac.needs.join(', ')}.` : 'No role allows it.'} (${rbac.reason})`,
                 'ephemeral',
               );
             } else if (bound.dryRun) {
               decision = 'dry-run';
-              const what = command.describe ? await command.describe(args as never) : `run \`${command.name}\` with ${JSON.stringify(this.deps.redactor.value(args))}`;
+              const what = command.describe ? await command.describe(args as never, rbac.access) : `run \`${command.name}\` with ${JSON.stringify(this.deps.redactor.value(args))}`;
               reply = textReply(`Dry run: ${command.name}`, 'info', `Would ${what}. Risk: ${command.risk}. Nothing was done.`, 'ephemeral');
             } else {
               const gated = await this.deps.gate?.({ invocation: inv, invocationId, command, args, target });
               if (gated) {
                 reply = gated;
               } else {
-                reply = await this.run(command, args, { invocationId, subject: inv.subject, surface: inv.surface, channel: inv.channel, dryRun: false, log });
+                reply = await this.run(command, args, { invocationId, subject: rbac.subject, access: rbac.access, surface: inv.surface, channel: inv.channel, dryRun: false, log });
                 if (reply.status === 'fail' || reply.status === 'error') outcome = 'failed';
               }
             }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
 import { parseMatcher } from '../core/alerts/matchers.js';
+import { DEFAULT_TARGET_LABELS } from '../core/alerts/targets.js';
 
 const ms = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const out = parseDuration(v);
@@ -84,5 +85,7 @@ export const alertingSchema = z.object({
   silenceButton: ms.default(3_600_000),
   /** Timeout for calls to Alertmanager's API. */
   alertmanagerTimeout: ms.default(5_000),
+  /** Labels whose value names the target an alert is about (`db`, or `db:9100`), in order: for RBAC, the checklist and the Runbook button. */
+  targetLabels: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'A Prometheus label name')).min(1).default([...DEFAULT_TARGET_LABELS]),
 }).strict();
 export type AlertingConfig = z.infer<typeof alertingSchema>;

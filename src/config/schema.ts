@@ -8,6 +8,7 @@ import { alertsProbeSchema, mongoProbeSchema, postgresProbeSchema, redisProbeSch
 import { userDirectorySchema } from './users-schema.js';
 import { backupFreshProbeSchema, backupsSchema, checkBackupFreshRefs } from './backup-schema.js';
 import { alertingSchema } from './alerting.js';
+import { peopleSchema } from './people-schema.js';
 
 /** `30s`, `5m`, `1h`, `7d` or milliseconds → milliseconds. */
 export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -194,6 +195,17 @@ export const rbacSchema = z.object({
   }
 });
 
+/** The one role of a config without an `rbac` section (held by the console user). */
+const DEFAULT_ROLE = 'admin';
+
+function checkPeopleRoles(people: Record<string, { roles: string[] }>, roles: string[], ctx: z.RefinementCtx): void {
+  for (const [person, p] of Object.entries(people)) {
+    p.roles.forEach((role, i) => {
+      if (!roles.includes(role)) ctx.addIssue({ code: 'custom', path: ['people', person, 'roles', i], message: `Unknown role "${role}" (defined: ${roles.join(', ') || 'none'})` });
+    });
+  }
+}
+
 export const botSchema = z.object({
   name: z.string().default('opsbot'),
   /** The subject console and `opsbot exec` commands run as. */
@@ -232,11 +244,16 @@ export const configSchema = z.object({
   targets: z.record(name, targetSchema).default({}),
   /** Without an `rbac` section the console user is admin and chat users have no role. */
   rbac: rbacSchema.optional(),
+  /** One human behind several identities: `alice: { slack: U123, discord: "42", roles: [operator] }`. */
+  people: peopleSchema.default({}),
   alerting: alertingSchema.default(() => alertingSchema.parse({})),
   slack: slackSchema.default(() => slackSchema.parse({})),
-}).strict().superRefine((cfg, ctx) => checkContainerProbes(cfg.targets, ctx)).transform(({ rbac, ...rest }) => ({
+}).strict().superRefine((cfg, ctx) => {
+  checkContainerProbes(cfg.targets, ctx);
+  checkPeopleRoles(cfg.people, cfg.rbac ? Object.keys(cfg.rbac.roles) : [DEFAULT_ROLE], ctx);
+}).transform(({ rbac, ...rest }) => ({
   ...rest,
-  rbac: rbac ?? rbacSchema.parse({ roles: { admin: { allow: ['*'] } }, subjects: { [rest.bot.consoleUser]: ['admin'] } }),
+  rbac: rbac ?? rbacSchema.parse({ roles: { [DEFAULT_ROLE]: { allow: ['*'] } }, subjects: { [rest.bot.consoleUser]: [DEFAULT_ROLE] } }),
 }));
 
 export type Config = z.infer<typeof configSchema>;

@@ -32,6 +32,22 @@ export interface Subject {
   groups?: string[];
   /** A readable name for messages: `@alice`. */
   display?: string;
+  /** The person of `people:` this identity belongs to (`alice`), set by the router. */
+  person?: string;
+}
+
+/** Something a call acts on or shows, for RBAC: a target (with its environment), or only an environment. */
+export interface Touch {
+  target?: string;
+  environment?: string;
+}
+
+/** What this invocation's roles let it see and act on (built by the router for the command's permission). */
+export interface Access {
+  /** May this invocation see / act on the target (and the target's environment)? */
+  canSee(target: string): boolean;
+  /** May it act on every one of these? An empty list, or a touch naming neither target nor environment, needs a role without a target or environment limit. */
+  allowsAll(touches: readonly Touch[]): boolean;
 }
 
 export interface CommandContext {
@@ -40,6 +56,8 @@ export interface CommandContext {
   surface: string;
   channel?: string;
   dryRun: boolean;
+  /** The caller's scope for this command: handlers that show or touch several targets filter with it. */
+  access: Access;
   log: Logger;
   /** Aborted when the invocation times out or the bot shuts down. */
   signal: AbortSignal;
@@ -59,8 +77,15 @@ export interface CommandSpec<A = Record<string, unknown>> {
   permission?: string;
   /** The target a call acts on, for per-target RBAC and approvals. */
   targetOf?: (args: A) => string | undefined;
-  /** Exactly what a `--dry-run` of this call would do. Defaults to a generic sentence. */
-  describe?: (args: A) => string | Promise<string>;
+  /**
+   * How RBAC scopes a call for which `targetOf` names no target:
+   * - a list of touches (an alert group's targets, from its labels): every one must be allowed, or the call is refused;
+   * - `'filtered'`: the call may touch every target and the handler shows only those `ctx.access` allows (`health all`).
+   * A command with neither `targetOf` nor `touches` may be run only by roles without a target or environment limit.
+   */
+  touches?: (args: A) => 'filtered' | Touch[] | Promise<'filtered' | Touch[]>;
+  /** Exactly what a `--dry-run` of this call would do (within the caller's `access`). Defaults to a generic sentence. */
+  describe?: (args: A, access: Access) => string | Promise<string>;
   /** Longest a run may take before it is aborted (default 60s). */
   timeoutMs?: number;
   run(ctx: CommandContext, args: A): Promise<Reply>;

@@ -9,7 +9,9 @@ import { UserError } from '../core/errors.js';
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { counts, groupName, severityOf, stateOf } from '../core/alerts/group.js';
 import type { AlertService } from '../core/alerts/service.js';
+import type { AlertTargets } from '../core/alerts/targets.js';
 import { AlertmanagerClient } from '../ops/alertmanager.js';
+import { hiddenNote } from './targets.js';
 
 const alertId = z.string().trim().toLowerCase().regex(/^[0-9a-f]{4,16}$/, 'an alert id looks like a1b2 (`alerts` lists them)');
 const alertParam = { name: 'alert', kind: 'positional', type: 'string', required: true, description: 'Alert id shown on the message (a1b2)', complete: 'alert' } as const;
@@ -29,6 +31,8 @@ const who = (ctx: CommandContext) => ctx.subject.display ?? ctx.subject.id;
 
 export interface AlertCommandDeps {
   service: AlertService;
+  /** The targets (and so the RBAC scope) of a group, from its labels (`alerting.targetLabels`). */
+  targets: AlertTargets;
   /** Undefined when ALERTMANAGER_URL (or alerting.alertmanagerUrl) is not set. */
   alertmanager?: AlertmanagerClient;
   now?: () => Date;
@@ -37,6 +41,9 @@ export interface AlertCommandDeps {
 export function alertCommands(deps: AlertCommandDeps) {
   const { service } = deps;
   const now = deps.now ?? (() => new Date());
+  /** Acting on a group touches every target its labels name: RBAC checks each before the call runs. */
+  const groupTouches = async (id: string) => deps.targets.touchesOf(await service.find(id));
+  const CHECKED = 1_000;
   return [
     defineCommand({
       name: 'alerts',
@@ -44,21 +51,33 @@ export function alertCommands(deps: AlertCommandDeps) {
       params: [{ name: 'alert', kind: 'positional', type: 'string', description: 'Show this alert group in full', complete: 'alert' }],
       schema: z.object({ alert: alertId.optional() }),
       risk: 'read',
-      async run(_ctx, a) {
+      touches: (a) => (a.alert ? groupTouches(a.alert) : 'filtered'),
+      async run(ctx, a) {
         if (a.alert) return { ...service.renderFor(await service.find(a.alert)), visibility: 'ephemeral' };
-        const open = await service.listOpen(50);
-        const total = await service.countOpen();
+        const newest = await service.listOpen(CHECKED);
+        const visible = newest.filter((g) => ctx.access.allowsAll(deps.targets.touchesOf(g)));
+        const hidden = newest.length - visible.length;
+        const unchecked = Math.max(0, (await service.countOpen()) - newest.length);
+        const open = visible.slice(0, 50);
         const t = now().getTime();
-        if (open.length === 0) return textReply('Alerts', 'ok', 'No open alert groups.', 'ephemeral');
+        const notes = [
+          ...(visible.length > open.length ? [{ type: 'text' as const, text: `…and ${visible.length - open.length} older open group(s).` }] : []),
+          ...hiddenNote(hidden, ['open alert group', 'open alert groups']),
+          ...(unchecked ? [{ type: 'text' as const, text: `${unchecked} older open group(s) beyond the newest ${CHECKED} not listed.` }] : []),
+        ];
+        if (open.length === 0) {
+          const none = textReply('Alerts', 'ok', `No open alert groups${hidden ? ' in your scope' : ''}.`, 'ephemeral');
+          return { ...none, blocks: [...none.blocks, ...notes] };
+        }
         return {
-          title: `Open alert groups: ${total}`,
+          title: `Open alert groups: ${visible.length}`,
           status: open.some((g) => stateOf(g, t) === 'firing') ? 'warn' : 'info',
           blocks: [
             table(['Id', 'Alert', 'Severity', 'State', 'Firing', 'Since', 'Channels'], open.map((g) => [
               g._id, groupName(g), severityOf(g), stateOf(g, t), String(counts(g).firing),
               `${formatDuration(t - g.firstSeenAt.getTime())} ago`, g.routes.map((r) => r.channel).join(' '),
             ])),
-            ...(total > open.length ? [{ type: 'text' as const, text: `…and ${total - open.length} older open group(s).` }] : []),
+            ...notes,
           ],
           visibility: 'ephemeral',
         };
@@ -71,6 +90,7 @@ export function alertCommands(deps: AlertCommandDeps) {
       params: [alertParam],
       schema: z.object({ alert: alertId }),
       risk: 'write',
+      touches: (a) => groupTouches(a.alert),
       async describe(a) {
         const g = await service.find(a.alert);
         return `acknowledge alert ${g._id} (${groupName(g)}) and update its message in ${g.routes.map((r) => r.channel).join(', ')}`;
@@ -86,6 +106,7 @@ export function alertCommands(deps: AlertCommandDeps) {
       params: [alertParam],
       schema: z.object({ alert: alertId }),
       risk: 'write',
+      touches: (a) => groupTouches(a.alert),
       async describe(a) {
         const g = await service.find(a.alert);
         return `mark alert ${g._id} (${groupName(g)}) resolved and update its message in ${g.routes.map((r) => r.channel).join(', ')}`;
@@ -105,6 +126,7 @@ export function alertCommands(deps: AlertCommandDeps) {
       ],
       schema: z.object({ alert: alertId, duration: silenceDuration, reason: z.string().max(500).optional() }),
       risk: 'write',
+      touches: (a) => groupTouches(a.alert),
       timeoutMs: 15_000,
       async describe(a) {
         const g = await service.find(a.alert);

@@ -14,7 +14,7 @@ import { BACKUP_ID } from '../ops/backup/paths.js';
 import { describePolicy } from '../ops/backup/retention.js';
 import type { BackupService, RunReport, VerifyReport } from '../ops/backup/service/index.js';
 import { ageOf, formatBytes, formatTime, RECORD_COLUMNS, recordRow } from './backup-format.js';
-import { resolveTarget, singleTarget } from './targets.js';
+import { hiddenNote, resolveTarget, singleTarget } from './targets.js';
 
 export interface BackupDeps {
   targets: Config['targets'];
@@ -186,11 +186,14 @@ export function backupCommands(deps: BackupDeps): AnyCommand[] {
     schema: z.object({ target: targetArg.optional() }),
     risk: 'read',
     targetOf: (a) => singleTarget(a.target),
+    touches: () => 'filtered',
     timeoutMs: longest + 60_000,
-    describe: (a) => `read the catalog for ${a.target && a.target !== 'all' ? a.target : `every target with backups (${backups.targets().join(', ') || 'none'})`} and check the latest backup of each job (SHA-256 and gzip -t)`,
+    describe: (a, access) => `read the catalog for ${a.target && a.target !== 'all' ? a.target : `every target with backups you may see (${backups.targets().filter((t) => access.canSee(t)).join(', ') || 'none'})`} and check the latest backup of each job (SHA-256 and gzip -t)`,
     async run(ctx, a) {
-      const targets = a.target && a.target !== 'all' ? [check(a.target)[0]] : backups.targets();
-      if (targets.length === 0) return { title: 'Backup status', status: 'info', blocks: [{ type: 'text', text: 'No target has backups configured.' }] };
+      const all = a.target && a.target !== 'all' ? [check(a.target)[0]] : backups.targets();
+      const targets = all.filter((t) => ctx.access.canSee(t));
+      const hidden = hiddenNote(all.length - targets.length);
+      if (targets.length === 0) return { title: 'Backup status', status: 'info', blocks: [{ type: 'text', text: `No target${hidden.length ? ' in your scope' : ''} has backups configured.` }, ...hidden] };
       const blocks: ReplyBlock[] = [];
       const statuses: Status[] = [];
       const now = Date.now();
@@ -212,7 +215,7 @@ export function backupCommands(deps: BackupDeps): AnyCommand[] {
         }
       }
       const overall = worstStatus(statuses, 'info');
-      return { title: `Backup status${a.target && a.target !== 'all' ? `: ${a.target}` : ''}`, status: overall, blocks, visibility: 'channel' };
+      return { title: `Backup status${a.target && a.target !== 'all' ? `: ${a.target}` : ''}`, status: overall, blocks: [...blocks, ...hidden], visibility: 'channel' };
     },
   });
 

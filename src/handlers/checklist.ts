@@ -11,7 +11,8 @@ import { counts, groupName, severityOf, stateOf, type AlertGroup } from '../core
 import type { Config } from '../config/schema.js';
 import { isSkipped, runChecks, type ProbeServices } from '../ops/probes/index.js';
 import type { BackupFreshness } from '../ops/backup/catalog.js';
-import { resolveTargets, singleTarget, targetOrAllParam } from './targets.js';
+import type { AlertTargets } from '../core/alerts/targets.js';
+import { hiddenNote, inScope, resolveTargets, singleTarget, targetOrAllParam } from './targets.js';
 
 export interface ChecklistDeps {
   targets: Config['targets'];
@@ -19,18 +20,13 @@ export interface ChecklistDeps {
   probeServices?: ProbeServices;
   backups: BackupFreshness;
   openAlerts: () => Promise<AlertGroup[]>;
+  /** Which targets an alert group is about (`alerting.targetLabels`). */
+  alertTargets: AlertTargets;
   /** A verified backup older than this is a warning (default 26h: a daily job plus slack). */
   backupMaxAgeMs?: number;
   now?: () => number;
 }
 
-/** Labels that usually name the system an alert is about. */
-const TARGET_LABELS = ['target', 'service', 'job', 'app', 'instance'];
-
-export function alertConcerns(g: AlertGroup, target: string): boolean {
-  const labelSets = [g.commonLabels, g.groupLabels, ...g.alerts.map((a) => a.labels)];
-  return labelSets.some((labels) => TARGET_LABELS.some((k) => labels[k] === target || labels[k]?.startsWith(`${target}:`)));
-}
 
 const size = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
 
@@ -47,14 +43,15 @@ export function checklistCommands(deps: ChecklistDeps) {
       schema: z.object({ target: z.string().max(64).optional() }),
       risk: 'read',
       targetOf: (a) => singleTarget(a.target),
-      describe: (a) => {
-        const list = resolveTargets(deps.targets, a.target);
+      touches: () => 'filtered',
+      describe: (a, access) => {
+        const { visible: list } = inScope(access, resolveTargets(deps.targets, a.target));
         const checks = list.reduce((n, [, t]) => n + t.health.length, 0);
         const jobs = list.reduce((n, [name]) => n + deps.backups.jobsOf(name).length, 0);
         return `run ${checks} health checks, look up the latest verified backup of ${jobs} backup jobs and list the open alerts, for ${list.map(([n]) => n).join(', ') || 'no targets'}`;
       },
       async run(ctx, a) {
-        const list = resolveTargets(deps.targets, a.target);
+        const { visible: list, hidden } = inScope(ctx.access, resolveTargets(deps.targets, a.target));
         const single = singleTarget(a.target);
         const checks = list.flatMap(([target, t]) => t.health.map((check) => ({ target, check })));
         const [results, backupRows, open] = await Promise.all([
@@ -67,7 +64,9 @@ export function checklistCommands(deps: ChecklistDeps) {
           }))),
           deps.openAlerts(),
         ]);
-        const alerts = single ? open.filter((g) => alertConcerns(g, single)) : open;
+        const concerned = single ? open.filter((g) => deps.alertTargets.concerns(g, single)) : open;
+        const alerts = concerned.filter((g) => ctx.access.allowsAll(deps.alertTargets.touchesOf(g)));
+        const hiddenAlerts = concerned.length - alerts.length;
         const firing = alerts.filter((g) => stateOf(g) === 'firing');
 
         const statuses: Status[] = [...results.map((r) => r.status), ...backupRows.map((b) => b.status), ...(firing.length ? ['warn' as const] : [])];
@@ -84,6 +83,8 @@ export function checklistCommands(deps: ChecklistDeps) {
           alerts.length
             ? table(['Alert', 'Name', 'Severity', 'State', 'Firing', 'Since'], alerts.slice(0, 20).map((g) => [g._id, groupName(g), severityOf(g), stateOf(g), String(counts(g).firing), `${formatDuration(now() - g.firstSeenAt.getTime())} ago`]), alerts.length > 20 ? `Active alerts (20 of ${alerts.length})` : 'Active alerts')
             : { type: 'text', text: 'Active alerts: none.' },
+          ...hiddenNote(hidden),
+          ...hiddenNote(hiddenAlerts, ['open alert group', 'open alert groups']),
         ];
         return { title: `Checklist: ${single ?? 'all targets'}`, status: worstStatus(statuses, 'ok'), blocks, visibility: 'channel' };
       },

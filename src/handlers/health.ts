@@ -4,7 +4,7 @@ import { defineCommand } from '../core/command.js';
 import { table, worstStatus, type Reply } from '../core/reply.js';
 import type { Config } from '../config/schema.js';
 import { isSkipped, runChecks, type CheckResult, type ProbeServices } from '../ops/probes/index.js';
-import { resolveTargets, singleTarget, targetOrAllParam } from './targets.js';
+import { hiddenNote, inScope, resolveTargets, singleTarget, targetOrAllParam } from './targets.js';
 
 export interface HealthDeps {
   targets: Config['targets'];
@@ -45,15 +45,17 @@ export function healthCommands(deps: HealthDeps) {
       schema: z.object({ target: z.string().max(64).optional() }),
       risk: 'read',
       targetOf: (a) => singleTarget(a.target),
-      describe: (a) => {
-        const list = resolveTargets(deps.targets, a.target);
+      touches: () => 'filtered',
+      describe: (a, access) => {
+        const { visible: list } = inScope(access, resolveTargets(deps.targets, a.target));
         return `run ${list.reduce((n, [, t]) => n + t.health.length, 0)} health checks on ${list.map(([n]) => n).join(', ') || 'no targets'}`;
       },
       async run(ctx, a) {
-        const list = resolveTargets(deps.targets, a.target);
+        const { visible: list, hidden } = inScope(ctx.access, resolveTargets(deps.targets, a.target));
         const checks = list.flatMap(([target, t]) => t.health.map((check) => ({ target, check })));
         const results = await runChecks(checks, deps.checkTimeoutMs, ctx.signal, deps.probeServices);
-        return healthReport(`Health: ${singleTarget(a.target) ?? 'all targets'}`, results);
+        const report = healthReport(`Health: ${singleTarget(a.target) ?? 'all targets'}`, results);
+        return { ...report, blocks: [...report.blocks, ...hiddenNote(hidden)] };
       },
     }),
   ];

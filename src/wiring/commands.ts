@@ -5,6 +5,9 @@ import type { Metrics } from '../core/metrics.js';
 import type { Redactor } from '../core/redact.js';
 import type { AuditLog } from '../core/audit.js';
 import { Rbac } from '../core/rbac.js';
+import { People } from '../core/people.js';
+import { AlertTargets } from '../core/alerts/targets.js';
+import { whoamiCommands } from '../handlers/whoami.js';
 import { CommandRegistry } from '../bot/registry.js';
 import { Router } from '../bot/router.js';
 import { helpCommands } from '../handlers/help.js';
@@ -18,13 +21,20 @@ import { alertCommands } from '../handlers/alerts.js';
 import type { Operations } from './operations.js';
 import type { Alerting } from './alerting.js';
 
-export function registerCommands(config: Config, deps: { audit: AuditLog; redactor: Redactor; ops: Operations; alerting: Alerting }): CommandRegistry {
-  const { audit, redactor, ops, alerting } = deps;
+/** RBAC over the configured people and roles: one instance for the router and `whoami`. */
+export function createRbac(config: Config): Rbac {
+  return new Rbac(config.rbac, { people: new People(config.people) });
+}
+
+export function registerCommands(config: Config, deps: { audit: AuditLog; redactor: Redactor; ops: Operations; alerting: Alerting; rbac: Rbac }): CommandRegistry {
+  const { audit, redactor, ops, alerting, rbac } = deps;
+  const alertTargets = new AlertTargets(config.alerting.targetLabels, () => Object.keys(config.targets));
   const { probeTargets, probeServices, backups, userDirectories } = ops;
   const checkTimeoutMs = config.bot.checkTimeout;
   const registry = new CommandRegistry();
   registry.register(
     ...helpCommands(() => registry.all()),
+    ...whoamiCommands({ rbac, listCommands: () => registry.all() }),
     ...healthCommands({ targets: probeTargets, checkTimeoutMs, probeServices }),
     ...auditCommands(audit),
     ...userCommands({
@@ -34,16 +44,15 @@ export function registerCommands(config: Config, deps: { audit: AuditLog; redact
     }),
     ...containerCommands({ targets: probeTargets, docker: ops.docker, restarts: ops.restarts, redactor, checkTimeoutMs }),
     ...backupCommands({ targets: config.targets, backups }),
-    ...checklistCommands({ targets: probeTargets, checkTimeoutMs, probeServices, backups, openAlerts: () => alerting.alerts.listOpen(200) }),
-    ...alertCommands({ service: alerting.alerts, ...(alerting.alertmanager ? { alertmanager: alerting.alertmanager } : {}) }),
+    ...checklistCommands({ targets: probeTargets, checkTimeoutMs, probeServices, backups, openAlerts: () => alerting.alerts.listOpen(200), alertTargets }),
+    ...alertCommands({ service: alerting.alerts, targets: alertTargets, ...(alerting.alertmanager ? { alertmanager: alerting.alertmanager } : {}) }),
   );
   return registry;
 }
 
-export function createRouter(config: Config, deps: { registry: CommandRegistry; audit: AuditLog; metrics: Metrics; log: Logger; redactor: Redactor }): Router {
+export function createRouter(config: Config, deps: { registry: CommandRegistry; rbac: Rbac; audit: AuditLog; metrics: Metrics; log: Logger; redactor: Redactor }): Router {
   return new Router({
     ...deps,
-    rbac: new Rbac(config.rbac),
     environmentOf: (t) => config.targets[t]?.environment,
     commandTimeoutMs: config.bot.commandTimeout,
   });

@@ -5,7 +5,7 @@ import { defineCommand } from '../../core/command.js';
 import { isUserError } from '../../core/errors.js';
 import { table, worstStatus, type Reply, type Status } from '../../core/reply.js';
 import { describeSelector, type DockerService } from '../../ops/docker/index.js';
-import { resolveTargets, singleTarget, targetOrAllParam } from '../targets.js';
+import { hiddenNote, inScope, resolveTargets, singleTarget, targetOrAllParam } from '../targets.js';
 import { containerTarget, selectorOf, targetArg } from './config.js';
 import { stateCell, statusOfContainer, uptime } from './format.js';
 
@@ -19,16 +19,17 @@ export function statusCommand(deps: { targets: Config['targets']; docker: Docker
     schema: z.object({ target: targetArg.optional() }),
     risk: 'read',
     targetOf: (a) => singleTarget(a.target),
-    describe: (a) => {
-      const list = a.target && a.target !== 'all' ? [containerTarget(deps.targets, a.target)] : withContainers();
+    touches: () => 'filtered',
+    describe: (a, access) => {
+      const list = a.target && a.target !== 'all' ? [containerTarget(deps.targets, a.target)] : inScope(access, withContainers()).visible;
       return `inspect the containers of ${list.map(([n, , c]) => `${n} (${describeSelector(selectorOf(c as TargetContainerConfig))} on ${docker.hostOf(selectorOf(c as TargetContainerConfig))})`).join(', ') || 'no targets'}; nothing is changed`;
     },
     async run(ctx, a): Promise<Reply> {
       const one = a.target && a.target !== 'all';
-      const list: [string, TargetContainerConfig][] = one
+      const { visible: list, hidden } = inScope<TargetContainerConfig>(ctx.access, one
         ? [containerTarget(deps.targets, a.target as string)].map(([n, , c]) => [n, c] as [string, TargetContainerConfig])
-        : resolveTargets(deps.targets, undefined).filter(([, t]) => t.container).map(([n, t]) => [n, t.container as TargetContainerConfig]);
-      if (list.length === 0) return { title: 'Containers', status: 'info', blocks: [{ type: 'text', text: 'No target has a container configured.' }], visibility: 'ephemeral' };
+        : resolveTargets(deps.targets, undefined).filter(([, t]) => t.container).map(([n, t]) => [n, t.container as TargetContainerConfig]));
+      if (list.length === 0) return { title: 'Containers', status: 'info', blocks: [{ type: 'text', text: `No target${hidden ? ' in your scope' : ''} has a container configured.` }, ...hiddenNote(hidden)], visibility: 'ephemeral' };
       const now = Date.now();
       const results = await Promise.all(list.map(async ([name, c]) => {
         try {
@@ -62,6 +63,7 @@ export function statusCommand(deps: { targets: Config['targets']; docker: Docker
         blocks: [
           { type: 'text', text: down ? `${down} of ${rows.length} not running and healthy.` : `${rows.length} container${rows.length === 1 ? '' : 's'} running${rows.length ? ' and healthy' : ''}.` },
           table(['Target', 'Container', 'Image', 'State', 'Health', 'Uptime', 'Restarts'], rows),
+          ...hiddenNote(hidden),
         ],
         visibility: 'channel',
       };

@@ -1,7 +1,10 @@
 /**
  * Secret redaction for logs, audit entries and chat. Known secret values (tokens from the
  * environment) are replaced wherever they appear, and common secret shapes are masked too.
+ * The router passes every outgoing reply through `reply()`.
  */
+import type { Reply, ReplyBlock, ReplyButton } from './reply.js';
+
 const PATTERNS: [RegExp, string][] = [
   [/\b(xox[abprs]-[A-Za-z0-9-]{6,})/g, '[redacted]'],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/gi, '$1 [redacted]'],
@@ -31,6 +34,30 @@ export class Redactor {
     return out;
   }
 
+  /** Every text a reply shows or carries: title, footer, blocks (text, fields, tables, code, links) and buttons. */
+  reply(r: Reply): Reply {
+    const t = (s: string) => this.text(s);
+    return {
+      ...r,
+      title: t(r.title),
+      blocks: r.blocks.map((b) => this.block(b)),
+      ...(r.buttons ? { buttons: r.buttons.map((b): ReplyButton => ({ ...b, label: t(b.label), ...(b.command !== undefined ? { command: t(b.command) } : {}), ...(b.url !== undefined ? { url: t(b.url) } : {}) })) } : {}),
+      ...(r.footer !== undefined ? { footer: t(r.footer) } : {}),
+    };
+  }
+
+  private block(b: ReplyBlock): ReplyBlock {
+    const t = (s: string) => this.text(s);
+    const title = (x: { title?: string }) => (x.title !== undefined ? { title: t(x.title) } : {});
+    switch (b.type) {
+      case 'text': return { ...b, text: t(b.text) };
+      case 'fields': return { ...b, fields: b.fields.map((f) => ({ label: t(f.label), value: t(f.value) })) };
+      case 'table': return { ...b, ...title(b), columns: b.columns.map(t), rows: b.rows.map((row) => row.map(t)) };
+      case 'code': return { ...b, ...title(b), text: t(b.text) };
+      case 'links': return { ...b, links: b.links.map((l) => ({ label: t(l.label), url: t(l.url) })) };
+    }
+  }
+
   /** Deep copy of a JSON-like value with every string redacted and secret-named keys masked. */
   value<T>(input: T): T {
     return this.walk(input, '') as T;
@@ -39,6 +66,8 @@ export class Redactor {
   private walk(v: unknown, key: string): unknown {
     if (typeof v === 'string') return SECRET_KEY.test(key) && v ? REDACTED : this.text(v);
     if (Array.isArray(v)) return v.map((x) => this.walk(x, key));
+    // An Error's message and stack are not enumerable: keep them (redacted) for the log line.
+    if (v instanceof Error) return this.walk(errorFields(v), key);
     if (v && typeof v === 'object' && !(v instanceof Date)) {
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, this.walk(x, k)]));
     }
@@ -53,4 +82,15 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv): string[] {
   return Object.entries(env)
     .filter(([k, v]) => v && /(TOKEN|SECRET|PASSWORD|_KEY)$/.test(k))
     .map(([, v]) => v as string);
+}
+
+function errorFields(e: Error): Record<string, unknown> {
+  const code = (e as { code?: unknown }).code;
+  return {
+    type: e.name,
+    message: e.message,
+    ...(e.stack ? { stack: e.stack } : {}),
+    ...(code !== undefined ? { code } : {}),
+    ...(e.cause !== undefined ? { cause: e.cause } : {}),
+  };
 }

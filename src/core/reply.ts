@@ -8,7 +8,7 @@ export type ReplyBlock =
   | { type: 'text'; text: string }
   | { type: 'fields'; fields: { label: string; value: string }[] }
   | { type: 'table'; title?: string; columns: string[]; rows: string[][] }
-  | { type: 'code'; title?: string; text: string }
+  | { type: 'code'; title?: string; text: string; /** `jsonl` marks machine output that `opsbot exec` prints as it is. */ language?: string }
   | { type: 'links'; links: { label: string; url: string }[] };
 
 export interface ReplyButton {

@@ -4,6 +4,7 @@ import { defineCommand } from '../core/command.js';
 import { table, worstStatus, type Reply } from '../core/reply.js';
 import type { Config } from '../config/schema.js';
 import { runChecks, type CheckResult, type ProbeServices } from '../ops/probes/index.js';
+import { withoutProbeInternals } from './check-errors.js';
 import { resolveTargets, singleTarget, targetOrAllParam } from './targets.js';
 
 export interface HealthDeps {
@@ -51,7 +52,7 @@ export function healthCommands(deps: HealthDeps) {
       async run(ctx, a) {
         const list = resolveTargets(deps.targets, a.target);
         const checks = list.flatMap(([target, t]) => t.health.map((check) => ({ target, check })));
-        const results = await runChecks(checks, deps.checkTimeoutMs, ctx.signal, deps.probeServices);
+        const results = withoutProbeInternals(ctx, await runChecks(checks, deps.checkTimeoutMs, ctx.signal, deps.probeServices));
         return healthReport(`Health: ${singleTarget(a.target) ?? 'all targets'}`, results);
       },
     }),

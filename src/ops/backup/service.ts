@@ -44,6 +44,8 @@ export interface RunReport {
   error?: string;
   /** The UserError code of a failed run (`not_found`: the thing to back up is not there). */
   errorCode?: string;
+  /** What was thrown when it was not a UserError (a bug, not a failed backup): for the log, never for chat. */
+  internalError?: unknown;
   verify?: VerifyReport;
   deleted: BackupRecord[];
 }
@@ -297,7 +299,7 @@ export class BackupService implements BackupFreshness {
       Object.assign(record, { status: 'failed', error, finishedAt: this.now() });
       await this.deps.catalog.update(id, { status: 'failed', error, finishedAt: record.finishedAt });
       await removeQuietly(file);
-      return { job, record, ok: false, error, ...(e instanceof UserError ? { errorCode: e.code } : {}), deleted: [] };
+      return { job, record, ok: false, error, ...(e instanceof UserError ? { errorCode: e.code } : { internalError: e }), deleted: [] };
     } finally {
       await removeQuietly(work);
     }

@@ -63,11 +63,21 @@ export class Redactor {
     return this.walk(input, '') as T;
   }
 
+  /** A copy of the error of the same class (so loggers still see a TypeError), message, stack and fields redacted. */
+  private error(e: Error): Error {
+    const copy = Object.create(Object.getPrototypeOf(e) as object) as Error;
+    for (const [k, x] of Object.entries(e)) (copy as unknown as Record<string, unknown>)[k] = this.walk(x, k);
+    Object.defineProperty(copy, 'message', { value: this.text(e.message), enumerable: false, writable: true, configurable: true });
+    if (e.stack) Object.defineProperty(copy, 'stack', { value: this.text(e.stack), enumerable: false, writable: true, configurable: true });
+    if (e.cause !== undefined) Object.defineProperty(copy, 'cause', { value: this.walk(e.cause, 'cause'), enumerable: false, writable: true, configurable: true });
+    return copy;
+  }
+
   private walk(v: unknown, key: string): unknown {
     if (typeof v === 'string') return SECRET_KEY.test(key) && v ? REDACTED : this.text(v);
     if (Array.isArray(v)) return v.map((x) => this.walk(x, key));
     // An Error's message and stack are not enumerable: keep them (redacted) for the log line.
-    if (v instanceof Error) return this.walk(errorFields(v), key);
+    if (v instanceof Error) return this.error(v);
     if (v && typeof v === 'object' && !(v instanceof Date)) {
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, this.walk(x, k)]));
     }
@@ -82,15 +92,4 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv): string[] {
   return Object.entries(env)
     .filter(([k, v]) => v && /(TOKEN|SECRET|PASSWORD|_KEY)$/.test(k))
     .map(([, v]) => v as string);
-}
-
-function errorFields(e: Error): Record<string, unknown> {
-  const code = (e as { code?: unknown }).code;
-  return {
-    type: e.name,
-    message: e.message,
-    ...(e.stack ? { stack: e.stack } : {}),
-    ...(code !== undefined ? { code } : {}),
-    ...(e.cause !== undefined ? { cause: e.cause } : {}),
-  };
 }

@@ -50,6 +50,16 @@ export function internalErrorMessage(invocationId: string): string {
   return `An internal error stopped this command. Reference: ${invocationId} (see the bot's logs).`;
 }
 
+/**
+ * An error of the operating system about the environment (ENOENT, ENOTDIR, EACCES, ENOSPC from a
+ * syscall): a fact about configuration or the host that the operator needs to see, not a bug.
+ */
+export function isSystemError(e: unknown): e is NodeJS.ErrnoException {
+  // Duck-typed: errors made by Node's internals need not be `instanceof` this realm's Error (jest's VM modules).
+  const x = e as Partial<NodeJS.ErrnoException> | null;
+  return typeof x === 'object' && x !== null && typeof x.message === 'string' && typeof x.code === 'string' && typeof x.syscall === 'string';
+}
+
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }

@@ -77,7 +77,7 @@ export class Redactor {
     if (typeof v === 'string') return SECRET_KEY.test(key) && v ? REDACTED : this.text(v);
     if (Array.isArray(v)) return v.map((x) => this.walk(x, key));
     // An Error's message and stack are not enumerable: keep them (redacted) for the log line.
-    if (v instanceof Error) return this.error(v);
+    if (v instanceof Error || Object.prototype.toString.call(v) === '[object Error]') return this.error(v as Error);
     if (v && typeof v === 'object' && !(v instanceof Date)) {
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, this.walk(x, k)]));
     }

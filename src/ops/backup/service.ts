@@ -8,7 +8,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { BackupJob } from '../../config/backup-schema.js';
 import type { Coordination } from '../../core/coordination/types.js';
-import { UserError, errorMessage } from '../../core/errors.js';
+import { UserError, errorMessage, isSystemError } from '../../core/errors.js';
 import type { BackupCatalog, BackupFreshness } from './catalog.js';
 import { extractArtifact, gzipTest, sha256File, storeArtifact } from './compress.js';
 import { engineFor, type EngineMap } from './engines.js';
@@ -44,7 +44,7 @@ export interface RunReport {
   error?: string;
   /** The UserError code of a failed run (`not_found`: the thing to back up is not there). */
   errorCode?: string;
-  /** What was thrown when it was not a UserError (a bug, not a failed backup): for the log, never for chat. */
+  /** What was thrown when it was neither a UserError nor a system error (a bug, not a failed backup): for the log, never for chat. */
   internalError?: unknown;
   verify?: VerifyReport;
   deleted: BackupRecord[];
@@ -299,7 +299,7 @@ export class BackupService implements BackupFreshness {
       Object.assign(record, { status: 'failed', error, finishedAt: this.now() });
       await this.deps.catalog.update(id, { status: 'failed', error, finishedAt: record.finishedAt });
       await removeQuietly(file);
-      return { job, record, ok: false, error, ...(e instanceof UserError ? { errorCode: e.code } : { internalError: e }), deleted: [] };
+      return { job, record, ok: false, error, ...(e instanceof UserError ? { errorCode: e.code } : isSystemError(e) ? {} : { internalError: e }), deleted: [] };
     } finally {
       await removeQuietly(work);
     }

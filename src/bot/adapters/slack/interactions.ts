@@ -34,6 +34,12 @@ export interface SlackInteractionDeps {
 
 const PENDING = Symbol('pending');
 
+/** What the user is told about a failed delivery: Slack's error code (`not_in_channel`), never an exception's text (that goes to the log). */
+function deliveryCode(e: unknown): string {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' || typeof code === 'number' ? `Slack said ${escapeCut(String(code), 60)}` : 'delivery error, see the bot\'s logs';
+}
+
 function within<T>(p: Promise<T>, ms: number): Promise<T | typeof PENDING> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([p, new Promise<typeof PENDING>((r) => { timer = setTimeout(() => r(PENDING), ms); })]).finally(() => clearTimeout(timer));
@@ -97,9 +103,9 @@ export function registerSlackListeners(app: App, deps: SlackInteractionDeps): vo
         else await deps.web.respond(command.response_url, { response_type: 'ephemeral', ...msg });
       }
     } catch (e) {
-      log.error({ err: errorMessage(e), invocationId: result.invocationId }, 'slack reply could not be delivered');
+      log.error({ err: e, invocationId: result.invocationId }, `slack reply could not be delivered: ${errorMessage(e)}`);
       if (acked) {
-        await deps.web.respond(command.response_url, { response_type: 'ephemeral', text: `The result of \`${escapeCut(line, 200)}\` could not be posted (${escapeCut(errorMessage(e), 300)}). Reference: ${result.invocationId}` }).catch(() => undefined);
+        await deps.web.respond(command.response_url, { response_type: 'ephemeral', text: `The result of \`${escapeCut(line, 200)}\` could not be posted (${deliveryCode(e)}). Reference: ${result.invocationId}` }).catch(() => undefined);
       }
     }
   });
@@ -158,8 +164,8 @@ export function registerSlackListeners(app: App, deps: SlackInteractionDeps): vo
         await deps.web.call('chat.update', (c) => c.chat.update({ channel, ts, ...msg } as never));
       }
     } catch (e) {
-      log.error({ err: errorMessage(e), invocationId: result.invocationId }, 'slack button outcome could not be delivered');
-      await deps.web.respond(press.response_url, { response_type: 'ephemeral', replace_original: false, text: `\`${escapeCut(line, 200)}\`: ${escapeCut(result.reply.title, 200)} — but the message could not be updated (${escapeCut(errorMessage(e), 200)}).` }).catch(() => undefined);
+      log.error({ err: e, invocationId: result.invocationId }, `slack button outcome could not be delivered: ${errorMessage(e)}`);
+      await deps.web.respond(press.response_url, { response_type: 'ephemeral', replace_original: false, text: `\`${escapeCut(line, 200)}\`: ${escapeCut(result.reply.title, 200)} — but the message could not be updated (${deliveryCode(e)}). Reference: ${result.invocationId}` }).catch(() => undefined);
     }
   });
 }

@@ -155,7 +155,7 @@ export class Router {
       const target = step.command.targetOf?.(step.args as never);
       const denied = this.authorize(call, step.command, target);
       if (denied) return denied;
-      if (step.dryRun) return await this.dryRun(step.command, step.args);
+      if (step.dryRun) return await this.dryRun(call, step.command, step.args);
       const gated = await this.deps.gate?.({ invocation: call.inv, invocationId: call.invocationId, command: step.command, args: step.args, target });
       if (gated) return ok(gated);
       return await this.execute(call, step.command, step.args);
@@ -175,9 +175,14 @@ export class Router {
     return { decision: 'denied', outcome: 'denied', reply, error: { code: 'denied', message: `not allowed to run ${command.name}${target ? ` on ${target}` : ''}` } };
   }
 
-  private async dryRun(command: AnyCommand, args: Record<string, unknown>): Promise<Settled> {
-    const what = command.describe ? await command.describe(args as never) : `run \`${command.name}\` with ${JSON.stringify(this.deps.redactor.value(args))}`;
-    return ok(dryRun(command, what), 'dry-run');
+  /** Says what it would do; a description that fails (an unknown target) is still audited as a dry run. */
+  private async dryRun(call: Call, command: AnyCommand, args: Record<string, unknown>): Promise<Settled> {
+    try {
+      const what = command.describe ? await command.describe(args as never) : `run \`${command.name}\` with ${JSON.stringify(this.deps.redactor.value(args))}`;
+      return ok(dryRun(command, what), 'dry-run');
+    } catch (e) {
+      return { ...fromError(e, { command, invocationId: call.invocationId, log: call.log }), decision: 'dry-run' };
+    }
   }
 
   /** Write and dangerous commands run only once their `started` entry is written. */

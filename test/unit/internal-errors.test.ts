@@ -15,6 +15,8 @@ import { EmbeddedStore } from '../../src/core/store/index.js';
 import { parseConfigText } from '../../src/config/load.js';
 import { healthCommands } from '../../src/handlers/health.js';
 import { renderConsole } from '../../src/bot/adapters/console/render.js';
+import { defineCommand } from '../../src/core/command.js';
+import { z } from 'zod';
 
 const config = parseConfigText(`
 targets:
@@ -67,5 +69,25 @@ describe('internal errors', () => {
     expect(line).toMatchObject({ check: 'fresh backup', err: { type: 'TypeError', message: expect.stringContaining("reading 'startedAt'") } });
     expect(line?.err?.stack).toMatch(/TypeError: Cannot read properties[\s\S]*\n\s+at /);
     expect(JSON.stringify(logged)).not.toContain('s3cr3t-value');
+  });
+
+  it('given a handler that throws, then the result carries the code internal and the log the stack', async () => {
+    const logged: string[] = [];
+    const destination = new PassThrough();
+    destination.on('data', (d: Buffer) => logged.push(...d.toString().split('\n').filter(Boolean)));
+    const registry = new CommandRegistry();
+    registry.register(defineCommand({ name: 'crash', summary: 'a bug', params: [], schema: z.object({}), risk: 'write', async run() { throw new RangeError('index 7 out of range'); } }));
+    const audit = new AuditLog(await EmbeddedStore.open(null));
+    const router = new Router({
+      registry, audit, log: createLogger({ level: 'info', redactor: new Redactor(), pretty: false, destination }), redactor: new Redactor(), metrics: new Metrics(),
+      rbac: new Rbac(config.rbac), environmentOf: () => undefined, commandTimeoutMs: 5000,
+    });
+    const r = await router.handle({ subject: { id: 'console:op' }, surface: 'console', line: 'crash' });
+    expect(r).toMatchObject({ outcome: 'error', error: { code: 'internal', message: expect.stringContaining(r.invocationId) } });
+    expect(JSON.stringify(r.reply)).not.toContain('out of range');
+    expect((await audit.list({ limit: 1 }))[0]).toMatchObject({ state: 'failed', outcome: 'error', code: 'internal' });
+    await new Promise((resolve) => setImmediate(resolve));
+    const line = logged.map((l) => JSON.parse(l) as { invocationId?: string; level: number; err?: { type?: string; stack?: string } }).find((l) => l.invocationId === r.invocationId && l.err);
+    expect(line).toMatchObject({ level: 50, err: { type: 'RangeError', stack: expect.stringMatching(/RangeError: index 7 out of range\n\s+at /) } });
   });
 });

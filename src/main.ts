@@ -91,7 +91,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const docker = new DockerService({ defaultHost: env.DOCKER_HOST });
   const store = await openStore({ mongodbUrl: env.MONGODB_URL, dataDir: opts.memoryStore ? null : env.OPSBOT_DATA_DIR });
   const coordination: Coordination = env.REDIS_URL ? await RedisCoordination.connect(env.REDIS_URL) : new MemoryCoordination();
-  const audit = new AuditLog(store);
+  const audit = new AuditLog(store, { redactor });
   const rbac = new Rbac(config.rbac);
   const registry = new CommandRegistry();
   const backups = new BackupService({

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { AuditLog, auditJsonl, DEADLINE_GRACE_MS, type AuditOwner } from '../../src/core/audit.js';
 import { EmbeddedStore } from '../../src/core/store/index.js';
 import { ManualClock } from '../../src/core/clock.js';
+import { Redactor } from '../../src/core/redact.js';
 
 const started = (invocationId: string) => ({ invocationId, subject: 'console:op', surface: 'cli', command: 'restart', args: { target: 'web' }, line: `restart web` });
 
@@ -67,13 +68,14 @@ describe('audit trail', () => {
   it('records system events and exports the trail as JSON lines, oldest first', async () => {
     const store = await EmbeddedStore.open(null);
     const clock = new ManualClock();
-    const log = new AuditLog(store, { clock });
-    await log.systemEvent({ action: 'alert.opened', detail: { group: 'a1b2', alertname: 'DiskFull' } });
+    const log = new AuditLog(store, { clock, redactor: new Redactor(['hunter2-secret']) });
+    await log.systemEvent({ action: 'alert.opened', detail: { group: 'a1b2', alertname: 'DiskFull', summary: 'db password hunter2-secret leaked' } });
     clock.advance(1000);
     await log.record({ invocationId: 'x1', subject: 'console:op', surface: 'console', command: 'ack', args: {}, line: 'ack a1b2', decision: 'allowed', outcome: 'ok', durationMs: 3 });
     const lines = auditJsonl(await log.list({ limit: 10 })).split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => l.command)).toEqual(['alert.opened', 'ack']);
     expect(lines[0]).toMatchObject({ surface: 'system', subject: 'system', decision: 'system', state: 'ok', detail: { group: 'a1b2' } });
     expect(lines[1]).not.toHaveProperty('_id');
+    expect(JSON.stringify(lines)).not.toContain('hunter2-secret');
   });
 });

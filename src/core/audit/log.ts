@@ -7,6 +7,7 @@ import type { Collection, Store } from '../store/types.js';
 import { systemClock, type Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import type { ErrorCode } from '../errors.js';
+import type { Redactor } from '../redact.js';
 import { SYSTEM_SUBJECT, SYSTEM_SURFACE, stateOf, type AuditEntry, type AuditOwner, type Outcome } from './entry.js';
 import { ownerGone, pidAlive, thisProcess } from './owner.js';
 
@@ -16,6 +17,8 @@ const CAS_RETRIES = 5;
 
 export interface AuditOptions {
   clock?: Clock;
+  /** Masks secrets in what system events and rejections carry (the router redacts invocations itself). */
+  redactor?: Redactor;
   owner?: AuditOwner;
   alive?: (pid: number) => boolean;
 }
@@ -64,6 +67,7 @@ export class AuditLog {
   private readonly clock: Clock;
   private readonly owner: AuditOwner;
   private readonly alive: (pid: number) => boolean;
+  private readonly redact: <T>(v: T) => T;
   private ready: Promise<void> | undefined;
 
   constructor(store: Store, opts: AuditOptions = {}) {
@@ -71,6 +75,7 @@ export class AuditLog {
     this.clock = opts.clock ?? systemClock;
     this.owner = opts.owner ?? thisProcess;
     this.alive = opts.alive ?? pidAlive;
+    this.redact = opts.redactor ? (v) => (opts.redactor as Redactor).value(v) : (v) => v;
   }
 
   /** Indexes, then the entries left `started` by a dead process of this host are marked `interrupted`. */
@@ -141,8 +146,8 @@ export class AuditLog {
     await this.c.insertOne({
       _id: id, invocationId: id, at: this.clock.date(), subject: r.subject, surface: SYSTEM_SURFACE, origin: r.origin,
       ...(r.channel ? { channel: r.channel } : {}),
-      command: `rejected ${r.what}`, args: {}, line: (r.line ?? '').slice(0, 500),
-      decision: 'rejected', state: 'failed', outcome: 'usage', code: r.code, message: r.message, durationMs: 0, version: 1,
+      command: `rejected ${r.what}`, args: {}, line: this.redact(r.line ?? '').slice(0, 500),
+      decision: 'rejected', state: 'failed', outcome: 'usage', code: r.code, message: this.redact(r.message), durationMs: 0, version: 1,
     });
   }
 
@@ -153,7 +158,7 @@ export class AuditLog {
     await this.c.insertOne({
       _id: id, invocationId: id, at: this.clock.date(), subject: e.subject ?? SYSTEM_SUBJECT, surface: SYSTEM_SURFACE,
       command: e.action, args: {}, line: e.action, decision: 'system', state: 'ok', outcome: 'ok', durationMs: 0,
-      ...(e.message ? { message: e.message } : {}), ...(e.detail ? { detail: e.detail } : {}), version: 1,
+      ...(e.message ? { message: this.redact(e.message) } : {}), ...(e.detail ? { detail: this.redact(e.detail) } : {}), version: 1,
     });
   }
 

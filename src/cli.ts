@@ -11,6 +11,7 @@ import { createBot } from './main.js';
 import { renderConsole } from './bot/adapters/console/render.js';
 import { errorMessage } from './core/errors.js';
 import { suggest } from './core/suggest.js';
+import type { RouterResult } from './core/invocation.js';
 import { slackManifest } from './bot/adapters/slack/manifest.js';
 import { stringify as toYaml } from 'yaml';
 import { buildOpsCommand } from './bot/adapters/discord/commands.js';
@@ -84,10 +85,26 @@ async function exec(words: string[], opts: { config?: string; json?: boolean }):
     throw e;
   }
   const result = await bot.router.handle({ subject: bot.consoleSubject, surface: 'cli', line: words.join(' ') });
-  if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  else process.stdout.write(`${renderConsole(result.reply, { colour: Boolean(process.stdout.isTTY), maxCell: 120 })}\n`);
+  process.stdout.write(execOutput(result, { json: Boolean(opts.json), colour: Boolean(process.stdout.isTTY) }));
+  // The stable code on stderr, for scripts that read the exit code and want to know why.
+  if (result.error) process.stderr.write(`opsbot: ${result.error.code}: ${result.error.message}\n`);
   await bot.stop();
-  process.exitCode = result.outcome === 'ok' ? EXIT.ok : result.outcome === 'usage' ? EXIT.usage : EXIT.failed;
+  process.exitCode = exitCodeOf(result);
+}
+
+function exitCodeOf(result: Pick<RouterResult, 'outcome'>): number {
+  return result.outcome === 'ok' ? EXIT.ok : result.outcome === 'usage' ? EXIT.usage : EXIT.failed;
+}
+
+/**
+ * What `exec` prints: `--json` the router's result (`invocationId`, `command`, `outcome`, `error`,
+ * `reply`); machine output (`audit --export jsonl`) as it is; anything else rendered as in the console.
+ */
+function execOutput(result: RouterResult, opts: { json: boolean; colour: boolean }): string {
+  if (opts.json) return `${JSON.stringify(result, null, 2)}\n`;
+  const machine = result.reply.blocks.find((b) => b.type === 'code' && b.language === 'jsonl');
+  if (machine && machine.type === 'code') return machine.text ? `${machine.text}\n` : '';
+  return `${renderConsole(result.reply, { colour: opts.colour, maxCell: 120 })}\n`;
 }
 
 async function validate(file: string | undefined): Promise<void> {

@@ -84,7 +84,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const metrics = new Metrics();
   const state = await openState(env, { memoryStore: opts.memoryStore });
   const { store, coordination } = state;
-  const audit = new AuditLog(store);
+  const audit = new AuditLog(store, { redactor });
   const ops = wireOperations(config, env, state, { toolPath: process.env.PATH, serving: () => opts.http !== false });
   const alerting = wireAlerting(config, env, { store, coordination, log, metrics });
   const rbac = createRbac(config);

@@ -1,20 +1,25 @@
 /**
- * The one path for every invocation (typed command, button press, console line, scheduled job):
- * parse → validate → RBAC → approval gate → dry-run or run → audit → reply.
+ * The one path for every invocation (typed command, button press, console line, scheduled job),
+ * in named steps: parse → authorize → dry run → gate → execute (audited before it acts when it
+ * writes) → record. Every reply leaves through one step that sets the visibility default and
+ * redacts it. The steps live in `router/`.
  */
 import { newInvocationId } from '../core/ids.js';
 import type { Logger } from 'pino';
-import type { z } from 'zod';
-import { usageOf, type AnyCommand, type CommandContext } from '../core/command.js';
-import { textReply, type Reply } from '../core/reply.js';
-import { isUserError, withTimeout, errorMessage } from '../core/errors.js';
-import type { AuditLog, Decision, Outcome } from '../core/audit.js';
+import type { Access, AnyCommand, Subject } from '../core/command.js';
+import { errorMessage, type ErrorCode } from '../core/errors.js';
+import type { AuditLog } from '../core/audit.js';
 import type { Rbac } from '../core/rbac.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Redactor } from '../core/redact.js';
 import type { CommandRunner, Gate, Invocation, RouterResult } from '../core/invocation.js';
 import type { CommandRegistry } from './registry.js';
-import { bindArgs, ParseError, stripPrefix, suggest, tokenize } from './parse.js';
+import { parseLine } from './router/parse-step.js';
+import { runHandler } from './router/execute.js';
+import { outgoingReply } from './router/outgoing.js';
+import { fromError, fromReply, ok, type Settled } from './router/settled.js';
+import { auditUnavailable, dryRun, permissionDenied } from './router/replies.js';
+import { textReply } from '../core/reply.js';
 
 export interface RouterDeps {
   registry: CommandRegistry;
@@ -29,6 +34,33 @@ export interface RouterDeps {
   gate?: Gate;
 }
 
+/** Something an adapter refused before it became an invocation (bad options, an expired button, a bad payload). */
+export interface AdapterRejection {
+  surface: string;
+  subject: Subject;
+  /** `options`, `button`, `payload`. */
+  what: string;
+  code: ErrorCode;
+  title: string;
+  message: string;
+  channel?: string | undefined;
+  line?: string | undefined;
+  id?: string | undefined;
+}
+
+/** One invocation on its way through the steps. */
+interface Call {
+  inv: Invocation;
+  invocationId: string;
+  /** The invoking subject, its person resolved by RBAC. */
+  subject: Subject;
+  log: Logger;
+  startedAt: number;
+  command?: AnyCommand;
+  args: Record<string, unknown>;
+  /** A `started` audit entry was written; the record step completes it. */
+  begun: boolean;
+}
 
 export class Router {
   /** Core services run commands through this: the same path as a typed command, with the parent's id. */
@@ -64,148 +96,144 @@ export class Router {
     return this.running.size;
   }
 
-  private async process(inv: Invocation): Promise<RouterResult> {
-    const started = performance.now();
-    const invocationId = inv.id ?? newInvocationId();
-    const log = this.deps.log.child({ invocationId, subject: inv.subject.id, surface: inv.surface });
-    let command: AnyCommand | undefined;
-    let args: Record<string, unknown> = {};
-    let decision: Decision = 'allowed';
-    let outcome: Outcome = 'ok';
-    let reply: Reply;
-
+  /**
+   * An adapter's refusal: audited as a `system` entry, counted, and answered like any other
+   * reply (to the asker only, redacted, with its reference).
+   */
+  async rejected(r: AdapterRejection): Promise<RouterResult> {
+    const invocationId = r.id ?? newInvocationId();
+    const log = this.deps.log.child({ invocationId, subject: r.subject.id, surface: r.surface });
+    log.warn({ what: r.what, code: r.code, reason: r.message }, 'request rejected by the adapter');
+    this.deps.metrics.invocations.inc({ command: 'rejected', outcome: 'usage', surface: r.surface });
+    this.deps.metrics.invocationErrors.inc({ command: 'rejected', code: r.code, surface: r.surface });
     try {
-      const tokens = stripPrefix(tokenize(inv.line));
-      if (tokens.length === 0) {
-        decision = 'unknown';
-        outcome = 'usage';
-        reply = textReply('Nothing to do', 'info', 'Type `help` for the list of commands.', 'ephemeral');
-      } else {
-        const found = this.deps.registry.match(tokens);
-        if (!found) {
-          decision = 'unknown';
-          outcome = 'usage';
-          reply = this.unknownCommand(tokens);
-        } else {
-          command = found.command;
-          const bound = bindArgs(tokens.slice(found.used), command.params);
-          const parsed = (command.schema as z.ZodType).safeParse(bound.values);
-          if (!parsed.success) {
-            decision = 'invalid';
-            outcome = 'usage';
-            args = bound.values;
-            reply = this.badArguments(command, parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`));
-          } else {
-            args = parsed.data as Record<string, unknown>;
-            const rbac = await this.deps.rbac.authorize(inv.subject, command, args, this.deps.environmentOf);
-            const target = rbac.target;
-            if (!rbac.allowed) {
-              decision = 'denied';
-              outcome = 'denied';
-              log.warn({ command: command.name, reason: rbac.reason }, 'invocation denied');
-              reply = textReply(
-                'Permission denied',
-                'denied',
-                `You may not run \`${command.name}\`${rbac.where}. ${rbac.needs.length ? `It needs one of the roles: ${rbac.needs.join(', ')}.` : 'No role allows it.'} (${rbac.reason})`,
-                'ephemeral',
-              );
-            } else if (bound.dryRun) {
-              decision = 'dry-run';
-              const what = command.describe ? await command.describe(args as never, rbac.access) : `run \`${command.name}\` with ${JSON.stringify(this.deps.redactor.value(args))}`;
-              reply = textReply(`Dry run: ${command.name}`, 'info', `Would ${what}. Risk: ${command.risk}. Nothing was done.`, 'ephemeral');
-            } else {
-              const gated = await this.deps.gate?.({ invocation: inv, invocationId, command, args, target });
-              if (gated) {
-                reply = gated;
-              } else {
-                reply = await this.run(command, args, { invocationId, subject: rbac.subject, access: rbac.access, surface: inv.surface, channel: inv.channel, dryRun: false, log });
-                if (reply.status === 'fail' || reply.status === 'error') outcome = 'failed';
-              }
-            }
-          }
-        }
-      }
-    } catch (e) {
-      if (e instanceof ParseError) {
-        decision = 'invalid';
-        outcome = 'usage';
-        reply = command ? this.badArguments(command, [e.message]) : textReply('Cannot read that command', 'error', `${e.message}. Type \`help\` for the commands.`, 'ephemeral');
-      } else if (isUserError(e)) {
-        outcome = 'failed';
-        reply = textReply(command ? `${command.name} failed` : 'Failed', 'fail', this.deps.redactor.text(e.message));
-      } else {
-        outcome = 'error';
-        log.error({ err: e, command: command?.name }, 'invocation failed');
-        reply = textReply('Something went wrong', 'error', `An internal error stopped this command. Reference: ${invocationId} (see the bot's logs).`, 'ephemeral');
-      }
-    }
-
-    const durationMs = Math.round(performance.now() - started);
-    const name = command?.name ?? 'unknown';
-    this.deps.metrics.invocations.inc({ command: name, outcome, surface: inv.surface });
-    this.deps.metrics.invocationSeconds.observe({ command: name, outcome }, durationMs / 1000);
-    log.info({ command: name, decision, outcome, durationMs }, 'invocation');
-    try {
-      await this.deps.audit.record({
-        at: new Date(),
-        invocationId,
-        subject: inv.subject.id,
-        surface: inv.surface,
-        ...(inv.channel ? { channel: inv.channel } : {}),
-        ...(inv.parentId ? { parentInvocationId: inv.parentId } : {}),
-        command: name,
-        args: this.deps.redactor.value(args),
-        line: this.deps.redactor.text(inv.line).slice(0, 500),
-        decision,
-        outcome,
-        durationMs,
-        ...(outcome !== 'ok' ? { message: reply.title } : {}),
+      await this.deps.audit.rejected({
+        invocationId, subject: r.subject.id, origin: r.surface, what: r.what, code: r.code,
+        message: this.deps.redactor.text(r.message), channel: r.channel, line: r.line === undefined ? undefined : this.deps.redactor.text(r.line),
       });
     } catch (e) {
-      log.error({ err: e }, 'audit write failed');
+      log.error({ err: e }, `audit write of a rejection failed: ${errorMessage(e)}`);
     }
-    return { invocationId, ...(command ? { command: command.name } : {}), outcome, reply: { ...reply, footer: reply.footer ?? `ref ${invocationId}` } };
+    const error = { code: r.code, message: this.deps.redactor.text(r.message) };
+    return { invocationId, outcome: 'usage', error, reply: outgoingReply(textReply(r.title, 'error', r.message, 'ephemeral'), 'usage', invocationId, this.deps.redactor) };
   }
 
-  private async run(command: AnyCommand, args: Record<string, unknown>, base: Omit<CommandContext, 'signal' | 'runner'>): Promise<Reply> {
-    const ac = new AbortController();
-    const onShutdown = () => ac.abort();
-    this.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
-    const timeoutMs = command.timeoutMs ?? this.deps.commandTimeoutMs;
+  private async process(inv: Invocation): Promise<RouterResult> {
+    const invocationId = inv.id ?? newInvocationId();
+    const call: Call = {
+      inv, invocationId, subject: inv.subject, args: {}, begun: false, startedAt: performance.now(),
+      log: this.deps.log.child({ invocationId, subject: inv.subject.id, surface: inv.surface }),
+    };
+    const settled = await this.settle(call);
+    await this.record(call, settled);
+    return this.result(call, settled);
+  }
+
+  /** The steps up to the outcome; each returns how the invocation ended or hands on. */
+  private async settle(call: Call): Promise<Settled> {
     try {
-      return await withTimeout(command.run({ ...base, runner: this.runner, signal: ac.signal }, args as never), timeoutMs, `\`${command.name}\``);
+      const step = parseLine(this.deps.registry, call.inv.line);
+      if (step.command) call.command = step.command;
+      call.args = step.args;
+      if (step.kind === 'settled') return step.settled;
+      const auth = await this.authorize(call, step.command, step.args);
+      if (auth.denied) return auth.denied;
+      const { target, access } = auth;
+      if (step.dryRun) return await this.dryRun(call, step.command, step.args, access);
+      const gated = await this.deps.gate?.({ invocation: { ...call.inv, subject: call.subject }, invocationId: call.invocationId, command: step.command, args: step.args, target });
+      if (gated) return ok(gated);
+      return await this.execute(call, step.command, step.args, access);
     } catch (e) {
-      ac.abort();
-      if (!isUserError(e)) base.log.debug({ err: errorMessage(e) }, 'handler threw');
-      throw e;
-    } finally {
-      this.shutdown.signal.removeEventListener('abort', onShutdown);
+      return fromError(e, { command: call.command, invocationId: call.invocationId, log: call.log });
     }
   }
 
-  private unknownCommand(tokens: string[]): Reply {
-    const word = (tokens[0] as string).toLowerCase();
-    const family = this.deps.registry.family(word);
-    if (family.length) {
-      const sub = tokens[1]?.toLowerCase();
-      const guess = sub && !sub.startsWith('-') ? suggest(sub, family.map((c) => c.name.slice(word.length + 1))) : undefined;
-      return textReply(
-        sub ? `Unknown subcommand \`${word} ${sub}\`` : `\`${word}\` needs a subcommand`,
-        'error',
-        `${guess ? `Did you mean \`${word} ${guess}\`?\n` : ''}${family.map((c) => `• ${usageOf(c)} — ${c.summary}`).join('\n')}`,
-        'ephemeral',
-      );
-    }
-    const guess = suggest(word, this.deps.registry.names());
-    return textReply(
-      `Unknown command \`${word}\``,
-      'error',
-      `${guess ? `Did you mean \`${guess}\`? ` : ''}Type \`help\` for the list of commands.`,
-      'ephemeral',
-    );
+  /**
+   * RBAC for every target the call touches; the subject comes back with its person resolved, and
+   * `access` is what the handler may show of the targets it lists.
+   */
+  private async authorize(call: Call, command: AnyCommand, args: Record<string, unknown>): Promise<{ denied?: Settled; target?: string | undefined; access: Access }> {
+    const rbac = await this.deps.rbac.authorize(call.inv.subject, command, args, this.deps.environmentOf);
+    call.subject = rbac.subject;
+    if (rbac.allowed) return { target: rbac.target, access: rbac.access };
+    call.log.warn({ command: command.name, reason: rbac.reason }, 'invocation denied');
+    const reply = permissionDenied(command, rbac.where, rbac.needs, rbac.reason);
+    return { access: rbac.access, denied: { decision: 'denied', outcome: 'denied', reply, error: { code: 'denied', message: `not allowed to run ${command.name}${rbac.where}` } } };
   }
 
-  private badArguments(command: AnyCommand, problems: string[]): Reply {
-    return textReply(`Bad arguments for \`${command.name}\``, 'error', `${problems.join('\n')}\nUsage: ${usageOf(command)}`, 'ephemeral');
+  /** Says what it would do; a description that fails (an unknown target) is still audited as a dry run. */
+  private async dryRun(call: Call, command: AnyCommand, args: Record<string, unknown>, access: Access): Promise<Settled> {
+    try {
+      const what = command.describe ? await command.describe(args as never, access) : `run \`${command.name}\` with ${JSON.stringify(this.deps.redactor.value(args))}`;
+      return ok(dryRun(command, what), 'dry-run');
+    } catch (e) {
+      return { ...fromError(e, { command, invocationId: call.invocationId, log: call.log }), decision: 'dry-run' };
+    }
+  }
+
+  /** Write and dangerous commands run only once their `started` entry is written. */
+  private async execute(call: Call, command: AnyCommand, args: Record<string, unknown>, access: Access): Promise<Settled> {
+    const timeoutMs = command.timeoutMs ?? this.deps.commandTimeoutMs;
+    if (command.risk !== 'read') {
+      try {
+        await this.deps.audit.begin({ ...this.auditIdentity(call), command: command.name }, timeoutMs);
+        call.begun = true;
+      } catch (e) {
+        call.log.error({ err: e, command: command.name }, `audit write failed; ${command.name} not run: ${errorMessage(e)}`);
+        return { decision: 'allowed', outcome: 'error', reply: auditUnavailable(command, call.invocationId), error: { code: 'audit_unavailable', message: 'the audit trail cannot be written; nothing was done' } };
+      }
+    }
+    try {
+      const { inv, invocationId, log, subject } = call;
+      const ctx = { invocationId, subject, access, runner: this.runner, surface: inv.surface, channel: inv.channel, dryRun: false, log };
+      const reply = await runHandler(command, args, ctx, timeoutMs, this.shutdown.signal);
+      return fromReply(reply);
+    } catch (e) {
+      return fromError(e, { command, invocationId: call.invocationId, log: call.log });
+    }
+  }
+
+  /** Metrics, the log line and the audit entry (completing the `started` one when there is one). */
+  private async record(call: Call, s: Settled): Promise<void> {
+    const durationMs = Math.round(performance.now() - call.startedAt);
+    const name = call.command?.name ?? 'unknown';
+    const { metrics } = this.deps;
+    metrics.invocations.inc({ command: name, outcome: s.outcome, surface: call.inv.surface });
+    metrics.invocationSeconds.observe({ command: name, outcome: s.outcome }, durationMs / 1000);
+    if (s.error) metrics.invocationErrors.inc({ command: name, code: s.error.code, surface: call.inv.surface });
+    call.log.info({ command: name, decision: s.decision, outcome: s.outcome, code: s.error?.code, durationMs }, 'invocation');
+    const done = { outcome: s.outcome, code: s.error?.code, message: s.error ? this.deps.redactor.text(s.error.message).slice(0, 500) : undefined, durationMs };
+    try {
+      if (call.begun) {
+        if (!(await this.deps.audit.complete(call.invocationId, done))) call.log.error('audit entry could not be completed (it is no longer started)');
+      } else {
+        await this.deps.audit.record({ ...this.auditIdentity(call), command: name, decision: s.decision, ...done });
+      }
+    } catch (e) {
+      call.log.error({ err: e }, `audit write failed: ${errorMessage(e)}`);
+    }
+  }
+
+  private auditIdentity(call: Call) {
+    const { inv, invocationId } = call;
+    return {
+      invocationId,
+      subject: inv.subject.id,
+      surface: inv.surface,
+      channel: inv.channel,
+      parentInvocationId: inv.parentId,
+      args: this.deps.redactor.value(call.args),
+      line: this.deps.redactor.text(inv.line).slice(0, 500),
+    };
+  }
+
+  private result(call: Call, s: Settled): RouterResult {
+    return {
+      invocationId: call.invocationId,
+      ...(call.command ? { command: call.command.name } : {}),
+      outcome: s.outcome,
+      reply: outgoingReply(s.reply, s.outcome, call.invocationId, this.deps.redactor),
+      ...(s.error ? { error: { code: s.error.code, message: this.deps.redactor.text(s.error.message) } } : {}),
+    };
   }
 }

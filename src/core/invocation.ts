@@ -6,6 +6,7 @@
 import type { AnyCommand, Subject } from './command.js';
 import type { Outcome } from './audit.js';
 import type { Reply } from './reply.js';
+import type { ErrorInfo } from './errors.js';
 
 export interface Invocation {
   subject: Subject;
@@ -24,6 +25,8 @@ export interface RouterResult {
   command?: string;
   outcome: Outcome;
   reply: Reply;
+  /** Why it did not end `ok`: a stable code and the message the user may see. */
+  error?: ErrorInfo;
 }
 
 /** A hook before a risky command runs: returns a reply to stop it (approval requested), or nothing. */

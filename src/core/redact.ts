@@ -1,7 +1,10 @@
 /**
  * Secret redaction for logs, audit entries and chat. Known secret values (tokens from the
  * environment) are replaced wherever they appear, and common secret shapes are masked too.
+ * The router passes every outgoing reply through `reply()`.
  */
+import type { Reply, ReplyBlock, ReplyButton } from './reply.js';
+
 const PATTERNS: [RegExp, string][] = [
   [/\b(xox[abprs]-[A-Za-z0-9-]{6,})/g, '[redacted]'],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/gi, '$1 [redacted]'],
@@ -31,14 +34,50 @@ export class Redactor {
     return out;
   }
 
+  /** Every text a reply shows or carries: title, footer, blocks (text, fields, tables, code, links) and buttons. */
+  reply(r: Reply): Reply {
+    const t = (s: string) => this.text(s);
+    return {
+      ...r,
+      title: t(r.title),
+      blocks: r.blocks.map((b) => this.block(b)),
+      ...(r.buttons ? { buttons: r.buttons.map((b): ReplyButton => ({ ...b, label: t(b.label), ...(b.command !== undefined ? { command: t(b.command) } : {}), ...(b.url !== undefined ? { url: t(b.url) } : {}) })) } : {}),
+      ...(r.footer !== undefined ? { footer: t(r.footer) } : {}),
+    };
+  }
+
+  private block(b: ReplyBlock): ReplyBlock {
+    const t = (s: string) => this.text(s);
+    const title = (x: { title?: string }) => (x.title !== undefined ? { title: t(x.title) } : {});
+    switch (b.type) {
+      case 'text': return { ...b, text: t(b.text) };
+      case 'fields': return { ...b, fields: b.fields.map((f) => ({ label: t(f.label), value: t(f.value) })) };
+      case 'table': return { ...b, ...title(b), columns: b.columns.map(t), rows: b.rows.map((row) => row.map(t)) };
+      case 'code': return { ...b, ...title(b), text: t(b.text) };
+      case 'links': return { ...b, links: b.links.map((l) => ({ label: t(l.label), url: t(l.url) })) };
+    }
+  }
+
   /** Deep copy of a JSON-like value with every string redacted and secret-named keys masked. */
   value<T>(input: T): T {
     return this.walk(input, '') as T;
   }
 
+  /** A copy of the error of the same class (so loggers still see a TypeError), message, stack and fields redacted. */
+  private error(e: Error): Error {
+    const copy = Object.create(Object.getPrototypeOf(e) as object) as Error;
+    for (const [k, x] of Object.entries(e)) (copy as unknown as Record<string, unknown>)[k] = this.walk(x, k);
+    Object.defineProperty(copy, 'message', { value: this.text(e.message), enumerable: false, writable: true, configurable: true });
+    if (e.stack) Object.defineProperty(copy, 'stack', { value: this.text(e.stack), enumerable: false, writable: true, configurable: true });
+    if (e.cause !== undefined) Object.defineProperty(copy, 'cause', { value: this.walk(e.cause, 'cause'), enumerable: false, writable: true, configurable: true });
+    return copy;
+  }
+
   private walk(v: unknown, key: string): unknown {
     if (typeof v === 'string') return SECRET_KEY.test(key) && v ? REDACTED : this.text(v);
     if (Array.isArray(v)) return v.map((x) => this.walk(x, key));
+    // An Error's message and stack are not enumerable: keep them (redacted) for the log line.
+    if (v instanceof Error || Object.prototype.toString.call(v) === '[object Error]') return this.error(v as Error);
     if (v && typeof v === 'object' && !(v instanceof Date)) {
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, this.walk(x, k)]));
     }

@@ -8,8 +8,11 @@ export type ReplyBlock =
   | { type: 'text'; text: string }
   | { type: 'fields'; fields: { label: string; value: string }[] }
   | { type: 'table'; title?: string; columns: string[]; rows: string[][] }
-  /** `keep: 'end'`: when a surface must cut the text to fit, it keeps the last lines (logs: the newest). */
-  | { type: 'code'; title?: string; text: string; keep?: 'start' | 'end' }
+  /**
+   * `keep: 'end'`: when a surface must cut the text to fit, it keeps the last lines (logs: the newest).
+   * `language: 'jsonl'` marks machine output that `opsbot exec` prints as it is.
+   */
+  | { type: 'code'; title?: string; text: string; keep?: 'start' | 'end'; language?: string }
   | { type: 'links'; links: { label: string; url: string }[] };
 
 export interface ReplyButton {

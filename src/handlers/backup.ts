@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import type { Config } from '../config/schema.js';
 import { BACKUP_JOB_NAME, type BackupJob } from '../config/backup-schema.js';
-import { defineCommand, type AnyCommand } from '../core/command.js';
+import { defineCommand, type AnyCommand, type CommandContext } from '../core/command.js';
+import { internalErrorMessage } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
 import { Redactor } from '../core/redact.js';
 import { fields, table, worstStatus, type Reply, type ReplyBlock, type Status } from '../core/reply.js';
@@ -49,6 +50,13 @@ function redactUrl(url: string): string {
 
 function stepsTable(v: VerifyReport): ReplyBlock {
   return table(['Check', 'Result', 'Detail'], v.steps.map((s) => [s.name, s.ok ? 'ok' : 'FAIL', scrub.text(s.detail)]), `Verification of ${v.record._id}`);
+}
+
+/** A run that failed on a bug (not a UserError): logged in full, and the reply shows only the reference. */
+function withoutInternals(ctx: Pick<CommandContext, 'log' | 'invocationId'>, r: RunReport): RunReport {
+  if (r.internalError === undefined) return r;
+  ctx.log.error({ err: r.internalError, job: r.job.name }, `backup job failed on an internal error: ${r.error ?? ''}`);
+  return { ...r, error: internalErrorMessage(ctx.invocationId) };
 }
 
 function runBlocks(r: RunReport, now: number): ReplyBlock[] {
@@ -108,7 +116,7 @@ export function backupCommands(deps: BackupDeps): AnyCommand[] {
     },
     async run(ctx, a) {
       check(a.target);
-      const reports = await backups.run(a.target, { ...(a.job ? { job: a.job } : {}), by: ctx.subject.id, signal: ctx.signal });
+      const reports = (await backups.run(a.target, { ...(a.job ? { job: a.job } : {}), by: ctx.subject.id, signal: ctx.signal })).map((r) => withoutInternals(ctx, r));
       const now = Date.now();
       const status: Status = reports.every((r) => r.ok) ? 'ok' : 'fail';
       const failed = reports.filter((r) => !r.ok).length;

@@ -10,6 +10,7 @@ import { formatDuration } from '../core/duration.js';
 import { counts, groupName, severityOf, stateOf, type AlertGroup } from '../core/alerts/group.js';
 import type { Config } from '../config/schema.js';
 import { isSkipped, runChecks, type ProbeServices } from '../ops/probes/index.js';
+import { withoutProbeInternals } from './check-errors.js';
 import type { BackupFreshness } from '../ops/backup/catalog.js';
 import type { AlertTargets } from '../core/alerts/targets.js';
 import { hiddenNote, inScope, resolveTargets, singleTarget, targetOrAllParam } from './targets.js';
@@ -55,7 +56,7 @@ export function checklistCommands(deps: ChecklistDeps) {
         const single = singleTarget(a.target);
         const checks = list.flatMap(([target, t]) => t.health.map((check) => ({ target, check })));
         const [results, backupRows, open] = await Promise.all([
-          runChecks(checks, deps.checkTimeoutMs, ctx.signal, deps.probeServices),
+          runChecks(checks, deps.checkTimeoutMs, ctx.signal, deps.probeServices).then((r) => withoutProbeInternals(ctx, r)),
           Promise.all(list.flatMap(([target]) => deps.backups.jobsOf(target).map(async (job) => {
             const b = await deps.backups.latestVerified(target, job);
             const age = b ? now() - (b.finishedAt ?? b.startedAt).getTime() : undefined;

@@ -4,6 +4,7 @@ import { defineCommand } from '../core/command.js';
 import { table, worstStatus, type Reply } from '../core/reply.js';
 import type { Config } from '../config/schema.js';
 import { isSkipped, runChecks, type CheckResult, type ProbeServices } from '../ops/probes/index.js';
+import { withoutProbeInternals } from './check-errors.js';
 import { hiddenNote, inScope, resolveTargets, singleTarget, targetOrAllParam } from './targets.js';
 
 export interface HealthDeps {
@@ -53,7 +54,7 @@ export function healthCommands(deps: HealthDeps) {
       async run(ctx, a) {
         const { visible: list, hidden } = inScope(ctx.access, resolveTargets(deps.targets, a.target));
         const checks = list.flatMap(([target, t]) => t.health.map((check) => ({ target, check })));
-        const results = await runChecks(checks, deps.checkTimeoutMs, ctx.signal, deps.probeServices);
+        const results = withoutProbeInternals(ctx, await runChecks(checks, deps.checkTimeoutMs, ctx.signal, deps.probeServices));
         const report = healthReport(`Health: ${singleTarget(a.target) ?? 'all targets'}`, results);
         return { ...report, blocks: [...report.blocks, ...hiddenNote(hidden)] };
       },

@@ -22,6 +22,7 @@ async function setup() {
   const audit = new AuditLog(store);
   const registry = new CommandRegistry();
   const ran: unknown[] = [];
+  const seenWhileRunning: (string | undefined)[] = [];
   registry.register(
     ...helpCommands(() => registry.all()),
     defineCommand({
@@ -37,6 +38,22 @@ async function setup() {
       describe: (a) => `restart ${a.target} and wait ${a.wait}s`,
       async run(_ctx, a) { ran.push(a); return textReply(`restarted ${a.target}`, 'ok', ''); },
     }),
+    defineCommand({ name: 'unlock', summary: 'writes', params: [], schema: z.object({}), risk: 'write',
+      async run() { seenWhileRunning.push((await audit.list({ limit: 1 }))[0]?.state); ran.push('unlock'); return textReply('unlocked', 'ok', ''); } }),
+    defineCommand({ name: 'leaky', summary: 'leaks a secret everywhere', params: [], schema: z.object({}), risk: 'read',
+      async run() {
+        return {
+          title: 'tok-123456 in title', status: 'ok',
+          blocks: [
+            { type: 'text', text: 'text tok-123456' },
+            { type: 'fields', fields: [{ label: 'tok-123456', value: 'v tok-123456' }] },
+            { type: 'table', title: 't tok-123456', columns: ['c tok-123456'], rows: [['r tok-123456']] },
+            { type: 'code', text: 'code tok-123456' },
+            { type: 'links', links: [{ label: 'l tok-123456', url: 'https://x.example/?q=tok-123456' }] },
+          ],
+          buttons: [{ label: 'b tok-123456', command: 'health tok-123456' }],
+        };
+      } }),
     defineCommand({ name: 'boom', summary: 'fails', params: [], schema: z.object({}), risk: 'read', async run() { throw new Error('secret internals'); } }),
     defineCommand({ name: 'nope', summary: 'user error', params: [], schema: z.object({}), risk: 'read', async run() { throw new UserError('not_found', 'no such thing'); } }),
     defineCommand({ name: 'slow', summary: 'slow', params: [], schema: z.object({}), risk: 'read', timeoutMs: 50,
@@ -47,7 +64,7 @@ async function setup() {
     rbac: new Rbac(rbacSchema.parse({ roles: { admin: { allow: ['*'] } }, subjects: { 'console:admin': ['admin'] } })),
     environmentOf: () => 'production', commandTimeoutMs: 1000,
   });
-  return { router, audit, ran, registry };
+  return { router, audit, ran, registry, seenWhileRunning, store };
 }
 
 describe('router', () => {
@@ -114,6 +131,75 @@ describe('router', () => {
   it('redacts secrets from the audited line', async () => {
     await t.router.handle({ subject: admin, surface: 'console', line: 'restart web tok-123456' });
     expect((await t.audit.list({ limit: 1 }))[0]?.line).toBe('restart web [redacted]');
+  });
+
+  it('given a write command, then its audit entry is started before the handler runs and completed after', async () => {
+    const r = await t.router.handle({ subject: admin, surface: 'console', line: 'unlock' });
+    expect(t.seenWhileRunning).toEqual(['started']);
+    const [entry] = await t.audit.list({ limit: 1 });
+    expect(entry).toMatchObject({ invocationId: r.invocationId, command: 'unlock', state: 'ok', outcome: 'ok', version: 2 });
+    expect(entry?.owner?.pid).toBe(process.pid);
+    expect(entry?.durationMs).toEqual(expect.any(Number));
+  });
+
+  it('given an audit trail that cannot be written, then a dangerous command does not run and the user is told why', async () => {
+    // Given a store whose audit collection refuses writes
+    const audit = t.store.collection('audit');
+    const insertOne = audit.insertOne.bind(audit);
+    audit.insertOne = async () => { throw new Error('disk full'); };
+    try {
+      const r = await t.router.handle({ subject: admin, surface: 'console', line: 'restart web' });
+      expect(t.ran).toEqual([]);
+      expect(r.outcome).toBe('error');
+      expect(r.error?.code).toBe('audit_unavailable');
+      expect(r.reply.title).toBe('restart was not run');
+      expect(JSON.stringify(r.reply)).not.toContain('disk full');
+      // And a read command still runs (it changes nothing)
+      expect((await t.router.handle({ subject: admin, surface: 'console', line: 'help' })).outcome).toBe('ok');
+    } finally {
+      audit.insertOne = insertOne;
+    }
+  });
+
+  it('carries one stable error code in the result and the audit entry', async () => {
+    const cases: [string, string, string][] = [
+      ['restrat web', 'usage', 'unknown_command'],
+      ['restart cache', 'usage', 'usage'],
+      ['restart "web', 'usage', 'usage'],
+      ['nope', 'failed', 'not_found'],
+      ['slow', 'failed', 'timeout'],
+      ['boom', 'error', 'internal'],
+    ];
+    for (const [line, outcome, code] of cases) {
+      const r = await t.router.handle({ subject: admin, surface: 'console', line });
+      expect({ line, outcome: r.outcome, code: r.error?.code }).toEqual({ line, outcome, code });
+      expect((await t.audit.list({ limit: 1 }))[0]).toMatchObject({ invocationId: r.invocationId, code, state: 'failed' });
+    }
+    const denied = await t.router.handle({ subject: stranger, surface: 'slack', line: 'restart web' });
+    expect(denied.error?.code).toBe('denied');
+    const fine = await t.router.handle({ subject: admin, surface: 'console', line: 'help' });
+    expect(fine.error).toBeUndefined();
+  });
+
+  it('redacts every text of an outgoing reply, not only errors', async () => {
+    const r = await t.router.handle({ subject: admin, surface: 'console', line: 'leaky' });
+    expect(r.outcome).toBe('ok');
+    expect(JSON.stringify(r.reply)).not.toContain('tok-123456');
+    expect(r.reply.buttons?.[0]?.label).toBe('b [redacted]');
+    expect(r.reply.blocks[2]).toEqual({ type: 'table', title: 't [redacted]', columns: ['c [redacted]'], rows: [['r [redacted]']] });
+  });
+
+  it('gives every reply a visibility: results for the channel, everything else for the asker', async () => {
+    expect((await t.router.handle({ subject: admin, surface: 'console', line: 'restart web' })).reply.visibility).toBe('channel');
+    for (const line of ['nope', 'boom', 'restrat', 'restart web --dry-run', 'help']) {
+      expect({ line, v: (await t.router.handle({ subject: admin, surface: 'console', line })).reply.visibility }).toEqual({ line, v: 'ephemeral' });
+    }
+  });
+
+  it('audits an adapter rejection as a system entry and answers only the asker', async () => {
+    const r = await t.router.rejected({ surface: 'discord', subject: { id: 'discord:user:42' }, what: 'button', code: 'expired', title: 'This button has expired', message: 'Type it instead', line: 'ops#1:gone' });
+    expect(r).toMatchObject({ outcome: 'usage', error: { code: 'expired' }, reply: { visibility: 'ephemeral', title: 'This button has expired' } });
+    expect((await t.audit.list({ limit: 1 }))[0]).toMatchObject({ surface: 'system', origin: 'discord', subject: 'discord:user:42', command: 'rejected button', decision: 'rejected', code: 'expired', line: 'ops#1:gone' });
   });
 
   it('refuses a duplicate command name at registration', () => {

@@ -45,6 +45,8 @@ export interface CheckResult extends ProbeOutcome {
   name: string;
   kind: ProbeKind;
   durationMs: number;
+  /** What a probe threw (a bug, not a failed check): for the log, never for chat. */
+  internalError?: unknown;
 }
 
 export function checkName(check: HealthCheckConfig): string {
@@ -65,6 +67,7 @@ export async function runCheck(target: string, check: HealthCheckConfig, default
   const probe = PROBES[kind] as Probe<unknown>;
   let outcome: ProbeOutcome;
   let timer: NodeJS.Timeout | undefined;
+  let internalError: unknown;
   try {
     // The probe sees the signal; the race guarantees the bound even if a probe ignores it.
     outcome = await Promise.race([
@@ -74,11 +77,14 @@ export async function runCheck(target: string, check: HealthCheckConfig, default
       }),
     ]);
   } catch (e) {
-    outcome = { status: 'fail', detail: (e as Error).message };
+    // Probes report expected failures as outcomes; what escapes one is a bug. Its message is not
+    // for chat: the caller logs `internalError` and shows a reference.
+    outcome = { status: 'fail', detail: 'internal error in the probe' };
+    internalError = e;
   } finally {
     clearTimeout(timer);
   }
-  return { ...outcome, target, name: checkName(check), kind, durationMs: Math.round(performance.now() - started) };
+  return { ...outcome, target, name: checkName(check), kind, durationMs: Math.round(performance.now() - started), ...(internalError !== undefined ? { internalError } : {}) };
 }
 
 export function runChecks(checks: { target: string; check: HealthCheckConfig }[], defaultTimeoutMs: number, signal?: AbortSignal, services?: ProbeServices): Promise<CheckResult[]> {

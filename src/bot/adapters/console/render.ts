@@ -56,7 +56,8 @@ export function renderConsole(reply: Reply, opts: ConsoleRenderOptions): string 
         out.push(b.rows.length ? renderTable(b.columns, b.rows, opts) : '(none)');
         break;
       case 'code':
-        out.push(`${b.title ? `${b.title}\n` : ''}${b.text.split('\n').map((l) => `  ${l}`).join('\n')}`);
+        // Machine output (JSONL) stays as it is, so it can be copied; other code is indented.
+        out.push(`${b.title ? `${b.title}\n` : ''}${b.language === 'jsonl' ? b.text : b.text.split('\n').map((l) => `  ${l}`).join('\n')}`);
         break;
       case 'links':
         out.push(b.links.map((l) => `${l.label}: ${l.url}`).join('\n'));

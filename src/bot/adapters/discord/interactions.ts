@@ -9,7 +9,7 @@ import { DiscordAPIError, RESTJSONErrorCodes } from 'discord.js';
 import type { Logger } from 'pino';
 import type { ParamSpec, Subject } from '../../../core/command.js';
 import type { RetryPolicy } from '../../../core/delivery.js';
-import { textReply, type Reply } from '../../../core/reply.js';
+import type { Reply } from '../../../core/reply.js';
 import { newInvocationId } from '../../../core/ids.js';
 import type { Router } from '../../router.js';
 import type { RouterResult } from '../../../core/invocation.js';
@@ -107,8 +107,8 @@ export class InteractionHandler {
       line = lineFromOptions(this.deps.plan(), i.options.data as readonly InteractionOption[]);
     } catch (e) {
       if (!(e instanceof OptionsError)) throw e;
-      const msg = await this.render(textReply('Cannot run that', 'error', e.message, 'ephemeral'), { ephemeral: true });
-      await this.deliver('interaction reply', () => i.reply(asOptions(msg)));
+      const refused = await this.deps.router.rejected({ surface: 'discord', subject: subjectOf(i), what: 'options', code: 'invalid', title: 'Cannot run that', message: e.message, channel: i.channelId });
+      await this.answerPresserOnly(i, refused.reply);
       return;
     }
     const pending = this.deps.router.handle({ subject: subjectOf(i), surface: 'discord', line, channel: i.channelId, id: newInvocationId() });
@@ -140,8 +140,11 @@ export class InteractionHandler {
   async button(i: ButtonInteraction): Promise<void> {
     const command = await this.deps.buttons.commandOf(i.customId);
     if (!command) {
-      const msg = await this.render(textReply('This button has expired', 'error', 'Type the command instead (`help` lists them).', 'ephemeral'), { ephemeral: true });
-      await this.deliver('interaction reply', () => i.reply(asOptions(msg)));
+      const refused = await this.deps.router.rejected({
+        surface: 'discord', subject: subjectOf(i), what: 'button', code: 'expired', channel: i.channelId, line: i.customId,
+        title: 'This button has expired', message: 'Type the command instead (`help` lists them).',
+      });
+      await this.answerPresserOnly(i, refused.reply);
       return;
     }
     const previousEmbeds = i.message.embeds.map((e) => e.toJSON() as APIEmbed);
@@ -156,9 +159,8 @@ export class InteractionHandler {
     const quick = await within(pending, this.deps.ackDeadlineMs);
     if (quick) {
       if (quick.reply.visibility === 'ephemeral') {
-        // Denials, usage errors and help go to the presser only; the message stays as it was.
-        const msg = await this.render(quick.reply, { ephemeral: true });
-        await this.deliver('interaction reply', () => i.reply(asOptions(msg)));
+        // Errors, denials, usage and help go to the presser only; the message (often the outbox's alert) stays as it was.
+        await this.answerPresserOnly(i, quick.reply);
       } else {
         const msg = await outcome(quick.reply, quick.outcome === 'ok');
         await this.deliver('interaction update', () => i.update(asOptions(msg)));
@@ -168,6 +170,12 @@ export class InteractionHandler {
     await this.deliver('interaction defer update', () => i.deferUpdate());
     const result = await pending;
     await this.finishDeferred(i, result, (r) => outcome(r, result.outcome === 'ok'));
+  }
+
+  /** An ephemeral first response: only the member who typed or pressed sees it; no message is touched. */
+  private async answerPresserOnly(i: ChatInputCommandInteraction | ButtonInteraction, reply: Reply): Promise<void> {
+    const msg = await this.render(reply, { ephemeral: true });
+    await this.deliver('interaction reply', () => i.reply(asOptions(msg)));
   }
 
   async autocomplete(i: AutocompleteInteraction): Promise<void> {

@@ -115,7 +115,7 @@ export class DiscordSurface implements ChatSurface {
       else if (i.isAutocomplete() && i.commandName === name) await this.interactions.autocomplete(i);
       else if (i.isButton() && isOpsCustomId(i.customId)) await this.interactions.button(i);
     } catch (e) {
-      this.log.error({ err: errorMessage(e), interaction: i.id, type: i.type }, 'discord interaction failed');
+      this.log.error({ err: e, interaction: i.id, type: i.type }, `discord interaction failed: ${errorMessage(e)}`);
     }
   }
 

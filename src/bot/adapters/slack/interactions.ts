@@ -9,7 +9,7 @@
 import type { App, BlockAction, ButtonAction, RespondArguments } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Reply } from '../../../core/reply.js';
-import { errorMessage } from '../../../core/errors.js';
+import { errorMessage, internalErrorMessage } from '../../../core/errors.js';
 import { newInvocationId } from '../../../core/ids.js';
 import type { Router } from '../../router.js';
 import type { RouterResult } from '../../../core/invocation.js';
@@ -35,6 +35,12 @@ export interface SlackInteractionDeps {
 
 const PENDING = Symbol('pending');
 
+/** What the user is told about a failed delivery: Slack's error code (`not_in_channel`), never an exception's text (that goes to the log). */
+function deliveryCode(e: unknown): string {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' || typeof code === 'number' ? `Slack said ${escapeCut(String(code), 60)}` : 'delivery error, see the bot\'s logs';
+}
+
 function within<T>(p: Promise<T>, ms: number): Promise<T | typeof PENDING> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([p, new Promise<typeof PENDING>((r) => { timer = setTimeout(() => r(PENDING), ms); })]).finally(() => clearTimeout(timer));
@@ -49,7 +55,7 @@ export function registerSlackListeners(app: App, deps: SlackInteractionDeps): vo
   const failureReply = (invocationId: string): Reply => ({
     title: 'Something went wrong',
     status: 'error',
-    blocks: [{ type: 'text', text: `An internal error stopped this command. Reference: ${invocationId} (see the bot's logs).` }],
+    blocks: [{ type: 'text', text: internalErrorMessage(invocationId) }],
     visibility: 'ephemeral',
   });
 
@@ -58,8 +64,8 @@ export function registerSlackListeners(app: App, deps: SlackInteractionDeps): vo
       const subject = await deps.subjects.subjectOf(user.id, user.name);
       return await deps.router.handle({ subject, surface: 'slack', line, id, ...(channel ? { channel } : {}) });
     } catch (e) {
-      log.error({ err: errorMessage(e), invocationId: id }, 'slack invocation failed');
-      return { invocationId: id, outcome: 'error', reply: failureReply(id) };
+      log.error({ err: e, invocationId: id }, `slack invocation failed: ${errorMessage(e)}`);
+      return { invocationId: id, outcome: 'error', error: { code: 'internal', message: internalErrorMessage(id) }, reply: failureReply(id) };
     }
   }
 
@@ -98,9 +104,9 @@ export function registerSlackListeners(app: App, deps: SlackInteractionDeps): vo
         else await deps.web.respond(command.response_url, { response_type: 'ephemeral', ...msg });
       }
     } catch (e) {
-      log.error({ err: errorMessage(e), invocationId: result.invocationId }, 'slack reply could not be delivered');
+      log.error({ err: e, invocationId: result.invocationId }, `slack reply could not be delivered: ${errorMessage(e)}`);
       if (acked) {
-        await deps.web.respond(command.response_url, { response_type: 'ephemeral', text: `The result of \`${escapeCut(line, 200)}\` could not be posted (${escapeCut(errorMessage(e), 300)}). Reference: ${result.invocationId}` }).catch(() => undefined);
+        await deps.web.respond(command.response_url, { response_type: 'ephemeral', text: `The result of \`${escapeCut(line, 200)}\` could not be posted (${deliveryCode(e)}). Reference: ${result.invocationId}` }).catch(() => undefined);
       }
     }
   });
@@ -129,10 +135,21 @@ export function registerSlackListeners(app: App, deps: SlackInteractionDeps): vo
     const press = body as BlockAction;
     const button = action as ButtonAction;
     // Link buttons open a URL in the browser; Slack still tells us, and there is nothing to run.
-    if (button.type !== 'button' || !button.value || !button.action_id.startsWith('opsbot:run:')) return;
-    const line = button.value;
-    const id = newInvocationId();
+    if (typeof button.action_id !== 'string' || !button.action_id.startsWith('opsbot:run:')) return;
     const channel = press.container?.channel_id ?? press.channel?.id;
+    const value = (button as { value?: unknown }).value;
+    if (button.type !== 'button' || typeof value !== 'string' || !value.trim()) {
+      // One of our action ids without a command to run: a payload we did not send. Refused, audited, told to the presser.
+      const subject = await deps.subjects.subjectOf(press.user.id, press.user.username ?? press.user.name).catch(() => ({ id: `slack:${press.user.id}` }));
+      const refused = await deps.router.rejected({
+        surface: 'slack', subject, what: 'button', code: 'invalid', channel,
+        title: 'This button cannot run', message: `The pressed ${String(button.type)} carries no command (its value is ${value === undefined ? 'missing' : typeof value === 'string' ? 'empty' : `a ${typeof value}`}). Type the command instead (\`help\` lists them).`,
+      });
+      await deps.web.respond(press.response_url, { response_type: 'ephemeral', replace_original: false, ...renderSlack(refused.reply) }).catch((e: unknown) => log.error({ err: e }, 'slack rejection could not be delivered'));
+      return;
+    }
+    const line = value;
+    const id = newInvocationId();
     const result = await runAs({ id: press.user.id, name: press.user.username ?? press.user.name }, line, channel, id);
     const who = `\`${escapeCut(line, 300)}\` by <@${press.user.id}>`;
     try {
@@ -148,8 +165,8 @@ export function registerSlackListeners(app: App, deps: SlackInteractionDeps): vo
         await deps.web.call('chat.update', (c) => c.chat.update({ channel, ts, ...msg } as never));
       }
     } catch (e) {
-      log.error({ err: errorMessage(e), invocationId: result.invocationId }, 'slack button outcome could not be delivered');
-      await deps.web.respond(press.response_url, { response_type: 'ephemeral', replace_original: false, text: `\`${escapeCut(line, 200)}\`: ${escapeCut(result.reply.title, 200)} — but the message could not be updated (${escapeCut(errorMessage(e), 200)}).` }).catch(() => undefined);
+      log.error({ err: e, invocationId: result.invocationId }, `slack button outcome could not be delivered: ${errorMessage(e)}`);
+      await deps.web.respond(press.response_url, { response_type: 'ephemeral', replace_original: false, text: `\`${escapeCut(line, 200)}\`: ${escapeCut(result.reply.title, 200)} — but the message could not be updated (${deliveryCode(e)}). Reference: ${result.invocationId}` }).catch(() => undefined);
     }
   });
 }

@@ -21,6 +21,8 @@ export interface RunReport {
   error?: string;
   /** The UserError code of a failed run (`not_found`: the thing to back up is not there). */
   errorCode?: string;
+  /** What was thrown when it was neither a UserError nor a system error (a bug, not a failed backup): for the log, never for chat. */
+  internalError?: unknown;
   verify?: VerifyReport;
   deleted: BackupRecord[];
 }

@@ -2,7 +2,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { BackupJob } from '../../../config/backup-schema.js';
-import { UserError, errorMessage } from '../../../core/errors.js';
+import { UserError, errorMessage, isSystemError } from '../../../core/errors.js';
 import { storeArtifact } from '../compress.js';
 import { engineFor } from '../engines.js';
 import { backupFilePath, containedFile, newBackupId } from '../paths.js';
@@ -71,7 +71,7 @@ export async function runJob(ctx: BackupContext, target: string, job: BackupJob,
     Object.assign(record, { status: 'failed', error, finishedAt: ctx.now() });
     await ctx.deps.catalog.update(id, { status: 'failed', error, finishedAt: record.finishedAt });
     await removeQuietly(file);
-    return { job, record, ok: false, error, ...(e instanceof UserError ? { errorCode: e.code } : {}), deleted: [] };
+    return { job, record, ok: false, error, ...(e instanceof UserError ? { errorCode: e.code } : isSystemError(e) ? {} : { internalError: e }), deleted: [] };
   } finally {
     await removeQuietly(work);
   }

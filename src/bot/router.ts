@@ -65,7 +65,11 @@ interface Call {
 export class Router {
   /** Core services run commands through this: the same path as a typed command, with the parent's id. */
   readonly runner: CommandRunner = {
-    run: (line, o) => this.handle({ line, subject: o.subject, surface: o.surface, ...(o.channel ? { channel: o.channel } : {}), parentId: o.parentInvocationId }),
+    run: (line, o) => this.handle({
+      line, subject: o.subject, surface: o.surface, parentId: o.parentInvocationId,
+      ...(o.channel ? { channel: o.channel } : {}),
+      ...(o.approval ? { approval: o.approval } : {}),
+    }),
   };
   private readonly running = new Set<Promise<unknown>>();
   private readonly shutdown = new AbortController();
@@ -141,7 +145,7 @@ export class Router {
       const { target, access } = auth;
       if (step.dryRun) return await this.dryRun(call, step.command, step.args, access);
       const gated = await this.deps.gate?.({ invocation: { ...call.inv, subject: call.subject }, invocationId: call.invocationId, command: step.command, args: step.args, target });
-      if (gated) return ok(gated);
+      if (gated) return { ...ok(gated.reply), pending: { approval: gated.approval } };
       return await this.execute(call, step.command, step.args, access);
     } catch (e) {
       return fromError(e, { command: call.command, invocationId: call.invocationId, log: call.log });
@@ -234,6 +238,7 @@ export class Router {
       outcome: s.outcome,
       reply: outgoingReply(s.reply, s.outcome, call.invocationId, this.deps.redactor),
       ...(s.error ? { error: { code: s.error.code, message: this.deps.redactor.text(s.error.message) } } : {}),
+      ...(s.pending ? { pending: s.pending } : {}),
     };
   }
 }

@@ -18,6 +18,13 @@ export interface Invocation {
   id?: string;
   /** The invocation that started this one (a runbook step, an approved request, a scheduled job). */
   parentId?: string;
+  /**
+   * `required`: the command must be approved even when no approvals rule matches it (a runbook
+   * step marked `approval: true`; `approvals.default` applies). `approved:<request-id>`: it is
+   * the execution of that approved request (set only by the approvals service), so the gate lets
+   * it through.
+   */
+  approval?: 'required' | `approved:${string}`;
 }
 
 export interface RouterResult {
@@ -27,10 +34,22 @@ export interface RouterResult {
   reply: Reply;
   /** Why it did not end `ok`: a stable code and the message the user may see. */
   error?: ErrorInfo;
+  /** The gate held the command for approval: the request's id. It runs (or not) when the request is decided. */
+  pending?: { approval: string };
 }
 
-/** A hook before a risky command runs: returns a reply to stop it (approval requested), or nothing. */
-export type Gate = (call: { invocation: Invocation; invocationId: string; command: AnyCommand; args: unknown; target?: string | undefined }) => Promise<Reply | undefined>;
+/** What the gate decided to hold: the reply for the asker, and the approval request it opened. */
+export interface GateHold {
+  reply: Reply;
+  /** The approval request's id (`r7k2`). */
+  approval: string;
+}
+
+/**
+ * A hook before a command runs (after RBAC, never for a dry run): returns a hold (approval
+ * requested) to stop it, or nothing to let it run. `invocation.subject` has its person resolved.
+ */
+export type Gate = (call: { invocation: Invocation; invocationId: string; command: AnyCommand; args: unknown; target?: string | undefined }) => Promise<GateHold | undefined>;
 
 export interface RunOptions {
   /** Whose rights the command runs with (RBAC checks this subject). */
@@ -39,6 +58,8 @@ export interface RunOptions {
   channel?: string;
   /** The invocation on whose behalf this one runs; recorded in the audit entry. */
   parentInvocationId: string;
+  /** See `Invocation.approval`. */
+  approval?: Invocation['approval'];
 }
 
 /** Runs a command line through the router: parsed, RBAC-checked, gated, audited like a typed one. */

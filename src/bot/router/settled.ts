@@ -10,6 +10,8 @@ export interface Settled {
   outcome: Outcome;
   reply: Reply;
   error?: ErrorInfo;
+  /** Held by the gate: the approval request's id. */
+  pending?: { approval: string };
 }
 
 export function ok(reply: Reply, decision: Decision = 'allowed'): Settled {

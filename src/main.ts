@@ -29,6 +29,8 @@ import { wireAlerting } from './wiring/alerting.js';
 import { createRbac, createRouter, registerCommands } from './wiring/commands.js';
 import { createChatSurfaces, createConsoleSurface, type ConsoleIo } from './wiring/surfaces.js';
 import { readinessChecks, webhookPlugin } from './wiring/http.js';
+import { wireMaintenance, type Maintenance } from './wiring/maintenance.js';
+import type { Clock } from './core/clock.js';
 
 export interface BotOptions {
   config: Config;
@@ -46,6 +48,8 @@ export interface BotOptions {
   log?: Logger;
   /** Further chat gateways by their name (tests; surfaces built outside createBot). */
   chatGateways?: ChatGateway[];
+  /** The clock time-based services run on (tests pass a ManualClock); the system clock by default. */
+  clock?: Clock;
 }
 
 export interface Bot {
@@ -60,6 +64,8 @@ export interface Bot {
   surfaces: ChatSurface[];
   alerts: AlertService;
   outbox: Outbox;
+  /** Maintenance windows; `maintenance.windows` is the MaintenanceWindows port. */
+  maintenance: Maintenance;
   http?: FastifyInstance;
   consoleSubject: Subject;
   /** Throws a ConfigError when a role's allow / deny list names a command that is not registered (start does this first). */
@@ -88,7 +94,8 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const ops = wireOperations(config, env, state, { toolPath: process.env.PATH, serving: () => opts.http !== false });
   const alerting = wireAlerting(config, env, { store, coordination, log, metrics });
   const rbac = createRbac(config);
-  const registry = registerCommands(config, { audit, redactor, ops, alerting, rbac });
+  const maintenance = wireMaintenance(config, { store, alerting, audit, log, ...(opts.clock ? { clock: opts.clock } : {}) });
+  const registry = registerCommands(config, { audit, redactor, ops, alerting, rbac, maintenance });
   const router = createRouter(config, { registry, rbac, audit, metrics, log, redactor });
 
   const consoleSubject: Subject = { id: config.bot.consoleUser, display: config.bot.consoleUser };
@@ -104,7 +111,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
 
   let stopping: Promise<void> | undefined;
   const bot: Bot = {
-    config, log, metrics, store, coordination, audit, registry, router, surfaces, consoleSubject, alerts, outbox,
+    config, log, metrics, store, coordination, audit, registry, router, surfaces, consoleSubject, alerts, outbox, maintenance,
     ...(http ? { http } : {}),
     checkRbac() {
       const unknown = unknownCommandPatterns(config.rbac, registry.all());
@@ -123,6 +130,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
       for (const s of surfaces) await s.start();
       await outbox.start();
       await alerts.start();
+      await maintenance.start();
       return { port };
     },
     stop() {
@@ -131,6 +139,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
         await Promise.allSettled(surfaces.map((s) => s.stop()));
         await http?.close();
         await alerts.stop();
+        await maintenance.stop();
         await outbox.stop();
         await router.drain(config.bot.shutdownTimeout);
         await ops.userDirectories.close();

@@ -29,6 +29,9 @@ import { wireAlerting } from './wiring/alerting.js';
 import { createRbac, createRouter, registerCommands } from './wiring/commands.js';
 import { createChatSurfaces, createConsoleSurface, type ConsoleIo } from './wiring/surfaces.js';
 import { readinessChecks, webhookPlugin } from './wiring/http.js';
+import { wireScheduler } from './wiring/scheduler.js';
+import type { Scheduler } from './core/scheduler/scheduler.js';
+import { systemClock, type Clock } from './core/clock.js';
 
 export interface BotOptions {
   config: Config;
@@ -46,6 +49,8 @@ export interface BotOptions {
   log?: Logger;
   /** Further chat gateways by their name (tests; surfaces built outside createBot). */
   chatGateways?: ChatGateway[];
+  /** The scheduler's clock (tests pass a ManualClock). */
+  clock?: Clock;
 }
 
 export interface Bot {
@@ -60,9 +65,13 @@ export interface Bot {
   surfaces: ChatSurface[];
   alerts: AlertService;
   outbox: Outbox;
+  scheduler: Scheduler;
   http?: FastifyInstance;
   consoleSubject: Subject;
-  /** Throws a ConfigError when a role's allow / deny list names a command that is not registered (start does this first). */
+  /**
+   * Throws a ConfigError when a role's allow / deny list names a command that is not registered,
+   * or a job's `run` is not a registered command its subject may run (start does this first).
+   */
   checkRbac(): void;
   /** Starts surfaces and HTTP; returns the bound HTTP port (0 when HTTP is off). */
   start(): Promise<{ port: number }>;
@@ -88,8 +97,10 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const ops = wireOperations(config, env, state, { toolPath: process.env.PATH, serving: () => opts.http !== false });
   const alerting = wireAlerting(config, env, { store, coordination, log, metrics });
   const rbac = createRbac(config);
-  const registry = registerCommands(config, { audit, redactor, ops, alerting, rbac });
+  const jobs = wireScheduler(config, { store, clock: opts.clock ?? systemClock, log, audit, alerting, rbac, runner: () => router.runner, registry: () => registry });
+  const registry = registerCommands(config, { audit, redactor, ops, alerting, rbac, jobs: jobs.commands });
   const router = createRouter(config, { registry, rbac, audit, metrics, log, redactor });
+  const { scheduler } = jobs;
 
   const consoleSubject: Subject = { id: config.bot.consoleUser, display: config.bot.consoleUser };
   const { surfaces, plugins } = createChatSurfaces(config, env, { router, log, store });
@@ -104,11 +115,13 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
 
   let stopping: Promise<void> | undefined;
   const bot: Bot = {
-    config, log, metrics, store, coordination, audit, registry, router, surfaces, consoleSubject, alerts, outbox,
+    config, log, metrics, store, coordination, audit, registry, router, surfaces, consoleSubject, alerts, outbox, scheduler,
     ...(http ? { http } : {}),
     checkRbac() {
       const unknown = unknownCommandPatterns(config.rbac, registry.all());
       if (unknown.length) throw new ConfigError('rbac', unknown);
+      const jobProblems = jobs.problems();
+      if (jobProblems.length) throw new ConfigError('jobs', jobProblems);
     },
     async start() {
       // Commands are all registered by now (tests register theirs before start): role lists must name them.
@@ -123,6 +136,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
       for (const s of surfaces) await s.start();
       await outbox.start();
       await alerts.start();
+      await scheduler.start();
       return { port };
     },
     stop() {
@@ -130,6 +144,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
         log.info('shutting down');
         await Promise.allSettled(surfaces.map((s) => s.stop()));
         await http?.close();
+        await scheduler.stop(config.bot.shutdownTimeout);
         await alerts.stop();
         await outbox.stop();
         await router.drain(config.bot.shutdownTimeout);

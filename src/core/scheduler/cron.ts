@@ -18,7 +18,7 @@ export class CronSchedule {
 
   /** The first slot strictly after `after`. */
   next(after: Date): Date | undefined {
-    return this.cron.nextRun(after) ?? undefined;
+    return this.cron.nextRun(new Date(after.getTime())) ?? undefined;
   }
 
   /** The latest slot at or before `at`. */

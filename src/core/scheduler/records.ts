@@ -83,8 +83,8 @@ export class JobRecords {
         }
         continue;
       }
-      const before = structuredClone(cur);
-      const next = structuredClone(cur);
+      const before = reviveState(structuredClone(cur));
+      const next = reviveState(structuredClone(cur));
       const result = change(next);
       const { _id, version, ...fields } = next;
       void _id;
@@ -96,7 +96,8 @@ export class JobRecords {
   }
 }
 
-const asDate = (d: unknown): Date => (d instanceof Date ? d : new Date(d as string));
+/** A Date of this realm (the store or structuredClone may hand back another realm's, e.g. under jest). */
+const asDate = (d: unknown): Date => new Date(d instanceof Date ? d.getTime() : (d as string | number));
 const maybeDate = (d: unknown): Date | null => (d === null || d === undefined ? null : asDate(d));
 
 function revive(r: JobRun): JobRun {

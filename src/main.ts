@@ -30,7 +30,9 @@ import { createRbac, createRouter, registerCommands } from './wiring/commands.js
 import { createChatSurfaces, createConsoleSurface, type ConsoleIo } from './wiring/surfaces.js';
 import { readinessChecks, webhookPlugin } from './wiring/http.js';
 import { wireMaintenance, type Maintenance } from './wiring/maintenance.js';
-import type { Clock } from './core/clock.js';
+import { wireScheduler } from './wiring/scheduler.js';
+import type { Scheduler } from './core/scheduler/scheduler.js';
+import { systemClock, type Clock } from './core/clock.js';
 
 export interface BotOptions {
   config: Config;
@@ -66,9 +68,13 @@ export interface Bot {
   outbox: Outbox;
   /** Maintenance windows; `maintenance.windows` is the MaintenanceWindows port. */
   maintenance: Maintenance;
+  scheduler: Scheduler;
   http?: FastifyInstance;
   consoleSubject: Subject;
-  /** Throws a ConfigError when a role's allow / deny list names a command that is not registered (start does this first). */
+  /**
+   * Throws a ConfigError when a role's allow / deny list names a command that is not registered,
+   * or a job's `run` is not a registered command its subject may run (start does this first).
+   */
   checkRbac(): void;
   /** Starts surfaces and HTTP; returns the bound HTTP port (0 when HTTP is off). */
   start(): Promise<{ port: number }>;
@@ -94,9 +100,12 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const ops = wireOperations(config, env, state, { toolPath: process.env.PATH, serving: () => opts.http !== false });
   const alerting = wireAlerting(config, env, { store, coordination, log, metrics });
   const rbac = createRbac(config);
-  const maintenance = wireMaintenance(config, { store, alerting, audit, log, ...(opts.clock ? { clock: opts.clock } : {}) });
-  const registry = registerCommands(config, { audit, redactor, ops, alerting, rbac, maintenance });
+  const clock = opts.clock ?? systemClock;
+  const maintenance = wireMaintenance(config, { store, alerting, audit, log, clock });
+  const jobs = wireScheduler(config, { store, clock, log, audit, alerting, rbac, runner: () => router.runner, registry: () => registry });
+  const registry = registerCommands(config, { audit, redactor, ops, alerting, rbac, maintenance, jobs: jobs.commands });
   const router = createRouter(config, { registry, rbac, audit, metrics, log, redactor });
+  const { scheduler } = jobs;
 
   const consoleSubject: Subject = { id: config.bot.consoleUser, display: config.bot.consoleUser };
   const { surfaces, plugins } = createChatSurfaces(config, env, { router, log, store });
@@ -111,11 +120,13 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
 
   let stopping: Promise<void> | undefined;
   const bot: Bot = {
-    config, log, metrics, store, coordination, audit, registry, router, surfaces, consoleSubject, alerts, outbox, maintenance,
+    config, log, metrics, store, coordination, audit, registry, router, surfaces, consoleSubject, alerts, outbox, maintenance, scheduler,
     ...(http ? { http } : {}),
     checkRbac() {
       const unknown = unknownCommandPatterns(config.rbac, registry.all());
       if (unknown.length) throw new ConfigError('rbac', unknown);
+      const jobProblems = jobs.problems();
+      if (jobProblems.length) throw new ConfigError('jobs', jobProblems);
     },
     async start() {
       // Commands are all registered by now (tests register theirs before start): role lists must name them.
@@ -131,6 +142,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
       await outbox.start();
       await alerts.start();
       await maintenance.start();
+      await scheduler.start();
       return { port };
     },
     stop() {
@@ -138,6 +150,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
         log.info('shutting down');
         await Promise.allSettled(surfaces.map((s) => s.stop()));
         await http?.close();
+        await scheduler.stop(config.bot.shutdownTimeout);
         await alerts.stop();
         await maintenance.stop();
         await outbox.stop();

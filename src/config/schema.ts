@@ -9,6 +9,7 @@ import { userDirectorySchema } from './users-schema.js';
 import { backupFreshProbeSchema, backupsSchema, checkBackupFreshRefs } from './backup-schema.js';
 import { alertingSchema } from './alerting.js';
 import { peopleSchema } from './people-schema.js';
+import { checkJobRefs, jobsSchema, withJobSubjects } from './jobs-schema.js';
 
 /** `30s`, `5m`, `1h`, `7d` or milliseconds → milliseconds. */
 export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -248,12 +249,16 @@ export const configSchema = z.object({
   people: peopleSchema.default({}),
   alerting: alertingSchema.default(() => alertingSchema.parse({})),
   slack: slackSchema.default(() => slackSchema.parse({})),
+  /** Scheduled jobs: a command line on a cron expression (README "Scheduled jobs"). */
+  jobs: jobsSchema.default({}),
 }).strict().superRefine((cfg, ctx) => {
   checkContainerProbes(cfg.targets, ctx);
   checkPeopleRoles(cfg.people, cfg.rbac ? Object.keys(cfg.rbac.roles) : [DEFAULT_ROLE], ctx);
+  checkJobRefs(cfg.jobs, cfg.rbac, [DEFAULT_ROLE], ctx);
 }).transform(({ rbac, ...rest }) => ({
   ...rest,
-  rbac: rbac ?? rbacSchema.parse({ roles: { [DEFAULT_ROLE]: { allow: ['*'] } }, subjects: { [rest.bot.consoleUser]: [DEFAULT_ROLE] } }),
+  // A job's `role` is its subject's (`system:job:<name>`) entry under rbac.subjects.
+  rbac: withJobSubjects(rbac ?? rbacSchema.parse({ roles: { [DEFAULT_ROLE]: { allow: ['*'] } }, subjects: { [rest.bot.consoleUser]: [DEFAULT_ROLE] } }), rest.jobs),
 }));
 
 export type Config = z.infer<typeof configSchema>;

@@ -21,13 +21,14 @@ import { alertCommands } from '../handlers/alerts.js';
 import type { Operations } from './operations.js';
 import type { Alerting } from './alerting.js';
 import type { Maintenance } from './maintenance.js';
+import { jobCommands, type JobsDeps } from '../handlers/jobs.js';
 
 /** RBAC over the configured people and roles: one instance for the router and `whoami`. */
 export function createRbac(config: Config): Rbac {
   return new Rbac(config.rbac, { people: new People(config.people) });
 }
 
-export function registerCommands(config: Config, deps: { audit: AuditLog; redactor: Redactor; ops: Operations; alerting: Alerting; rbac: Rbac; maintenance: Maintenance }): CommandRegistry {
+export function registerCommands(config: Config, deps: { audit: AuditLog; redactor: Redactor; ops: Operations; alerting: Alerting; rbac: Rbac; maintenance: Maintenance; jobs: JobsDeps }): CommandRegistry {
   const { audit, redactor, ops, alerting, rbac } = deps;
   const alertTargets = new AlertTargets(config.alerting.targetLabels, () => Object.keys(config.targets));
   const { probeTargets, probeServices, backups, userDirectories } = ops;
@@ -48,6 +49,7 @@ export function registerCommands(config: Config, deps: { audit: AuditLog; redact
     ...checklistCommands({ targets: probeTargets, checkTimeoutMs, probeServices, backups, openAlerts: () => alerting.alerts.listOpen(200), alertTargets }),
     ...alertCommands({ service: alerting.alerts, targets: alertTargets, ...(alerting.alertmanager ? { alertmanager: alerting.alertmanager } : {}) }),
     ...deps.maintenance.commands,
+    ...jobCommands(deps.jobs),
   );
   return registry;
 }

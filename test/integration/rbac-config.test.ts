@@ -24,7 +24,7 @@ describe('RBAC command lists at start-up', () => {
       yaml: `
 rbac:
   roles:
-    viewer: { allow: [health, oncall], deny: ["jobs *"] }
+    viewer: { allow: [health, oncall], deny: ["nosuch *"] }
     admin: { allow: ["*"] }
   subjects:
     console:operator: [admin]
@@ -34,7 +34,7 @@ rbac:
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([
       expect.stringMatching(/^rbac\.roles\.viewer\.allow\[1\]: "oncall" is not a command \(commands: help, whoami, health/),
-      expect.stringMatching(/^rbac\.roles\.viewer\.deny\[0\]: "jobs \*" matches no command/),
+      expect.stringMatching(/^rbac\.roles\.viewer\.deny\[0\]: "nosuch \*" matches no command/),
     ]);
   });
 

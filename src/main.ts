@@ -38,7 +38,7 @@ import { BackupCatalog } from './ops/backup/catalog.js';
 import { BackupService } from './ops/backup/service.js';
 import { createEngines } from './ops/backup/engines.js';
 import type { ChatGateway } from './core/chat.js';
-import { Outbox, type OutboxGateway } from './core/outbox.js';
+import { Outbox, type OutboxGateway } from './core/outbox/index.js';
 import { AlertService } from './core/alerts/service.js';
 import { AlertMetrics } from './core/alerts/metrics.js';
 import { AlertmanagerClient } from './ops/alertmanager.js';

@@ -2,7 +2,7 @@
 import { pino } from 'pino';
 import { EmbeddedStore } from '../../src/core/store/embedded.js';
 import { MemoryCoordination } from '../../src/core/coordination/memory.js';
-import { Outbox, type OutboxGateway } from '../../src/core/outbox.js';
+import { Outbox, type OutboxGateway } from '../../src/core/outbox/index.js';
 import { AlertService } from '../../src/core/alerts/service.js';
 import { alertingSchema } from '../../src/config/alerting.js';
 import type { Store } from '../../src/core/store/types.js';

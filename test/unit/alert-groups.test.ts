@@ -119,8 +119,8 @@ describe('the alert service', () => {
 
   it('given a notification that keeps failing to apply, then it is retried, then set aside, and alerting goes on', async () => {
     h = await alertHarness();
-    const svc = h.alerts as unknown as { apply(e: { payload: { groupKey: string } }): Promise<void> };
-    const real = svc.apply.bind(h.alerts);
+    const svc = (h.alerts as unknown as { processor: { apply(e: { payload: { groupKey: string } }): Promise<void> } }).processor;
+    const real = svc.apply.bind(svc);
     let tries = 0;
     svc.apply = async (e) => {
       if (e.payload.groupKey.includes('Poison')) {

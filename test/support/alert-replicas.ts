@@ -8,7 +8,7 @@ import { MemoryCoordination } from '../../src/core/coordination/memory.js';
 import { Outbox, type OutboxGateway } from '../../src/core/outbox/index.js';
 import { AlertService } from '../../src/core/alerts/service.js';
 import { alertingSchema } from '../../src/config/alerting.js';
-import type { Clock } from '../../src/core/clock.js';
+import { ManualClock, type Clock } from '../../src/core/clock.js';
 import type { Store } from '../../src/core/store/types.js';
 import type { AlertGroup } from '../../src/core/alerts/group.js';
 import type { AlertEvent } from '../../src/core/alerts/events.js';
@@ -31,7 +31,7 @@ export interface AlertReplicas {
   stop(): Promise<void>;
 }
 
-export async function alertReplicas(alerting: Record<string, unknown> = {}, opts: { clock?: Clock } = {}): Promise<AlertReplicas> {
+export async function alertReplicas(alerting: Record<string, unknown> = {}, opts: { clock?: Clock; lockRetryMs?: number } = {}): Promise<AlertReplicas> {
   const store = await EmbeddedStore.open(null);
   const coordination = opts.clock ? new MemoryCoordination(() => (opts.clock as Clock).now()) : new MemoryCoordination();
   const chat = new RecordingGateway('fake');
@@ -41,7 +41,7 @@ export async function alertReplicas(alerting: Record<string, unknown> = {}, opts
   const make = (): Replica => {
     const gateways = new Map<string, OutboxGateway>([[chat.name, chat]]);
     const outbox: Outbox = new Outbox({ store, coordination, gateways, rate: config.rate, log, retry: { attempts: 5, baseDelayMs: 20, maxDelayMs: 100 }, ...(opts.clock ? { clock: opts.clock } : {}), onDelivered: (item) => alerts.delivered(item) });
-    const alerts: AlertService = new AlertService({ store, coordination, outbox, config, log, applyRetryMs: 50, lockRetryMs: 5, onEvent: (e) => { events.push(e); }, ...(opts.clock ? { clock: opts.clock } : {}) });
+    const alerts: AlertService = new AlertService({ store, coordination, outbox, config, log, applyRetryMs: 50, lockRetryMs: opts.lockRetryMs ?? 5, onEvent: (e) => { events.push(e); }, ...(opts.clock ? { clock: opts.clock } : {}) });
     return { alerts, outbox };
   };
   const replicas: [Replica, Replica] = [make(), make()];
@@ -58,6 +58,8 @@ export async function alertReplicas(alerting: Record<string, unknown> = {}, opts
       // The shared store says when everything is done: a lane that waits for the other replica's lock sleeps meanwhile.
       const deadline = Date.now() + 20_000;
       while (Date.now() < deadline) {
+        // A manual clock fires the timers that are due (a processor looking again for the inbox lock) without moving.
+        if (opts.clock instanceof ManualClock) opts.clock.advance(0);
         await Promise.all(replicas.map((r) => r.alerts.settled()));
         if ((await inbox.countDocuments()) === 0 && (await outbox.countDocuments({ state: 'pending' })) === 0) {
           await Promise.all(replicas.map((r) => r.alerts.settled()));

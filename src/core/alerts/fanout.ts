@@ -13,6 +13,7 @@ import { formatDuration } from '../duration.js';
 import type { AlertGroup } from './group.js';
 import { renderDigest, renderGroup, renderResolvedNote } from './render.js';
 import type { DigestBook, Digest } from './storm.js';
+import { KeyedMutex } from './keyed-mutex.js';
 
 export const messageKey = (groupId: string, channel: string) => `g:${groupId}:${channel}`;
 export const noteKey = (groupId: string, channel: string) => `r:${groupId}:${channel}`;
@@ -28,6 +29,9 @@ export interface FanoutDeps {
 }
 
 export class AlertFanout {
+  /** One digest change per channel at a time in this process: fewer conflicts in a storm (the writes are compare-and-set anyway). */
+  private readonly mutex = new KeyedMutex();
+
   constructor(private readonly d: FanoutDeps) {}
 
   /**
@@ -54,7 +58,7 @@ export class AlertFanout {
       if (!existing) {
         const slot = await this.d.coordination.rateLimit(`storm:${ch}`, config.storm.threshold, config.storm.window);
         if (!slot.allowed) {
-          const d = await digests.add(ch, g._id, now);
+          const d = await this.mutex.run(`digest:${ch}`, () => digests.add(ch, g._id, now));
           heldIn.add(ch);
           g.heldIn = [...heldIn];
           await this.enqueueDigest(d, g);

@@ -139,6 +139,6 @@ describe('two replicas: concurrent group operations are serialisable', () => {
       } finally {
         await r.stop();
       }
-    }), { numRuns: Number(process.env.SERIAL_RUNS ?? 60) });
+    }), { numRuns: Number(process.env.SERIAL_RUNS ?? 300) });
   });
 });

@@ -4,6 +4,7 @@ import { applyNotification, newGroup, shortIdCandidates } from '../../src/core/a
 import { alertHarness, type AlertHarness } from '../support/alert-harness.js';
 import { hosts, payload } from '../support/alert-payloads.js';
 import { waitFor } from '../support/servers.js';
+import { ManualClock } from '../../src/core/clock.js';
 
 const T = new Date('2026-11-24T09:10:00Z');
 
@@ -105,14 +106,18 @@ describe('the alert service', () => {
   });
 
   it('given a silence runs out, then the message shows the group firing again with its Silence button', async () => {
-    h = await alertHarness({ storm: { window: '800ms' } });
+    const clock = new ManualClock();
+    h = await alertHarness({ storm: { window: '800ms' } }, { clock });
     await h.alerts.receive(payload({ alerts: hosts(1) }));
     await h.settle();
     const [g] = await h.alerts.listOpen();
-    await h.alerts.recordSilence(g?._id as string, 'bob', 'sil-1', new Date(Date.now() + 300));
+    await h.alerts.recordSilence(g?._id as string, 'bob', 'sil-1', new Date(clock.now() + 300));
     await h.settle();
     expect(h.chat.topLevel()[0]?.reply.title).toBe('[SILENCED:1] HighCPU');
-    await waitFor(() => h.chat.topLevel()[0]?.reply.title === '[FIRING:1] HighCPU', { timeoutMs: 5000, what: 'the silence to run out' });
+    clock.advance(301);
+    await h.alerts.sweepStorms();
+    await h.settle();
+    expect(h.chat.topLevel()[0]?.reply.title).toBe('[FIRING:1] HighCPU');
     expect(h.chat.topLevel()[0]?.reply.buttons?.map((b) => b.label)).toContain('Silence 1h');
     expect((await h.alerts.find(g?._id as string)).silenceId).toBeUndefined();
   });
@@ -185,11 +190,13 @@ describe('storm digests', () => {
   });
 
   it('given the storm is over, then open held groups get their own message and resolved ones stay in the digest', async () => {
-    h = await alertHarness({ storm: { threshold: 1, window: '300ms' } });
+    const clock = new ManualClock();
+    h = await alertHarness({ storm: { threshold: 1, window: '300ms' } }, { clock });
     await send(3);
     await h.alerts.receive(payload({ alertname: 'G2', alerts: hosts(2, { status: 'resolved' }) }));
     await h.settle();
-    await waitFor(() => h.chat.topLevel().some((m) => m.reply.title === '[FIRING:2] G1'), { timeoutMs: 5000, what: 'G1 released' });
+    clock.advance(301);
+    await h.alerts.sweepStorms();
     await h.settle();
     const titles = h.chat.topLevel().map((m) => m.reply.title);
     expect(titles.filter((t) => t.startsWith('[FIRING'))).toEqual(['[FIRING:2] G0', '[FIRING:2] G1']);

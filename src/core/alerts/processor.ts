@@ -62,6 +62,15 @@ class RenewedLock {
     }, Math.floor(this.ttlMs / 3));
   }
 
+  /** Extends the lock now (before a step that must happen under it); false when it was lost. */
+  async confirm(): Promise<boolean> {
+    if (this.lost) return false;
+    if (await this.lock.extend(this.ttlMs).catch(() => false)) return true;
+    this.lost = true;
+    this.log.warn({ lock: this.lock.key }, 'lost the alert inbox lock: stopping this batch (another process takes over)');
+    return false;
+  }
+
   async release(): Promise<void> {
     this.timer?.cancel();
     if (!this.lost) await this.lock.release();
@@ -137,10 +146,13 @@ export class AlertProcessor {
           this.d.log.error({ count: failed.length }, 'Alertmanager notifications that keep failing were set aside in alert_inbox_failed');
         }
         this.failedRounds = 0;
+        // Deleted only while the lock is still ours; otherwise the next holder applies them again (changing nothing twice).
+        if (!(await lock.confirm())) return;
         await this.d.inbox.done(docs);
       }
     } finally {
       await lock.release();
+      if (lock.lost && !this.stopped) this.later(this.d.lockRetryMs ?? 1000);
     }
   }
 

@@ -28,7 +28,7 @@ export interface SweeperDeps {
 
 export class AlertSweeper {
   private timer: Timer | undefined;
-  private sweeping = false;
+  private current: Promise<void> | undefined;
   private stopped = false;
 
   constructor(private readonly d: SweeperDeps) {}
@@ -50,15 +50,14 @@ export class AlertSweeper {
     this.timer?.cancel();
   }
 
+  /** One sweep that starts after this call (after the one running, if any). */
   async sweep(): Promise<void> {
-    if (this.sweeping) return;
-    this.sweeping = true;
-    try {
+    while (this.current) await this.current.catch(() => undefined);
+    this.current = (async () => {
       await this.releaseStorms();
       await this.expireSilences();
-    } finally {
-      this.sweeping = false;
-    }
+    })().finally(() => { this.current = undefined; });
+    return this.current;
   }
 
   private async releaseStorms(): Promise<void> {

@@ -143,6 +143,23 @@ describe('the alert service', () => {
     expect(await h.store.collection('alert_inbox').countDocuments()).toBe(0);
   });
 
+  it('counts open groups per state in the store: firing, acknowledged, silenced (a silence that ran out no longer counts)', async () => {
+    const clock = new ManualClock();
+    h = await alertHarness({ storm: { threshold: 100 } }, { clock });
+    for (const name of ['F1', 'F2', 'A1', 'S1', 'S2', 'R1']) await h.alerts.receive(payload({ alertname: name, alerts: hosts(1) }));
+    await h.settle();
+    const byName = new Map((await h.alerts.listOpen()).map((g) => [g.commonLabels.alertname, g._id]));
+    const id = (n: string) => byName.get(n) as string;
+    await h.alerts.acknowledge(id('A1'), '@a');
+    await h.alerts.recordSilence(id('S1'), '@s', 'sil-1', new Date(clock.now() + 3_600_000));
+    await h.alerts.acknowledge(id('S2'), '@a');
+    await h.alerts.recordSilence(id('S2'), '@s', 'sil-2', new Date(clock.now() + 1_000));
+    await h.alerts.resolve(id('R1'), '@r');
+    expect(await h.alerts.countByState()).toEqual(new Map([['firing', 2], ['acknowledged', 1], ['silenced', 2]]));
+    clock.advance(1_001); // S2's silence ran out (not swept yet): it counts as acknowledged again
+    expect(await h.alerts.countByState()).toEqual(new Map([['firing', 2], ['acknowledged', 2], ['silenced', 1]]));
+  });
+
   it('given an unknown or malformed id, then a clear error', async () => {
     h = await alertHarness();
     await expect(h.alerts.find('ffff')).rejects.toThrow('No alert group ffff');

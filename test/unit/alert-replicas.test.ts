@@ -13,9 +13,14 @@ import type { AlertGroup } from '../../src/core/alerts/group.js';
 const TRIALS = Number(process.env.ALERT_TRIALS ?? 100);
 const HOUR = 3_600_000;
 
-/** Lets the event loop turn `n` times (the second action starts that much later). */
-async function ticks(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+/**
+ * The head start of the second action in trial `i`: a few turns of the event loop and a number
+ * of promise callbacks, so that the 100 trials step through the window in which the first
+ * action has read the group and not yet written it.
+ */
+async function ticks(i: number): Promise<void> {
+  for (let k = 0; k < Math.floor(i / 10) % 10; k++) await new Promise((r) => setImmediate(r));
+  for (let k = 0; k < (i % 10) * 4; k++) await Promise.resolve();
 }
 
 type Outcome = 'ok' | 'rejected';
@@ -62,7 +67,7 @@ describe('two replicas over one store: concurrent changes to one alert group', (
     const lost = await trials('AckNotify', async (i, g) => {
       const [, ack] = await Promise.all([
         r.replicas[0].alerts.receive(payload({ alertname: `AckNotify${i}`, alerts: hosts(3) })),
-        ticks(i % 10).then(() => outcome(r.replicas[1].alerts.acknowledge(g.id, '@bob'))),
+        ticks(i).then(() => outcome(r.replicas[1].alerts.acknowledge(g.id, '@bob'))),
       ]);
       await r.settle();
       const [final] = await r.groups(g.groupKey);
@@ -76,7 +81,7 @@ describe('two replicas over one store: concurrent changes to one alert group', (
     const lost = await trials('SilNotify', async (i, g) => {
       await Promise.all([
         r.replicas[0].alerts.receive(payload({ alertname: `SilNotify${i}`, alerts: hosts(3) })),
-        ticks(i % 10).then(() => r.replicas[1].alerts.recordSilence(g.id, '@bob', `sil-${i}`, new Date(Date.now() + HOUR))),
+        ticks(i).then(() => r.replicas[1].alerts.recordSilence(g.id, '@bob', `sil-${i}`, new Date(Date.now() + HOUR))),
       ]);
       await r.settle();
       const [final] = await r.groups(g.groupKey);
@@ -90,7 +95,7 @@ describe('two replicas over one store: concurrent changes to one alert group', (
     const lost = await trials('ResNotify', async (i, g) => {
       await Promise.all([
         r.replicas[0].alerts.receive(payload({ alertname: `ResNotify${i}`, alerts: hosts(3) })),
-        ticks(i % 10).then(() => r.replicas[1].alerts.resolve(g.id, '@bob')),
+        ticks(i).then(() => r.replicas[1].alerts.resolve(g.id, '@bob')),
       ]);
       await r.settle();
       const [first, second] = await r.groups(g.groupKey);
@@ -106,7 +111,7 @@ describe('two replicas over one store: concurrent changes to one alert group', (
     const lost = await trials('AckResolve', async (i, g) => {
       const [, ack] = await Promise.all([
         r.replicas[0].alerts.receive(payload({ alertname: `AckResolve${i}`, alerts: hosts(2, { status: 'resolved' }) })),
-        ticks(i % 10).then(() => outcome(r.replicas[1].alerts.acknowledge(g.id, '@bob'))),
+        ticks(i).then(() => outcome(r.replicas[1].alerts.acknowledge(g.id, '@bob'))),
       ]);
       await r.settle();
       const all = await r.groups(g.groupKey);
@@ -120,7 +125,7 @@ describe('two replicas over one store: concurrent changes to one alert group', (
     const lost = await trials('AckSil', async (i, g) => {
       const [, ack] = await Promise.all([
         r.replicas[0].alerts.recordSilence(g.id, '@ann', `sil-${i}`, new Date(Date.now() + HOUR)),
-        ticks(i % 10).then(() => outcome(r.replicas[1].alerts.acknowledge(g.id, '@bob'))),
+        ticks(i).then(() => outcome(r.replicas[1].alerts.acknowledge(g.id, '@bob'))),
       ]);
       await r.settle();
       const [final] = await r.groups(g.groupKey);

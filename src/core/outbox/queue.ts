@@ -2,7 +2,6 @@
  * The outbox collection: enqueuing (one document per chat message, its pending content replaced
  * by newer content) and every later change of an item, each by compare-and-set on its version.
  */
-import { isDeepStrictEqual } from 'node:util';
 import type { Clock } from '../clock.js';
 import { changeById, compareAndSet, MAX_CAS_TRIES, ConflictError } from '../compare-and-set.js';
 import { isDuplicateKey, type Collection, type Store } from '../store/types.js';
@@ -36,7 +35,7 @@ export class OutboxQueue {
     for (let i = 0; i < MAX_CAS_TRIES; i++) {
       const now = this.clock.date();
       const cur = await this.c.findOne({ _id: key });
-      if (cur && cur.state !== 'dead' && isDeepStrictEqual(cur.reply, reply)) return false;
+      if (cur && cur.state !== 'dead' && JSON.stringify(cur.reply) === JSON.stringify(reply)) return false;
       if (cur?.sourceVersion !== undefined && opts.sourceVersion !== undefined && cur.sourceVersion > opts.sourceVersion) return false;
       const content = { reply, state: 'pending' as const, enqueuedAt: now, channel, ...(opts.sourceVersion !== undefined ? { sourceVersion: opts.sourceVersion } : {}) };
       if (cur) {

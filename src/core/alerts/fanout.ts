@@ -109,14 +109,20 @@ export class AlertFanout {
     }
   }
 
-  private async enqueueDigest(held: Digest, changed: AlertGroup): Promise<void> {
+  private enqueueDigest(held: Digest, changed: AlertGroup): Promise<void> {
+    // One render of a digest at a time in this process (fewer conflicts on its outbox entry; the order across processes comes from the render number).
+    return this.mutex.run(`digest-render:${held._id}`, () => this.renderDigest(held, changed));
+  }
+
+  private async renderDigest(held: Digest, changed: AlertGroup): Promise<void> {
     // Numbered before reading the groups: the highest number read the store after every save that came before it.
-    const d = await this.d.digests.nextRender(held._id);
-    if (!d) return;
+    const next = await this.d.digests.nextRender(held._id);
+    if (!next) return;
+    const d = next.digest;
     const others = await this.d.groups.find({ _id: { $in: d.groups.filter((id) => id !== changed._id) } });
     const byId = new Map([...others, changed].map((g) => [g._id, g] as const));
     const ordered = d.groups.map((id) => byId.get(id)).filter((g): g is AlertGroup => g !== undefined);
-    await this.d.outbox.enqueue(digestKey(d._id), d.channel, renderDigest(ordered, { now: this.d.clock.date() }), { sourceVersion: d.renders ?? 0 });
+    await this.d.outbox.enqueue(digestKey(d._id), d.channel, renderDigest(ordered, { now: this.d.clock.date() }), { sourceVersion: next.n });
   }
 
   private version(g: AlertGroup): { sourceVersion?: number } {

@@ -216,12 +216,20 @@ export class AlertProcessor {
     }
   }
 
-  /** Queues the messages of a new group and clears its `pendingFanout` mark. */
-  private async announce(g: AlertGroup): Promise<void> {
-    await this.d.writer.change(g._id, undefined, (cur) => {
+  /**
+   * Queues the messages of a new group and clears its `pendingFanout` mark. `stored` is the group
+   * as just read or inserted: tried first without reading it again.
+   */
+  private async announce(stored: AlertGroup): Promise<void> {
+    const strip = (cur: AlertGroup): AlertGroup | undefined => {
       if (!cur.pendingFanout) return undefined;
       const { pendingFanout: _p, ...rest } = cur;
       return rest;
-    });
+    };
+    const first = strip(stored);
+    if (!first || (await this.d.writer.save(stored, first)) === 'written') return;
+    // Changed meanwhile (a button press): re-apply; if someone else queued its messages, show the stored state.
+    const r = await this.d.writer.change(stored._id, undefined, strip);
+    if (!r.changed) await this.d.writer.repaint(stored._id);
   }
 }

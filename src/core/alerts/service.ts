@@ -17,7 +17,7 @@ import { UserError } from '../errors.js';
 import type { WebhookPayload } from './payload.js';
 import { AlertRouter } from './routing.js';
 import { acknowledge, resolveByHand, silence, type AlertGroup, type GroupState } from './group.js';
-import { DigestBook, type Digest } from './storm.js';
+import { DigestBook, type Digest, type DigestRenders } from './storm.js';
 import type { AlertMetrics } from './metrics.js';
 import { eventReporter, type AlertEventSink } from './events.js';
 import { AlertFanout } from './fanout.js';
@@ -69,7 +69,7 @@ export class AlertService {
     const { store, coordination, outbox, config, log } = opts;
     this.clock = clockOf(opts);
     this.groups = store.collection<AlertGroup>('alert_groups');
-    this.digests = new DigestBook(store.collection<Digest>('alert_digests'), config.storm.digestMaxGroups);
+    this.digests = new DigestBook(store.collection<Digest>('alert_digests'), store.collection<DigestRenders>('alert_digest_renders'), config.storm.digestMaxGroups);
     this.inbox = new AlertInbox(store, this.clock);
     this.fanout = new AlertFanout({ groups: this.groups, digests: this.digests, outbox, coordination, config, clock: this.clock });
     this.writer = new GroupWriter(this.groups, this.fanout);

@@ -21,14 +21,18 @@ export interface Digest {
   createdAt: Date;
   lastAddedAt: Date;
   version?: number;
-  /** Counts renders (atomic increment): the render with the highest number read the store last. */
-  renders?: number;
+}
+
+/** How often a digest was rendered (atomic increment; apart from the digest so its `groups` index is not rewritten each time). */
+export interface DigestRenders {
+  _id: string;
+  n: number;
 }
 
 export const digestId = (channel: string, seq: number) => `${createHash('sha256').update(channel).digest('hex').slice(0, 10)}-${seq}`;
 
 export class DigestBook {
-  constructor(private readonly c: Collection<Digest>, private readonly maxGroups: number) {}
+  constructor(private readonly c: Collection<Digest>, private readonly renders: Collection<DigestRenders>, private readonly maxGroups: number) {}
 
   init(): Promise<void> {
     return Promise.all([this.c.createIndex({ channel: 1 }), this.c.createIndex({ open: 1 }), this.c.createIndex({ groups: 1 })]).then(() => undefined);
@@ -67,9 +71,14 @@ export class DigestBook {
     throw new ConflictError(this.c.name, channel, MAX_CAS_TRIES);
   }
 
-  /** Numbers the next render of a digest: the digest as it is now, with its render number (null when it is gone). */
-  nextRender(id: string): Promise<Digest | null> {
-    return this.c.findOneAndUpdate({ _id: id }, { $inc: { renders: 1 } });
+  /**
+   * Numbers the next render of a digest, then reads it: the render with the highest number read
+   * the digest and its groups after every save that numbered a render before it. Null when it is gone.
+   */
+  async nextRender(id: string): Promise<{ digest: Digest; n: number } | null> {
+    const r = await this.renders.findOneAndUpdate({ _id: id }, { $inc: { n: 1 } }, { upsert: true });
+    const digest = await this.holdingById(id);
+    return digest && r ? { digest, n: r.n } : null;
   }
 
   /** Digests whose storm is over (nothing joined them for `windowMs`) and whose groups are not released yet. */

@@ -17,7 +17,7 @@ import { unknownCommandPatterns } from './core/rbac.js';
 import { ConfigError } from './config/load.js';
 import type { Subject } from './core/command.js';
 import type { ChatGateway } from './core/chat.js';
-import type { Outbox } from './core/outbox.js';
+import type { Outbox } from './core/outbox/index.js';
 import type { AlertService } from './core/alerts/service.js';
 import type { CommandRegistry } from './bot/registry.js';
 import type { Router } from './bot/router.js';
@@ -98,9 +98,11 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const { store, coordination } = state;
   const audit = new AuditLog(store, { redactor });
   const ops = wireOperations(config, env, state, { toolPath: process.env.PATH, serving: () => opts.http !== false });
-  const alerting = wireAlerting(config, env, { store, coordination, log, metrics });
-  const rbac = createRbac(config);
   const clock = opts.clock ?? systemClock;
+  const alerting = wireAlerting(config, env, { store, coordination, log, metrics, clock });
+  // Alerting's own changes (a group opened, resolved by Alertmanager, a silence expired, a storm released) are audited.
+  alerting.listeners.push(({ action, detail, ...rest }) => audit.systemEvent({ action, message: detail, detail: { ...rest } }));
+  const rbac = createRbac(config);
   const maintenance = wireMaintenance(config, { store, alerting, audit, log, clock });
   const jobs = wireScheduler(config, { store, clock, log, audit, alerting, rbac, runner: () => router.runner, registry: () => registry });
   const registry = registerCommands(config, { audit, redactor, ops, alerting, rbac, maintenance, jobs: jobs.commands });

@@ -9,7 +9,9 @@ import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Store } from '../core/store/index.js';
 import type { Coordination } from '../core/coordination/types.js';
-import { Outbox, type OutboxGateway } from '../core/outbox.js';
+import { Outbox, type OutboxGateway } from '../core/outbox/index.js';
+import type { AlertEvent } from '../core/alerts/events.js';
+import type { Clock } from '../core/clock.js';
 import { AlertService } from '../core/alerts/service.js';
 import { AlertMetrics } from '../core/alerts/metrics.js';
 import { AlertmanagerClient } from '../ops/alertmanager.js';
@@ -21,22 +23,38 @@ export interface Alerting {
   alerts: AlertService;
   alertMetrics: AlertMetrics;
   alertmanager?: AlertmanagerClient;
+  /**
+   * Who hears alerting's system events (group opened, resolved by Alertmanager, silence expired,
+   * storm released): the audit trail, escalations, runbooks. Each is called in turn; one that
+   * throws is logged and the others still run.
+   */
+  listeners: ((e: AlertEvent) => void | Promise<void>)[];
 }
 
-export function wireAlerting(config: Config, env: Env, deps: { store: Store; coordination: Coordination; log: Logger; metrics: Metrics }): Alerting {
-  const { store, coordination, log, metrics } = deps;
+export function wireAlerting(config: Config, env: Env, deps: { store: Store; coordination: Coordination; log: Logger; metrics: Metrics; clock: Clock }): Alerting {
+  const { store, coordination, log, metrics, clock } = deps;
+  const listeners: Alerting['listeners'] = [];
+  const onEvent = async (e: AlertEvent): Promise<void> => {
+    for (const listen of listeners) {
+      try {
+        await listen(e);
+      } catch (err) {
+        log.error({ err, action: e.action, alert: e.alertId }, 'an alerting event listener failed');
+      }
+    }
+  };
   const gateways = new Map<string, OutboxGateway>();
   const alertSources: ConstructorParameters<typeof AlertMetrics>[1] = {};
   const alertMetrics = new AlertMetrics(metrics.registry, alertSources);
   const outbox: Outbox = new Outbox({
-    store, coordination, gateways, rate: config.alerting.rate, log: log.child({ component: 'outbox' }), metrics: alertMetrics,
+    store, coordination, gateways, clock, rate: config.alerting.rate, log: log.child({ component: 'outbox' }), metrics: alertMetrics,
     onDelivered: (item): Promise<void> => alerts.delivered(item),
   });
-  const alerts = new AlertService({ store, coordination, outbox, config: config.alerting, log: log.child({ component: 'alerts' }), metrics: alertMetrics });
+  const alerts = new AlertService({ store, coordination, outbox, clock, onEvent, config: config.alerting, log: log.child({ component: 'alerts' }), metrics: alertMetrics });
   alertSources.groupsByState = () => alerts.countByState();
   alertSources.outboxDepth = () => outbox.depthBySurface();
   alertSources.outboxDead = () => outbox.deadCount();
   const alertmanagerUrl = env.ALERTMANAGER_URL ?? config.alerting.alertmanagerUrl;
   const alertmanager = alertmanagerUrl ? new AlertmanagerClient(alertmanagerUrl, config.alerting.alertmanagerTimeout) : undefined;
-  return { gateways, outbox, alerts, alertMetrics, ...(alertmanager ? { alertmanager } : {}) };
+  return { gateways, outbox, alerts, alertMetrics, listeners, ...(alertmanager ? { alertmanager } : {}) };
 }

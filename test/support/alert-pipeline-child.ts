@@ -8,7 +8,7 @@ import Fastify from 'fastify';
 import { pino } from 'pino';
 import { EmbeddedStore } from '../../src/core/store/embedded.js';
 import { MemoryCoordination } from '../../src/core/coordination/memory.js';
-import { Outbox } from '../../src/core/outbox.js';
+import { Outbox } from '../../src/core/outbox/index.js';
 import { AlertService } from '../../src/core/alerts/service.js';
 import { alertingSchema } from '../../src/config/alerting.js';
 import { alertmanagerWebhook } from '../../src/http/alertmanager-webhook.js';

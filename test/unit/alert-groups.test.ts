@@ -4,6 +4,7 @@ import { applyNotification, newGroup, shortIdCandidates } from '../../src/core/a
 import { alertHarness, type AlertHarness } from '../support/alert-harness.js';
 import { hosts, payload } from '../support/alert-payloads.js';
 import { waitFor } from '../support/servers.js';
+import { ManualClock } from '../../src/core/clock.js';
 
 const T = new Date('2026-11-24T09:10:00Z');
 
@@ -105,22 +106,26 @@ describe('the alert service', () => {
   });
 
   it('given a silence runs out, then the message shows the group firing again with its Silence button', async () => {
-    h = await alertHarness({ storm: { window: '800ms' } });
+    const clock = new ManualClock();
+    h = await alertHarness({ storm: { window: '800ms' } }, { clock });
     await h.alerts.receive(payload({ alerts: hosts(1) }));
     await h.settle();
     const [g] = await h.alerts.listOpen();
-    await h.alerts.recordSilence(g?._id as string, 'bob', 'sil-1', new Date(Date.now() + 300));
+    await h.alerts.recordSilence(g?._id as string, 'bob', 'sil-1', new Date(clock.now() + 300));
     await h.settle();
     expect(h.chat.topLevel()[0]?.reply.title).toBe('[SILENCED:1] HighCPU');
-    await waitFor(() => h.chat.topLevel()[0]?.reply.title === '[FIRING:1] HighCPU', { timeoutMs: 5000, what: 'the silence to run out' });
+    clock.advance(301);
+    await h.alerts.sweepStorms();
+    await h.settle();
+    expect(h.chat.topLevel()[0]?.reply.title).toBe('[FIRING:1] HighCPU');
     expect(h.chat.topLevel()[0]?.reply.buttons?.map((b) => b.label)).toContain('Silence 1h');
     expect((await h.alerts.find(g?._id as string)).silenceId).toBeUndefined();
   });
 
   it('given a notification that keeps failing to apply, then it is retried, then set aside, and alerting goes on', async () => {
     h = await alertHarness();
-    const svc = h.alerts as unknown as { apply(e: { payload: { groupKey: string } }): Promise<void> };
-    const real = svc.apply.bind(h.alerts);
+    const svc = (h.alerts as unknown as { processor: { apply(e: { payload: { groupKey: string } }): Promise<void> } }).processor;
+    const real = svc.apply.bind(svc);
     let tries = 0;
     svc.apply = async (e) => {
       if (e.payload.groupKey.includes('Poison')) {
@@ -136,6 +141,23 @@ describe('the alert service', () => {
     await h.settle();
     expect(h.chat.topLevel().map((m) => m.reply.title)).toEqual(['[FIRING:1] Healthy']);
     expect(await h.store.collection('alert_inbox').countDocuments()).toBe(0);
+  });
+
+  it('counts open groups per state in the store: firing, acknowledged, silenced (a silence that ran out no longer counts)', async () => {
+    const clock = new ManualClock();
+    h = await alertHarness({ storm: { threshold: 100 } }, { clock });
+    for (const name of ['F1', 'F2', 'A1', 'S1', 'S2', 'R1']) await h.alerts.receive(payload({ alertname: name, alerts: hosts(1) }));
+    await h.settle();
+    const byName = new Map((await h.alerts.listOpen()).map((g) => [g.commonLabels.alertname, g._id]));
+    const id = (n: string) => byName.get(n) as string;
+    await h.alerts.acknowledge(id('A1'), '@a');
+    await h.alerts.recordSilence(id('S1'), '@s', 'sil-1', new Date(clock.now() + 3_600_000));
+    await h.alerts.acknowledge(id('S2'), '@a');
+    await h.alerts.recordSilence(id('S2'), '@s', 'sil-2', new Date(clock.now() + 1_000));
+    await h.alerts.resolve(id('R1'), '@r');
+    expect(await h.alerts.countByState()).toEqual(new Map([['firing', 2], ['acknowledged', 1], ['silenced', 2]]));
+    clock.advance(1_001); // S2's silence ran out (not swept yet): it counts as acknowledged again
+    expect(await h.alerts.countByState()).toEqual(new Map([['firing', 2], ['acknowledged', 2], ['silenced', 1]]));
   });
 
   it('given an unknown or malformed id, then a clear error', async () => {
@@ -185,11 +207,13 @@ describe('storm digests', () => {
   });
 
   it('given the storm is over, then open held groups get their own message and resolved ones stay in the digest', async () => {
-    h = await alertHarness({ storm: { threshold: 1, window: '300ms' } });
+    const clock = new ManualClock();
+    h = await alertHarness({ storm: { threshold: 1, window: '300ms' } }, { clock });
     await send(3);
     await h.alerts.receive(payload({ alertname: 'G2', alerts: hosts(2, { status: 'resolved' }) }));
     await h.settle();
-    await waitFor(() => h.chat.topLevel().some((m) => m.reply.title === '[FIRING:2] G1'), { timeoutMs: 5000, what: 'G1 released' });
+    clock.advance(301);
+    await h.alerts.sweepStorms();
     await h.settle();
     const titles = h.chat.topLevel().map((m) => m.reply.title);
     expect(titles.filter((t) => t.startsWith('[FIRING'))).toEqual(['[FIRING:2] G0', '[FIRING:2] G1']);

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { EmbeddedStore } from '../../src/core/store/embedded.js';
 import { MemoryCoordination } from '../../src/core/coordination/memory.js';
-import { Outbox, type OutboxGateway } from '../../src/core/outbox.js';
+import { Outbox, type OutboxGateway } from '../../src/core/outbox/index.js';
 import { textReply } from '../../src/core/reply.js';
 import type { Store } from '../../src/core/store/types.js';
 import { RecordingGateway } from '../support/recording-gateway.js';

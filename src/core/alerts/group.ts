@@ -48,6 +48,10 @@ export interface AlertGroup {
   seen: string[];
   /** Channels where this group is named in a storm digest instead of having its own message yet. */
   heldIn: string[];
+  /** Incremented by every change (compare-and-set); absent on groups saved before versions existed. */
+  version?: number;
+  /** Set on a new group until its messages are queued (a crash in between is repaired by re-applying). */
+  pendingFanout?: true;
 }
 
 export type GroupState = 'firing' | 'acknowledged' | 'silenced' | 'resolved';

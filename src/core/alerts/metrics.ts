@@ -1,6 +1,6 @@
 /** Alerting metrics on the bot's prom-client registry: webhooks, alerts, groups, outbox, chat errors. */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { OutboxMetrics } from '../outbox.js';
+import type { OutboxMetrics } from '../outbox/index.js';
 
 export type WebhookOutcome = 'accepted' | 'duplicate' | 'unauthorized' | 'invalid' | 'too_large' | 'error';
 

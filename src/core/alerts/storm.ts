@@ -2,20 +2,37 @@
  * Storm digests: when more new groups arrive for one channel than `storm.threshold` per
  * `storm.window`, the extra groups are named in a digest message (one per `digestMaxGroups`)
  * instead of getting a message each. A digest closes when no group joined it for a window.
+ * Every change is a compare-and-set on the digest's version; a channel's digests are numbered
+ * (`seq`), and the id derives from channel and number, so two processes opening the next digest
+ * at once create one.
  */
-import type { Collection } from '../store/types.js';
+import { createHash } from 'node:crypto';
+import { changeById, compareAndSet, ConflictError, MAX_CAS_TRIES } from '../compare-and-set.js';
+import { isDuplicateKey, type Collection } from '../store/types.js';
 
 export interface Digest {
   _id: string;
   channel: string;
+  /** The digest's number in its channel (1, 2, …); absent on digests written before numbering. */
+  seq?: number;
   groups: string[];
   open: boolean;
+  released?: boolean;
   createdAt: Date;
   lastAddedAt: Date;
+  version?: number;
 }
 
+/** How often a digest was rendered (atomic increment; apart from the digest so its `groups` index is not rewritten each time). */
+export interface DigestRenders {
+  _id: string;
+  n: number;
+}
+
+export const digestId = (channel: string, seq: number) => `${createHash('sha256').update(channel).digest('hex').slice(0, 10)}-${seq}`;
+
 export class DigestBook {
-  constructor(private readonly c: Collection<Digest>, private readonly maxGroups: number) {}
+  constructor(private readonly c: Collection<Digest>, private readonly renders: Collection<DigestRenders>, private readonly maxGroups: number) {}
 
   init(): Promise<void> {
     return Promise.all([this.c.createIndex({ channel: 1 }), this.c.createIndex({ open: 1 }), this.c.createIndex({ groups: 1 })]).then(() => undefined);
@@ -32,16 +49,36 @@ export class DigestBook {
   }
 
   /** Adds a group to the channel's open digest (a new one when full); returns the digest. */
-  async add(channel: string, groupId: string, now: Date, newId: () => string): Promise<Digest> {
-    const existing = await this.holding(channel, groupId);
-    if (existing) return existing;
-    const open = await this.c.findOne({ channel, open: true }, { sort: { createdAt: -1 } });
-    if (open && open.groups.length < this.maxGroups) {
-      const d = await this.c.findOneAndUpdate({ _id: open._id }, { $addToSet: { groups: groupId }, $set: { lastAddedAt: now } });
-      if (d) return d;
+  async add(channel: string, groupId: string, now: Date): Promise<Digest> {
+    for (let i = 0; i < MAX_CAS_TRIES; i++) {
+      const existing = await this.holding(channel, groupId);
+      if (existing) return existing;
+      // The channel's latest digest: joined while open and not full, else the next one is opened.
+      const last = await this.c.findOne({ channel }, { sort: { seq: -1 } });
+      if (last?.open && last.groups.length < this.maxGroups) {
+        const next = { ...last, groups: [...last.groups, groupId], lastAddedAt: now };
+        if ((await compareAndSet(this.c, last, next)) !== 'conflict') return { ...next, version: (last.version ?? 0) + 1 };
+        continue;
+      }
+      if (last?.open && (await compareAndSet(this.c, last, { ...last, open: false })) === 'conflict') continue;
+      const seq = (last?.seq ?? 0) + 1;
+      try {
+        return await this.c.insertOne({ _id: digestId(channel, seq), channel, seq, groups: [groupId], open: true, createdAt: now, lastAddedAt: now, version: 1 });
+      } catch (e) {
+        if (!isDuplicateKey(e)) throw e; // another process opened this digest: join it
+      }
     }
-    if (open) await this.c.updateOne({ _id: open._id }, { $set: { open: false } });
-    return this.c.insertOne({ _id: newId(), channel, groups: [groupId], open: true, createdAt: now, lastAddedAt: now });
+    throw new ConflictError(this.c.name, channel, MAX_CAS_TRIES);
+  }
+
+  /**
+   * Numbers the next render of a digest, then reads it: the render with the highest number read
+   * the digest and its groups after every save that numbered a render before it. Null when it is gone.
+   */
+  async nextRender(id: string): Promise<{ digest: Digest; n: number } | null> {
+    const r = await this.renders.findOneAndUpdate({ _id: id }, { $inc: { n: 1 } }, { upsert: true });
+    const digest = await this.holdingById(id);
+    return digest && r ? { digest, n: r.n } : null;
   }
 
   /** Digests whose storm is over (nothing joined them for `windowMs`) and whose groups are not released yet. */
@@ -49,14 +86,13 @@ export class DigestBook {
     return this.c.find({ lastAddedAt: { $lt: new Date(now.getTime() - windowMs) }, released: { $ne: true } });
   }
 
-  /** No further group joins this digest; false when one joined since `d` was read (the storm goes on). */
+  /** No further group joins this digest; false when it changed since `d` was read (a group joined: the storm goes on). */
   async markClosed(d: Digest): Promise<boolean> {
-    const r = await this.c.updateOne({ _id: d._id, lastAddedAt: d.lastAddedAt }, { $set: { open: false } });
-    return r.matched > 0;
+    return (await compareAndSet(this.c, d, { ...d, open: false })) !== 'conflict';
   }
 
   /** Closes a digest once its groups were released (after a crash in between, the release runs again). */
   async markReleased(id: string): Promise<void> {
-    await this.c.updateOne({ _id: id }, { $set: { open: false, released: true } });
+    await changeById(this.c, id, (d) => ({ ...d, open: false, released: true }));
   }
 }

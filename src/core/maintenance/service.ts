@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import type { Outbox } from '../outbox.js';
+import type { Outbox } from '../outbox/index.js';
 import type { AuditLog } from '../audit.js';
 import { UserError, errorMessage } from '../errors.js';
 import { newId } from '../ids.js';

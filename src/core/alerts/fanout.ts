@@ -1,0 +1,131 @@
+/**
+ * From a group's state to chat: each channel's message of the group (or the storm digest that
+ * names it), and the thread note when it resolves. Content is queued in the durable outbox with
+ * the group's version (`sourceVersion`), so a render from an older version never replaces a newer
+ * one; a digest's renders are numbered, and the one numbered last read the store last.
+ */
+import type { AlertingConfig } from '../../config/alerting.js';
+import type { Clock } from '../clock.js';
+import type { Coordination } from '../coordination/types.js';
+import type { Collection } from '../store/types.js';
+import type { Outbox } from '../outbox/index.js';
+import { formatDuration } from '../duration.js';
+import type { AlertGroup } from './group.js';
+import { renderDigest, renderGroup, renderResolvedNote } from './render.js';
+import type { DigestBook, Digest } from './storm.js';
+import { KeyedMutex } from './keyed-mutex.js';
+
+export const messageKey = (groupId: string, channel: string) => `g:${groupId}:${channel}`;
+export const noteKey = (groupId: string, channel: string) => `r:${groupId}:${channel}`;
+const digestKey = (digestId: string) => `d:${digestId}`;
+
+export interface FanoutDeps {
+  groups: Collection<AlertGroup>;
+  digests: DigestBook;
+  outbox: Outbox;
+  coordination: Coordination;
+  config: AlertingConfig;
+  clock: Clock;
+}
+
+export class AlertFanout {
+  /** One digest change per channel at a time in this process: fewer conflicts in a storm (the writes are compare-and-set anyway). */
+  private readonly mutex = new KeyedMutex();
+
+  constructor(private readonly d: FanoutDeps) {}
+
+  /**
+   * Queues every channel's message of `g` (the state about to be saved, `g.version` set), or its
+   * digest; the thread note when `prev` was open and `g` is not. A channel where a storm holds
+   * the group is added to `g.heldIn`. Returns the digests involved (render them again once saved).
+   */
+  async notify(prev: AlertGroup | undefined, g: AlertGroup): Promise<Digest[]> {
+    const { outbox, digests, config, clock } = this.d;
+    const out: Digest[] = [];
+    const now = clock.date();
+    const heldIn = new Set(g.heldIn);
+    for (const target of g.routes) {
+      const ch = target.channel;
+      const key = messageKey(g._id, ch);
+      const existing = await outbox.get(key);
+      // Held in a digest (checked in the store too when there is no message: a re-applied entry after a crash).
+      const held = heldIn.has(ch) || !existing ? await digests.holding(ch, g._id) : null;
+      if (held) {
+        await this.enqueueDigest(held, g);
+        out.push(held);
+        continue;
+      }
+      if (!existing) {
+        const slot = await this.d.coordination.rateLimit(`storm:${ch}`, config.storm.threshold, config.storm.window);
+        if (!slot.allowed) {
+          const d = await this.mutex.run(`digest:${ch}`, () => digests.add(ch, g._id, now));
+          heldIn.add(ch);
+          g.heldIn = [...heldIn];
+          await this.enqueueDigest(d, g);
+          out.push(d);
+          continue;
+        }
+      }
+      await outbox.enqueue(key, ch, this.render(g, target), this.version(g));
+      if (existing && prev?.open && !g.open) {
+        await outbox.enqueue(noteKey(g._id, ch), ch, renderResolvedNote(g, now), { kind: 'reply', parent: key, ...this.version(g) });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Queues again what `g` (as stored) shows where it already shows: after a change computed from
+   * an older version lost its compare-and-set, what that attempt queued is replaced.
+   */
+  async repaint(g: AlertGroup): Promise<void> {
+    const { outbox, digests, clock } = this.d;
+    for (const target of g.routes) {
+      const ch = target.channel;
+      const held = await digests.holding(ch, g._id);
+      if (held) await this.enqueueDigest(held, g);
+      const key = messageKey(g._id, ch);
+      if (await outbox.get(key)) await outbox.enqueue(key, ch, this.render(g, target), this.version(g));
+      if (!g.open && (await outbox.get(noteKey(g._id, ch)))) {
+        await outbox.enqueue(noteKey(g._id, ch), ch, renderResolvedNote(g, clock.date()), { kind: 'reply', parent: key, ...this.version(g) });
+      }
+    }
+  }
+
+  /** The group's message in one channel, queued ahead of other work (a storm's release). */
+  async release(g: AlertGroup, target: AlertGroup['routes'][number]): Promise<void> {
+    await this.d.outbox.enqueue(messageKey(g._id, target.channel), target.channel, this.render(g, target), { priority: 1, ...this.version(g) });
+  }
+
+  render(g: AlertGroup, target: AlertGroup['routes'][number]) {
+    return renderGroup(g, target, { now: this.d.clock.date(), silenceButton: formatDuration(this.d.config.silenceButton) });
+  }
+
+  /** Digests are rendered again once the group is saved: the render after the last save reads every group of the digest. */
+  async rerenderDigests(digests: Digest[], g: AlertGroup): Promise<void> {
+    for (const d of digests) {
+      const fresh = await this.d.digests.holdingById(d._id);
+      if (fresh) await this.enqueueDigest(fresh, g);
+    }
+  }
+
+  private enqueueDigest(held: Digest, changed: AlertGroup): Promise<void> {
+    // One render of a digest at a time in this process (fewer conflicts on its outbox entry; the order across processes comes from the render number).
+    return this.mutex.run(`digest-render:${held._id}`, () => this.renderDigest(held, changed));
+  }
+
+  private async renderDigest(held: Digest, changed: AlertGroup): Promise<void> {
+    // Numbered before reading the groups: the highest number read the store after every save that came before it.
+    const next = await this.d.digests.nextRender(held._id);
+    if (!next) return;
+    const d = next.digest;
+    const others = await this.d.groups.find({ _id: { $in: d.groups.filter((id) => id !== changed._id) } });
+    const byId = new Map([...others, changed].map((g) => [g._id, g] as const));
+    const ordered = d.groups.map((id) => byId.get(id)).filter((g): g is AlertGroup => g !== undefined);
+    await this.d.outbox.enqueue(digestKey(d._id), d.channel, renderDigest(ordered, { now: this.d.clock.date() }), { sourceVersion: next.n });
+  }
+
+  private version(g: AlertGroup): { sourceVersion?: number } {
+    return g.version !== undefined ? { sourceVersion: g.version } : {};
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The durable inbox of Alertmanager notifications. `receive()` recognises recent duplicates in
+ * memory (a fast path only: the processor checks every notification against the group's applied
+ * ones in the store), stores the notification and returns: the caller answers Alertmanager at
+ * once. Notifications that arrive while an inbox write is in flight are written together in the
+ * next one (group commit: one store write for many webhooks, each answered only once durable).
+ */
+import type { Clock } from '../clock.js';
+import type { Collection, Store } from '../store/types.js';
+import { newId } from '../ids.js';
+import { notificationHash, type WebhookPayload } from './payload.js';
+
+export interface InboxEntry {
+  hash: string;
+  payload: WebhookPayload;
+}
+
+/** As stored: the payload as JSON text (the store copies and serialises text cheaply). */
+interface StoredEntry {
+  hash: string;
+  json: string;
+}
+
+/** One inbox write: the notifications accepted together. */
+export interface InboxDoc {
+  _id: string;
+  seq: number;
+  receivedAt: Date;
+  entries: StoredEntry[];
+}
+
+interface Waiting extends InboxEntry {
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
+/** Hashes remembered for the fast duplicate check (oldest dropped first). */
+const RECENT_KEEP = 50_000;
+const ROUND_MAX = 500;
+
+export class AlertInbox {
+  private readonly inbox: Collection<InboxDoc>;
+  private readonly deadLetters: Collection<{ _id: string; at: Date; entries: StoredEntry[]; errors: string[] }>;
+  private readonly recent = new Set<string>();
+  private readonly writeQueue: Waiting[] = [];
+  private writing: Promise<void> | undefined;
+  private seq = 0;
+
+  constructor(store: Store, private readonly clock: Clock) {
+    this.inbox = store.collection<InboxDoc>('alert_inbox');
+    this.deadLetters = store.collection('alert_inbox_failed');
+  }
+
+  init(): Promise<void> {
+    return this.inbox.createIndex({ seq: 1 });
+  }
+
+  /** Remembers what a previous run accepted and did not apply yet (for the fast duplicate check). */
+  async loadPending(): Promise<void> {
+    for (const doc of await this.inbox.find({})) for (const e of doc.entries) this.remember(e.hash);
+  }
+
+  /** `duplicate` when this process saw it recently; otherwise it is stored (resolves once durable). */
+  async receive(payload: WebhookPayload): Promise<'accepted' | 'duplicate'> {
+    const hash = notificationHash(payload);
+    if (this.recent.has(hash)) return 'duplicate';
+    this.remember(hash);
+    await new Promise<void>((resolve, reject) => {
+      this.writeQueue.push({ hash, payload, resolve, reject });
+      this.writing ??= this.write();
+    });
+    return 'accepted';
+  }
+
+  /** The oldest inbox documents and their entries. */
+  async batch(limit: number): Promise<{ docs: InboxDoc[]; entries: InboxEntry[] }> {
+    const docs = await this.inbox.find({}, { sort: { seq: 1 }, limit });
+    return { docs, entries: docs.flatMap((d) => d.entries.map((e) => ({ hash: e.hash, payload: JSON.parse(e.json) as WebhookPayload }))) };
+  }
+
+  /** The documents were applied (an entry applied twice changes nothing: the group remembers it). */
+  async done(docs: InboxDoc[]): Promise<void> {
+    await this.inbox.deleteMany({ _id: { $in: docs.map((d) => d._id) } });
+  }
+
+  /** Sets entries that keep failing aside in `alert_inbox_failed`. */
+  async setAside(failed: { entry: InboxEntry; error: string }[]): Promise<void> {
+    await this.deadLetters.insertOne({ _id: newId(), at: this.clock.date(), entries: failed.map((f) => ({ hash: f.entry.hash, json: JSON.stringify(f.entry.payload) })), errors: failed.map((f) => f.error) });
+  }
+
+  private remember(hash: string): void {
+    this.recent.delete(hash);
+    this.recent.add(hash);
+    if (this.recent.size > RECENT_KEEP) {
+      const oldest = this.recent.values().next();
+      if (!oldest.done) this.recent.delete(oldest.value);
+    }
+  }
+
+  /** Writes what is queued, as one inbox document per round; each waiting request settles with its round. */
+  private async write(): Promise<void> {
+    while (this.writeQueue.length) {
+      const round = this.writeQueue.splice(0, ROUND_MAX);
+      try {
+        const now = this.clock.date();
+        await this.inbox.insertOne({ _id: newId(), seq: now.getTime() * 1000 + (this.seq++ % 1000), receivedAt: now, entries: round.map(({ hash, payload }) => ({ hash, json: JSON.stringify(payload) })) });
+        for (const w of round) w.resolve();
+      } catch (e) {
+        for (const w of round) {
+          this.recent.delete(w.hash);
+          w.reject(e);
+        }
+      }
+    }
+    this.writing = undefined;
+  }
+}

@@ -28,7 +28,8 @@ import { wireOperations } from './wiring/operations.js';
 import { wireAlerting } from './wiring/alerting.js';
 import { createRbac, createRouter, registerCommands } from './wiring/commands.js';
 import { createChatSurfaces, createConsoleSurface, type ConsoleIo } from './wiring/surfaces.js';
-import { readinessChecks, webhookPlugin } from './wiring/http.js';
+import { oncallPlugins, readinessChecks, webhookPlugin } from './wiring/http.js';
+import { wireOncall, type Oncall } from './wiring/oncall.js';
 
 export interface BotOptions {
   config: Config;
@@ -60,6 +61,8 @@ export interface Bot {
   surfaces: ChatSurface[];
   alerts: AlertService;
   outbox: Outbox;
+  /** Schedules, overrides and escalations. */
+  oncall: Oncall;
   http?: FastifyInstance;
   consoleSubject: Subject;
   /** Throws a ConfigError when a role's allow / deny list names a command that is not registered (start does this first). */
@@ -89,6 +92,8 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const alerting = wireAlerting(config, env, { store, coordination, log, metrics });
   const rbac = createRbac(config);
   const registry = registerCommands(config, { audit, redactor, ops, alerting, rbac });
+  const oncall = wireOncall(config, { store, coordination, log, alerting });
+  registry.register(...oncall.commands);
   const router = createRouter(config, { registry, rbac, audit, metrics, log, redactor });
 
   const consoleSubject: Subject = { id: config.bot.consoleUser, display: config.bot.consoleUser };
@@ -98,13 +103,14 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   for (const g of [...surfaces, ...(opts.chatGateways ?? [])]) alerting.gateways.set(g.name, g);
 
   plugins.push(webhookPlugin(config, env, alerting));
+  plugins.push(...oncallPlugins(oncall));
   const readiness = readinessChecks(state, surfaces, alerting);
   const http = opts.http === false ? undefined : await createHttpServer({ log, metrics, readiness, plugins });
   const { alerts, outbox } = alerting;
 
   let stopping: Promise<void> | undefined;
   const bot: Bot = {
-    config, log, metrics, store, coordination, audit, registry, router, surfaces, consoleSubject, alerts, outbox,
+    config, log, metrics, store, coordination, audit, registry, router, surfaces, consoleSubject, alerts, outbox, oncall,
     ...(http ? { http } : {}),
     checkRbac() {
       const unknown = unknownCommandPatterns(config.rbac, registry.all());
@@ -123,6 +129,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
       for (const s of surfaces) await s.start();
       await outbox.start();
       await alerts.start();
+      await oncall.start();
       return { port };
     },
     stop() {
@@ -130,6 +137,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
         log.info('shutting down');
         await Promise.allSettled(surfaces.map((s) => s.stop()));
         await http?.close();
+        await oncall.stop();
         await alerts.stop();
         await outbox.stop();
         await router.drain(config.bot.shutdownTimeout);

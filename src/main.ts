@@ -28,7 +28,8 @@ import { wireOperations } from './wiring/operations.js';
 import { wireAlerting } from './wiring/alerting.js';
 import { createRbac, createRouter, registerCommands } from './wiring/commands.js';
 import { createChatSurfaces, createConsoleSurface, type ConsoleIo } from './wiring/surfaces.js';
-import { readinessChecks, webhookPlugin } from './wiring/http.js';
+import { oncallPlugins, readinessChecks, webhookPlugin } from './wiring/http.js';
+import { wireOncall, type Oncall } from './wiring/oncall.js';
 import { wireMaintenance, type Maintenance } from './wiring/maintenance.js';
 import { wireScheduler } from './wiring/scheduler.js';
 import type { Scheduler } from './core/scheduler/scheduler.js';
@@ -69,6 +70,8 @@ export interface Bot {
   /** Maintenance windows; `maintenance.windows` is the MaintenanceWindows port. */
   maintenance: Maintenance;
   scheduler: Scheduler;
+  /** Schedules, overrides and escalations. */
+  oncall: Oncall;
   http?: FastifyInstance;
   consoleSubject: Subject;
   /**
@@ -102,10 +105,13 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const alerting = wireAlerting(config, env, { store, coordination, log, metrics, clock });
   // Alerting's own changes (a group opened, resolved by Alertmanager, a silence expired, a storm released) are audited.
   alerting.listeners.push(({ action, detail, ...rest }) => audit.systemEvent({ action, message: detail, detail: { ...rest } }));
-  const rbac = createRbac(config);
   const maintenance = wireMaintenance(config, { store, alerting, audit, log, clock });
+  const oncall = wireOncall(config, { store, coordination, log, alerting, clock, maintenance: maintenance.windows });
+  alerting.listeners.push((e) => oncall.escalations.onAlertEvent(e));
+  const rbac = createRbac(config, oncall.grant);
   const jobs = wireScheduler(config, { store, clock, log, audit, alerting, rbac, runner: () => router.runner, registry: () => registry });
   const registry = registerCommands(config, { audit, redactor, ops, alerting, rbac, maintenance, jobs: jobs.commands });
+  registry.register(...oncall.commands);
   const router = createRouter(config, { registry, rbac, audit, metrics, log, redactor });
   const { scheduler } = jobs;
 
@@ -116,13 +122,14 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   for (const g of [...surfaces, ...(opts.chatGateways ?? [])]) alerting.gateways.set(g.name, g);
 
   plugins.push(webhookPlugin(config, env, alerting));
+  plugins.push(...oncallPlugins(oncall));
   const readiness = readinessChecks(state, surfaces, alerting);
   const http = opts.http === false ? undefined : await createHttpServer({ log, metrics, readiness, plugins });
   const { alerts, outbox } = alerting;
 
   let stopping: Promise<void> | undefined;
   const bot: Bot = {
-    config, log, metrics, store, coordination, audit, registry, router, surfaces, consoleSubject, alerts, outbox, maintenance, scheduler,
+    config, log, metrics, store, coordination, audit, registry, router, surfaces, consoleSubject, alerts, outbox, maintenance, scheduler, oncall,
     ...(http ? { http } : {}),
     checkRbac() {
       const unknown = unknownCommandPatterns(config.rbac, registry.all());
@@ -145,6 +152,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
       await alerts.start();
       await maintenance.start();
       await scheduler.start();
+      await oncall.start();
       return { port };
     },
     stop() {
@@ -152,6 +160,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
         log.info('shutting down');
         await Promise.allSettled(surfaces.map((s) => s.stop()));
         await http?.close();
+        await oncall.stop();
         await scheduler.stop(config.bot.shutdownTimeout);
         await alerts.stop();
         await maintenance.stop();

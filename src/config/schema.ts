@@ -10,6 +10,7 @@ import { backupFreshProbeSchema, backupsSchema, checkBackupFreshRefs } from './b
 import { alertingSchema } from './alerting.js';
 import { peopleSchema } from './people-schema.js';
 import { checkJobRefs, jobsSchema, withJobSubjects } from './jobs-schema.js';
+import { checkOncallRefs, oncallSections } from './oncall-schema.js';
 
 /** `30s`, `5m`, `1h`, `7d` or milliseconds → milliseconds. */
 export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -251,7 +252,9 @@ export const configSchema = z.object({
   slack: slackSchema.default(() => slackSchema.parse({})),
   /** Scheduled jobs: a command line on a cron expression (README "Scheduled jobs"). */
   jobs: jobsSchema.default({}),
+  ...oncallSections,
 }).strict().superRefine((cfg, ctx) => {
+  checkOncallRefs(cfg, ctx);
   checkContainerProbes(cfg.targets, ctx);
   checkPeopleRoles(cfg.people, cfg.rbac ? Object.keys(cfg.rbac.roles) : [DEFAULT_ROLE], ctx);
   checkJobRefs(cfg.jobs, cfg.rbac, [DEFAULT_ROLE], ctx);

@@ -77,11 +77,20 @@ export function describeTouch(touch: Touch, environmentOf: EnvironmentOf): strin
 const OPEN: RbacDecision = { allowed: true, needs: [], reason: 'open to everyone' };
 const NO_ENVIRONMENT: EnvironmentOf = () => undefined;
 
+/**
+ * Consulted after a denial: the reason a call is allowed after all (`alice was paged for alert
+ * a1b2`), or undefined. Grants only what it names (being paged grants `ack` / `escalate` of the
+ * paged group).
+ */
+export type AccessGrant = (subject: Subject, permission: string, args: unknown) => Promise<string | undefined>;
+
 export class Rbac {
   readonly people: People;
+  private readonly grant: AccessGrant | undefined;
 
-  constructor(private readonly rbac: Config['rbac'], opts: { people?: People } = {}) {
+  constructor(private readonly rbac: Config['rbac'], opts: { people?: People; grant?: AccessGrant } = {}) {
     this.people = opts.people ?? new People();
+    this.grant = opts.grant;
   }
 
   /** Role names defined in config. */
@@ -149,6 +158,13 @@ export class Rbac {
 
   /** The router's check of one parsed call: its target, its touches, or the filter its handler applies. */
   async authorize(subject: Subject, command: AnyCommand, args: unknown, environmentOf: EnvironmentOf): Promise<Authorization> {
+    const auth = await this.authorizeByRoles(subject, command, args, environmentOf);
+    if (auth.allowed || !this.grant) return auth;
+    const why = await this.grant(auth.subject, command.permission ?? command.name, args);
+    return why ? { ...auth, allowed: true, needs: [], reason: why } : auth;
+  }
+
+  private async authorizeByRoles(subject: Subject, command: AnyCommand, args: unknown, environmentOf: EnvironmentOf): Promise<Authorization> {
     const permission = command.permission ?? command.name;
     const resolved = this.people.resolve(subject);
     const access = this.accessFor(resolved, permission, environmentOf);

@@ -4,7 +4,7 @@ import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Redactor } from '../core/redact.js';
 import type { AuditLog } from '../core/audit.js';
-import { Rbac } from '../core/rbac.js';
+import { Rbac, type AccessGrant } from '../core/rbac.js';
 import { People } from '../core/people.js';
 import { AlertTargets } from '../core/alerts/targets.js';
 import { whoamiCommands } from '../handlers/whoami.js';
@@ -24,8 +24,8 @@ import type { Maintenance } from './maintenance.js';
 import { jobCommands, type JobsDeps } from '../handlers/jobs.js';
 
 /** RBAC over the configured people and roles: one instance for the router and `whoami`. */
-export function createRbac(config: Config): Rbac {
-  return new Rbac(config.rbac, { people: new People(config.people) });
+export function createRbac(config: Config, grant?: AccessGrant): Rbac {
+  return new Rbac(config.rbac, { people: new People(config.people), ...(grant ? { grant } : {}) });
 }
 
 export function registerCommands(config: Config, deps: { audit: AuditLog; redactor: Redactor; ops: Operations; alerting: Alerting; rbac: Rbac; maintenance: Maintenance; jobs: JobsDeps }): CommandRegistry {

@@ -7,6 +7,7 @@ import type { ReadinessCheck } from '../http/server.js';
 import { alertmanagerWebhook } from '../http/alertmanager-webhook.js';
 import type { State } from './state.js';
 import type { Alerting } from './alerting.js';
+import type { Oncall } from './oncall.js';
 
 export function readinessChecks(state: State, surfaces: ChatSurface[], alerting: Alerting): ReadinessCheck[] {
   const { store, coordination } = state;
@@ -25,4 +26,9 @@ export function webhookPlugin(config: Config, env: Env, alerting: Alerting): Fas
     bodyLimit: config.alerting.bodyLimit,
     count: (outcome) => alerting.alertMetrics.webhooks.inc({ outcome }),
   });
+}
+
+/** The on-call calendar (`GET /oncall/<schedule>.ics`), when a calendar token is configured. */
+export function oncallPlugins(oncall: Pick<Oncall, 'httpPlugin'>): FastifyPluginAsync[] {
+  return oncall.httpPlugin ? [oncall.httpPlugin] : [];
 }

@@ -24,7 +24,7 @@ describe('RBAC command lists at start-up', () => {
       yaml: `
 rbac:
   roles:
-    viewer: { allow: [health, oncall], deny: ["nosuch *"] }
+    viewer: { allow: [health, nosuchcmd], deny: ["nosuch *"] }
     admin: { allow: ["*"] }
   subjects:
     console:operator: [admin]
@@ -33,7 +33,7 @@ rbac:
     const error = await start.then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([
-      expect.stringMatching(/^rbac\.roles\.viewer\.allow\[1\]: "oncall" is not a command \(commands: help, whoami, health/),
+      expect.stringMatching(/^rbac\.roles\.viewer\.allow\[1\]: "nosuchcmd" is not a command \(commands: help, whoami, health/),
       expect.stringMatching(/^rbac\.roles\.viewer\.deny\[0\]: "nosuch \*" matches no command/),
     ]);
   });
@@ -53,10 +53,10 @@ rbac:
     const dir = await tmpDir('opsbot-rbac-cli-');
     try {
       const file = path.join(dir.dir, 'bad-rbac.yaml');
-      await writeFile(file, 'rbac:\n  roles:\n    admin: { allow: ["*"] }\n    viewer: { allow: [health, oncall] }\n  subjects:\n    console:operator: [admin]\n');
+      await writeFile(file, 'rbac:\n  roles:\n    admin: { allow: ["*"] }\n    viewer: { allow: [health, nosuchcmd] }\n  subjects:\n    console:operator: [admin]\n');
       const r = await runCli(['exec', '--config', file, 'help'], { OPSBOT_DATA_DIR: dir.dir });
       expect(r.code).toBe(78);
-      expect(r.stderr).toContain('rbac.roles.viewer.allow[1]: "oncall" is not a command');
+      expect(r.stderr).toContain('rbac.roles.viewer.allow[1]: "nosuchcmd" is not a command');
       expect(r.stdout).toBe('');
     } finally {
       await dir.cleanup();

@@ -1,0 +1,23 @@
+/** E-mail pages through SMTP (nodemailer), so a page still goes out when chat is down. */
+import nodemailer from 'nodemailer';
+
+export interface Mailer {
+  send(msg: { to: string; subject: string; text: string }): Promise<void>;
+}
+
+export class SmtpMailer implements Mailer {
+  private readonly transport: nodemailer.Transporter;
+
+  /** `smtpUrl`: `smtp://user:pass@host:587` or `smtps://…`. */
+  constructor(smtpUrl: string, private readonly from: string, timeoutMs = 15_000) {
+    this.transport = nodemailer.createTransport(smtpUrl, { connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs });
+  }
+
+  async send(msg: { to: string; subject: string; text: string }): Promise<void> {
+    await this.transport.sendMail({ from: this.from, ...msg });
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * On-call and escalation: schedules and overrides, the escalation engine (fed by alerting's
+ * `alert.opened` events through `onAlertEvent`), its notifier (direct messages through the
+ * outbox's `dm` gateway, channel lines, SMTP, webhooks), handoff announcements, the `oncall` and
+ * `escalate` commands, the RBAC grant for paged people, and the calendar route.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../core/logger.js';
+import type { Store } from '../core/store/index.js';
+import type { Coordination } from '../core/coordination/types.js';
+import type { AnyCommand } from '../core/command.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { People } from '../core/people.js';
+import type { MaintenanceWindows } from '../core/maintenance/port.js';
+import { AlertTargets } from '../core/alerts/targets.js';
+import { messageKey } from '../core/alerts/service.js';
+import { OnCall } from '../core/oncall/service.js';
+import { Handoffs } from '../core/oncall/handoffs.js';
+import { Escalations, type StepFiredInfo } from '../core/escalation/engine.js';
+import { Notifier } from '../core/escalation/notifier.js';
+import { SmtpMailer } from '../core/escalation/mailer.js';
+import { DM_SURFACE, DirectMessageGateway, dmAddress } from '../core/escalation/dm-gateway.js';
+import { pagedGrant, type AccessGrant } from '../core/escalation/paged-grant.js';
+import { oncallCommands } from '../handlers/oncall.js';
+import { escalateCommands } from '../handlers/escalate.js';
+import { oncallCalendar } from '../http/oncall-ics.js';
+import type { Alerting } from './alerting.js';
+
+export interface Oncall {
+  oncall: OnCall;
+  escalations: Escalations;
+  handoffs: Handoffs;
+  commands: AnyCommand[];
+  /** For RBAC: being paged for a group grants `ack` and `escalate` on it. */
+  grant: AccessGrant;
+  /** `GET /oncall/<schedule>.ics`, when `oncall.calendarToken` is set. */
+  httpPlugin?: FastifyPluginAsync;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function wireOncall(config: Config, deps: {
+  store: Store; coordination: Coordination; log: Logger; alerting: Alerting;
+  clock?: Clock; maintenance?: MaintenanceWindows; onFired?: (info: StepFiredInfo) => void;
+}): Oncall {
+  const { store, coordination, alerting } = deps;
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log.child({ component: 'oncall' });
+  const people = new People(config.people);
+  const settings = config.oncall;
+  const oncall = new OnCall(config.schedules, { store, people, clock });
+  // Direct messages go through the outbox like every other message: its `dm` lanes.
+  alerting.gateways.set(DM_SURFACE, new DirectMessageGateway(alerting.gateways));
+  const mailer = settings.email ? new SmtpMailer(settings.email.smtpUrl, settings.email.from) : undefined;
+  const notifier = new Notifier({ oncall, people, outbox: alerting.outbox, groupMessageKey: messageKey, fallbackChannel: settings.fallbackChannel, mailer, log });
+  const targets = new AlertTargets(config.alerting.targetLabels, () => Object.keys(config.targets));
+  const escalations = new Escalations({
+    store, coordination, clock, alerts: alerting.alerts, notifier, policies: config.escalationPolicies, log,
+    targetsOf: (g) => targets.targetsOf(g), maintenance: deps.maintenance, lateAfterMs: settings.lateAfter, tickMs: settings.tick,
+    ...(deps.onFired ? { onFired: deps.onFired } : {}),
+  });
+  const handoffs = new Handoffs({ oncall, schedules: config.schedules, store, outbox: alerting.outbox, people, clock, log, dmAddress });
+  const commands: AnyCommand[] = [
+    ...oncallCommands({ oncall, clock }),
+    ...escalateCommands({
+      escalations,
+      touchesOf: async (id) => targets.touchesOf(await alerting.alerts.find(id)),
+      isPerson: (id) => people.get(id) !== undefined,
+    }),
+  ];
+  return {
+    oncall, escalations, handoffs, commands,
+    grant: pagedGrant(escalations),
+    ...(settings.calendarToken ? { httpPlugin: oncallCalendar({ oncall, token: settings.calendarToken, clock }) } : {}),
+    async start() {
+      await escalations.start();
+      handoffs.start();
+    },
+    async stop() {
+      handoffs.stop();
+      await escalations.stop();
+      mailer?.close();
+    },
+  };
+}

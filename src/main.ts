@@ -29,6 +29,10 @@ import { wireAlerting } from './wiring/alerting.js';
 import { createRbac, createRouter, registerCommands } from './wiring/commands.js';
 import { createChatSurfaces, createConsoleSurface, type ConsoleIo } from './wiring/surfaces.js';
 import { readinessChecks, webhookPlugin } from './wiring/http.js';
+import { wireRunbooks } from './wiring/runbooks.js';
+import type { Runbooks } from './core/runbooks/executor.js';
+import type { Gate } from './core/invocation.js';
+import type { ApprovalEvents } from './core/approvals/port.js';
 
 export interface BotOptions {
   config: Config;
@@ -46,6 +50,8 @@ export interface BotOptions {
   log?: Logger;
   /** Further chat gateways by their name (tests; surfaces built outside createBot). */
   chatGateways?: ChatGateway[];
+  /** The approval gate and its decisions (tests; the approvals service until it is wired here). */
+  approvals?: { gate: Gate; events: ApprovalEvents };
 }
 
 export interface Bot {
@@ -60,6 +66,7 @@ export interface Bot {
   surfaces: ChatSurface[];
   alerts: AlertService;
   outbox: Outbox;
+  runbooks: Runbooks;
   http?: FastifyInstance;
   consoleSubject: Subject;
   /** Throws a ConfigError when a role's allow / deny list names a command that is not registered (start does this first). */
@@ -88,8 +95,11 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const ops = wireOperations(config, env, state, { toolPath: process.env.PATH, serving: () => opts.http !== false });
   const alerting = wireAlerting(config, env, { store, coordination, log, metrics });
   const rbac = createRbac(config);
-  const registry = registerCommands(config, { audit, redactor, ops, alerting, rbac });
-  const router = createRouter(config, { registry, rbac, audit, metrics, log, redactor });
+  const runbookWiring = wireRunbooks(config, { store, coordination, outbox: alerting.outbox, alerts: alerting.alerts, log, audit, approvals: opts.approvals?.events });
+  const registry = registerCommands(config, { audit, redactor, ops, alerting, rbac, runbooks: runbookWiring });
+  const router = createRouter(config, { registry, rbac, audit, metrics, log, redactor, gate: opts.approvals?.gate });
+  runbookWiring.bind(router);
+  const { runbooks } = runbookWiring;
 
   const consoleSubject: Subject = { id: config.bot.consoleUser, display: config.bot.consoleUser };
   const { surfaces, plugins } = createChatSurfaces(config, env, { router, log, store });
@@ -104,7 +114,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
 
   let stopping: Promise<void> | undefined;
   const bot: Bot = {
-    config, log, metrics, store, coordination, audit, registry, router, surfaces, consoleSubject, alerts, outbox,
+    config, log, metrics, store, coordination, audit, registry, router, surfaces, consoleSubject, alerts, outbox, runbooks,
     ...(http ? { http } : {}),
     checkRbac() {
       const unknown = unknownCommandPatterns(config.rbac, registry.all());
@@ -113,6 +123,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
     async start() {
       // Commands are all registered by now (tests register theirs before start): role lists must name them.
       bot.checkRbac();
+      runbookWiring.check(registry);
       let port = 0;
       if (http) {
         await http.listen({ port: env.PORT, host: env.HOST });
@@ -123,6 +134,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
       for (const s of surfaces) await s.start();
       await outbox.start();
       await alerts.start();
+      await runbooks.start();
       return { port };
     },
     stop() {
@@ -131,6 +143,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
         await Promise.allSettled(surfaces.map((s) => s.stop()));
         await http?.close();
         await alerts.stop();
+        await runbooks.stop();
         await outbox.stop();
         await router.drain(config.bot.shutdownTimeout);
         await ops.userDirectories.close();

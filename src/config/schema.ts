@@ -9,6 +9,7 @@ import { userDirectorySchema } from './users-schema.js';
 import { backupFreshProbeSchema, backupsSchema, checkBackupFreshRefs } from './backup-schema.js';
 import { alertingSchema } from './alerting.js';
 import { peopleSchema } from './people-schema.js';
+import { checkRunbookRefs, runbooksSchema } from './runbooks-schema.js';
 
 /** `30s`, `5m`, `1h`, `7d` or milliseconds → milliseconds. */
 export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -248,7 +249,9 @@ export const configSchema = z.object({
   people: peopleSchema.default({}),
   alerting: alertingSchema.default(() => alertingSchema.parse({})),
   slack: slackSchema.default(() => slackSchema.parse({})),
+  runbooks: runbooksSchema.default({}),
 }).strict().superRefine((cfg, ctx) => {
+  checkRunbookRefs(cfg, ctx);
   checkContainerProbes(cfg.targets, ctx);
   checkPeopleRoles(cfg.people, cfg.rbac ? Object.keys(cfg.rbac.roles) : [DEFAULT_ROLE], ctx);
 }).transform(({ rbac, ...rest }) => ({

@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Redactor } from '../core/redact.js';
 import type { AuditLog } from '../core/audit.js';
+import type { Gate } from '../core/invocation.js';
 import { Rbac } from '../core/rbac.js';
 import { People } from '../core/people.js';
 import { AlertTargets } from '../core/alerts/targets.js';
@@ -20,13 +21,14 @@ import { checklistCommands } from '../handlers/checklist.js';
 import { alertCommands } from '../handlers/alerts.js';
 import type { Operations } from './operations.js';
 import type { Alerting } from './alerting.js';
+import type { RunbooksWiring } from './runbooks.js';
 
 /** RBAC over the configured people and roles: one instance for the router and `whoami`. */
 export function createRbac(config: Config): Rbac {
   return new Rbac(config.rbac, { people: new People(config.people) });
 }
 
-export function registerCommands(config: Config, deps: { audit: AuditLog; redactor: Redactor; ops: Operations; alerting: Alerting; rbac: Rbac }): CommandRegistry {
+export function registerCommands(config: Config, deps: { audit: AuditLog; redactor: Redactor; ops: Operations; alerting: Alerting; rbac: Rbac; runbooks: RunbooksWiring }): CommandRegistry {
   const { audit, redactor, ops, alerting, rbac } = deps;
   const alertTargets = new AlertTargets(config.alerting.targetLabels, () => Object.keys(config.targets));
   const { probeTargets, probeServices, backups, userDirectories } = ops;
@@ -46,13 +48,16 @@ export function registerCommands(config: Config, deps: { audit: AuditLog; redact
     ...backupCommands({ targets: config.targets, backups }),
     ...checklistCommands({ targets: probeTargets, checkTimeoutMs, probeServices, backups, openAlerts: () => alerting.alerts.listOpen(200), alertTargets }),
     ...alertCommands({ service: alerting.alerts, targets: alertTargets, ...(alerting.alertmanager ? { alertmanager: alerting.alertmanager } : {}) }),
+    ...deps.runbooks.commands,
   );
   return registry;
 }
 
-export function createRouter(config: Config, deps: { registry: CommandRegistry; rbac: Rbac; audit: AuditLog; metrics: Metrics; log: Logger; redactor: Redactor }): Router {
+export function createRouter(config: Config, deps: { registry: CommandRegistry; rbac: Rbac; audit: AuditLog; metrics: Metrics; log: Logger; redactor: Redactor; gate?: Gate | undefined }): Router {
+  const { gate, ...rest } = deps;
   return new Router({
-    ...deps,
+    ...rest,
+    ...(gate ? { gate } : {}),
     environmentOf: (t) => config.targets[t]?.environment,
     commandTimeoutMs: config.bot.commandTimeout,
   });

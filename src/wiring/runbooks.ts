@@ -62,7 +62,7 @@ export function wireRunbooks(config: Config, deps: {
     log: deps.log.child({ component: 'runbooks' }),
     targets: () => Object.keys(config.targets),
     alerts: deps.alerts,
-    targetOfAlert: (g) => alertTargets.primaryTarget({ ...g, alerts: [] }),
+    targetOfAlert: (g) => alertTargets.primaryTarget({ groupLabels: g.groupLabels, commonLabels: g.commonLabels, alerts: (g.alerts ?? []) as never }),
     riskOf,
     autoRunOf: (route) => autoRun.get(route),
     ...(deps.approvals ? { approvals: deps.approvals } : {}),

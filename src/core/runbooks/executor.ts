@@ -134,7 +134,7 @@ export class Runbooks {
     const channels = [...new Set([...here, ...(input.channels ?? [])])];
     const run = await this.runs.insert({
       _id: newRunId(), runbook: input.runbook, ...(definition.description ? { description: definition.description } : {}),
-      definition: definition.steps, values, ...(target ? { target } : {}), ...(alert ? { alert: alert._id } : {}),
+      definition: definition.steps, values: Object.fromEntries(definition.params.map((p) => [p, values[p] as string])), ...(target ? { target } : {}), ...(alert ? { alert: alert._id } : {}),
       subject: input.subject, surface: input.surface, ...(input.channel ? { channel: input.channel } : {}),
       invocationId: input.invocationId, channels, state: 'running', step: 0,
       steps: definition.steps.map((s, i): StepRecord => ({ state: 'pending', line: lines[i] as string, ...(s.kind === 'watch' ? { done: 0, total: watchRepetitions(s) } : {}) })),

@@ -38,6 +38,7 @@ export interface RunRecord {
   description?: string;
   /** The steps as they were when the run started (a config change never alters a running run). */
   definition: RunbookStep[];
+  /** The params' values (alert labels only reach the rendered lines). */
   values: Record<string, string>;
   target?: string;
   alert?: string;

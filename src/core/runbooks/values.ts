@@ -9,6 +9,23 @@ export interface RunbookAlert {
   commonLabels: Record<string, string>;
   commonAnnotations: Record<string, string>;
   routes?: readonly { channel: string; route: string; runbook?: string }[];
+  alerts?: readonly { labels: Record<string, string>; annotations: Record<string, string> }[];
+}
+
+/** The pairs every one of these sets has with the same value. */
+function common(sets: readonly Record<string, string>[]): Record<string, string> {
+  const [first, ...rest] = sets;
+  if (!first) return {};
+  return Object.fromEntries(Object.entries(first).filter(([k, v]) => rest.every((s) => s[k] === v)));
+}
+
+/** The labels and annotations of a group that hold for all its alerts. */
+export function alertValues(g: RunbookAlert): { labels: Record<string, string>; annotations: Record<string, string> } {
+  const alerts = g.alerts ?? [];
+  return {
+    labels: { ...common(alerts.map((a) => a.labels)), ...g.groupLabels, ...g.commonLabels },
+    annotations: { ...common(alerts.map((a) => a.annotations)), ...g.commonAnnotations },
+  };
 }
 
 export interface ValueInput {
@@ -39,9 +56,9 @@ export function resolveValues(input: ValueInput): { values: Record<string, strin
   const { definition: def, alert, runbook } = input;
   const given = { ...input.params };
   const values: Record<string, string> = {};
-  const labels = alert ? { ...alert.groupLabels, ...alert.commonLabels } : {};
+  const { labels, annotations } = alert ? alertValues(alert) : { labels: {} as Record<string, string>, annotations: {} };
   for (const [k, v] of Object.entries(labels)) values[`labels.${k}`] = v;
-  for (const [k, v] of Object.entries(alert?.commonAnnotations ?? {})) values[`annotations.${k}`] = v;
+  for (const [k, v] of Object.entries(annotations)) values[`annotations.${k}`] = v;
 
   const unknown = Object.keys(given).filter((k) => !def.params.includes(k));
   if (unknown.length) throw new UserError('usage', `runbook ${runbook} has no param ${unknown.join(', ')} (params: ${def.params.join(', ') || 'none'})`);

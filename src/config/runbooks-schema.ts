@@ -76,6 +76,7 @@ const runbookSchema = z.object({
   steps: z.array(stepSchema).min(1).max(50),
 }).strict().superRefine((rb, ctx) => {
   rb.steps.forEach((step, i) => {
+    if (typeof step?.line !== 'string') return;
     for (const name of placeholdersOf(step.line)) {
       if (name.startsWith('labels.') || name.startsWith('annotations.')) continue;
       if (!rb.params.includes(name)) {

@@ -88,13 +88,13 @@ export function wireRunbooks(config: Config, deps: {
       const problems: string[] = [];
       for (const [name, rb] of Object.entries(config.runbooks)) {
         rb.steps.forEach((s, i) => {
-          if (!commandOf(registry, s.line)) problems.push(`runbooks.${name}.steps.${i}.${s.kind}: unknown command in "${s.line}"`);
+          if (!commandOf(registry, s.line)) problems.push(`runbooks.${name}.steps[${i}].${s.kind}: unknown command in "${s.line}"`);
         });
       }
       if (!problems.length) {
         config.alerting.routes.forEach((r, i) => {
           const why = r.autoRun && r.runbook ? runbooks.autoRunRefusal(r.runbook) : undefined;
-          if (why) problems.push(`alerting.routes.${i}.autoRun: runbook ${r.runbook} cannot run by itself: ${why}`);
+          if (why) problems.push(`alerting.routes[${i}].autoRun: runbook ${r.runbook} cannot run by itself: ${why}`);
         });
       }
       if (problems.length) throw new ConfigError('runbooks', problems);

@@ -34,6 +34,10 @@ import { wireMaintenance, type Maintenance } from './wiring/maintenance.js';
 import { wireScheduler } from './wiring/scheduler.js';
 import type { Scheduler } from './core/scheduler/scheduler.js';
 import { systemClock, type Clock } from './core/clock.js';
+import { wireRunbooks } from './wiring/runbooks.js';
+import type { Runbooks } from './core/runbooks/executor.js';
+import type { Gate } from './core/invocation.js';
+import type { ApprovalEvents } from './core/approvals/port.js';
 
 export interface BotOptions {
   config: Config;
@@ -53,6 +57,8 @@ export interface BotOptions {
   chatGateways?: ChatGateway[];
   /** The clock time-based services run on (tests pass a ManualClock); the system clock by default. */
   clock?: Clock;
+  /** The approval gate and its decisions (tests; the approvals service until it is wired here). */
+  approvals?: { gate: Gate; events: ApprovalEvents };
 }
 
 export interface Bot {
@@ -72,6 +78,7 @@ export interface Bot {
   scheduler: Scheduler;
   /** Schedules, overrides and escalations. */
   oncall: Oncall;
+  runbooks: Runbooks;
   http?: FastifyInstance;
   consoleSubject: Subject;
   /**
@@ -110,10 +117,17 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   alerting.listeners.push((e) => oncall.escalations.onAlertEvent(e));
   const rbac = createRbac(config, oncall.grant);
   const jobs = wireScheduler(config, { store, clock, log, audit, alerting, rbac, runner: () => router.runner, registry: () => registry });
-  const registry = registerCommands(config, { audit, redactor, ops, alerting, rbac, maintenance, jobs: jobs.commands });
+  const runbookWiring = wireRunbooks(config, { store, coordination, outbox: alerting.outbox, alerts: alerting.alerts, log, audit, clock, approvals: opts.approvals?.events });
+  const registry = registerCommands(config, { audit, redactor, ops, alerting, rbac, maintenance, jobs: jobs.commands, runbooks: runbookWiring });
   registry.register(...oncall.commands);
-  const router = createRouter(config, { registry, rbac, audit, metrics, log, redactor });
+  const router = createRouter(config, { registry, rbac, audit, metrics, log, redactor, gate: opts.approvals?.gate });
+  runbookWiring.bind(router);
   const { scheduler } = jobs;
+  const { runbooks } = runbookWiring;
+  // A route's `autoRun` runbook starts when a group opens on it.
+  alerting.listeners.push(async (e) => {
+    if (e.action === 'alert.opened' && e.alertId) await runbooks.onAlertEvent({ type: 'opened', group: await alerting.alerts.find(e.alertId) });
+  });
 
   const consoleSubject: Subject = { id: config.bot.consoleUser, display: config.bot.consoleUser };
   const { surfaces, plugins } = createChatSurfaces(config, env, { router, log, store });
@@ -129,7 +143,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
 
   let stopping: Promise<void> | undefined;
   const bot: Bot = {
-    config, log, metrics, store, coordination, audit, registry, router, surfaces, consoleSubject, alerts, outbox, maintenance, scheduler, oncall,
+    config, log, metrics, store, coordination, audit, registry, router, surfaces, consoleSubject, alerts, outbox, maintenance, scheduler, oncall, runbooks,
     ...(http ? { http } : {}),
     checkRbac() {
       const unknown = unknownCommandPatterns(config.rbac, registry.all());
@@ -140,6 +154,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
     async start() {
       // Commands are all registered by now (tests register theirs before start): role lists must name them.
       bot.checkRbac();
+      runbookWiring.check(registry);
       let port = 0;
       if (http) {
         await http.listen({ port: env.PORT, host: env.HOST });
@@ -153,6 +168,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
       await maintenance.start();
       await scheduler.start();
       await oncall.start();
+      await runbooks.start();
       return { port };
     },
     stop() {
@@ -164,6 +180,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
         await scheduler.stop(config.bot.shutdownTimeout);
         await alerts.stop();
         await maintenance.stop();
+        await runbooks.stop();
         await outbox.stop();
         await router.drain(config.bot.shutdownTimeout);
         await ops.userDirectories.close();

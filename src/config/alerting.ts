@@ -53,6 +53,8 @@ export const alertRouteSchema = z.object({
   style: z.enum(['danger', 'warning', 'info']).optional(),
   /** A runbook URL (link button) or the name of a configured runbook (button runs `runbook <name> <target>`). */
   runbook: z.string().min(1).max(2000).optional(),
+  /** Start the named runbook by itself when a group opens (only if every step before its first approval is `read`). */
+  autoRun: z.boolean().optional(),
   /** Escalation policy name (used by the escalation engine). */
   escalation: z.string().min(1).max(80).optional(),
   /** Alertmanager's `continue`: keep matching the routes after this one. */

@@ -11,6 +11,7 @@ import { alertingSchema } from './alerting.js';
 import { peopleSchema } from './people-schema.js';
 import { checkJobRefs, jobsSchema, withJobSubjects } from './jobs-schema.js';
 import { checkOncallRefs, oncallSections } from './oncall-schema.js';
+import { checkRunbookRefs, runbooksSchema } from './runbooks-schema.js';
 
 /** `30s`, `5m`, `1h`, `7d` or milliseconds → milliseconds. */
 export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -253,8 +254,11 @@ export const configSchema = z.object({
   /** Scheduled jobs: a command line on a cron expression (README "Scheduled jobs"). */
   jobs: jobsSchema.default({}),
   ...oncallSections,
+  /** Runbooks: named sequences of commands (README "Runbooks"). */
+  runbooks: runbooksSchema.default({}),
 }).strict().superRefine((cfg, ctx) => {
   checkOncallRefs(cfg, ctx);
+  checkRunbookRefs(cfg, ctx);
   checkContainerProbes(cfg.targets, ctx);
   checkPeopleRoles(cfg.people, cfg.rbac ? Object.keys(cfg.rbac.roles) : [DEFAULT_ROLE], ctx);
   checkJobRefs(cfg.jobs, cfg.rbac, [DEFAULT_ROLE], ctx);

@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Redactor } from '../core/redact.js';
 import type { AuditLog } from '../core/audit.js';
+import type { Gate } from '../core/invocation.js';
 import { Rbac, type AccessGrant } from '../core/rbac.js';
 import { People } from '../core/people.js';
 import { AlertTargets } from '../core/alerts/targets.js';
@@ -22,13 +23,14 @@ import type { Operations } from './operations.js';
 import type { Alerting } from './alerting.js';
 import type { Maintenance } from './maintenance.js';
 import { jobCommands, type JobsDeps } from '../handlers/jobs.js';
+import type { RunbooksWiring } from './runbooks.js';
 
 /** RBAC over the configured people and roles: one instance for the router and `whoami`. */
 export function createRbac(config: Config, grant?: AccessGrant): Rbac {
   return new Rbac(config.rbac, { people: new People(config.people), ...(grant ? { grant } : {}) });
 }
 
-export function registerCommands(config: Config, deps: { audit: AuditLog; redactor: Redactor; ops: Operations; alerting: Alerting; rbac: Rbac; maintenance: Maintenance; jobs: JobsDeps }): CommandRegistry {
+export function registerCommands(config: Config, deps: { audit: AuditLog; redactor: Redactor; ops: Operations; alerting: Alerting; rbac: Rbac; maintenance: Maintenance; jobs: JobsDeps; runbooks: RunbooksWiring }): CommandRegistry {
   const { audit, redactor, ops, alerting, rbac } = deps;
   const alertTargets = new AlertTargets(config.alerting.targetLabels, () => Object.keys(config.targets));
   const { probeTargets, probeServices, backups, userDirectories } = ops;
@@ -50,13 +52,16 @@ export function registerCommands(config: Config, deps: { audit: AuditLog; redact
     ...alertCommands({ service: alerting.alerts, targets: alertTargets, ...(alerting.alertmanager ? { alertmanager: alerting.alertmanager } : {}) }),
     ...deps.maintenance.commands,
     ...jobCommands(deps.jobs),
+    ...deps.runbooks.commands,
   );
   return registry;
 }
 
-export function createRouter(config: Config, deps: { registry: CommandRegistry; rbac: Rbac; audit: AuditLog; metrics: Metrics; log: Logger; redactor: Redactor }): Router {
+export function createRouter(config: Config, deps: { registry: CommandRegistry; rbac: Rbac; audit: AuditLog; metrics: Metrics; log: Logger; redactor: Redactor; gate?: Gate | undefined }): Router {
+  const { gate, ...rest } = deps;
   return new Router({
-    ...deps,
+    ...rest,
+    ...(gate ? { gate } : {}),
     environmentOf: (t) => config.targets[t]?.environment,
     commandTimeoutMs: config.bot.commandTimeout,
   });

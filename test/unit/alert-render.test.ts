@@ -38,9 +38,10 @@ describe('rendering an alert group', () => {
     expect(buttons(r)).toContain('Runbook=https://runbooks/disk');
   });
 
-  it('a named runbook becomes a command button on the group\'s target', () => {
-    const r = renderGroup(group(payload({ alerts: hosts(1), commonLabels: { job: 'orders-api' } })), { runbook: 'restart-api' }, { now: NOW });
-    expect(buttons(r)).toContain('Runbook=runbook restart-api orders-api');
+  it('a named runbook becomes a button that runs it with the group (its labels reach the templating)', () => {
+    const g = group(payload({ alerts: hosts(1), commonLabels: { job: 'orders-api' } }));
+    const r = renderGroup(g, { runbook: 'restart-api' }, { now: NOW });
+    expect(buttons(r)).toContain(`Run runbook=runbook restart-api --alert ${g._id}`);
   });
 
   it('severity picks the colour: warning → warn, info → info', () => {

@@ -115,10 +115,8 @@ export function renderGroup(g: AlertGroup, target: Pick<RouteTarget, 'mention' |
     }
     if (target.runbook) {
       if (isUrl(target.runbook)) buttons.push({ label: 'Runbook', url: target.runbook });
-      else {
-        const on = g.commonLabels.target ?? g.commonLabels.job ?? g.commonLabels.instance;
-        buttons.push({ label: 'Runbook', command: `runbook ${target.runbook}${on ? ` ${on}` : ''}` });
-      }
+      // The group's labels and annotations reach the runbook's templating through --alert.
+      else buttons.push({ label: 'Run runbook', command: `runbook ${target.runbook} --alert ${g._id}` });
     }
   }
 

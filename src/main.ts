@@ -29,6 +29,9 @@ import { wireAlerting } from './wiring/alerting.js';
 import { createRbac, createRouter, registerCommands } from './wiring/commands.js';
 import { createChatSurfaces, createConsoleSurface, type ConsoleIo } from './wiring/surfaces.js';
 import { readinessChecks, webhookPlugin } from './wiring/http.js';
+import { approvalConfigProblems, wireApprovals } from './wiring/approvals.js';
+import type { ApprovalService } from './core/approvals/index.js';
+import type { Clock } from './core/clock.js';
 
 export interface BotOptions {
   config: Config;
@@ -46,6 +49,8 @@ export interface BotOptions {
   log?: Logger;
   /** Further chat gateways by their name (tests; surfaces built outside createBot). */
   chatGateways?: ChatGateway[];
+  /** The clock of time-based services (approval expiry); the system clock by default (tests: a ManualClock). */
+  clock?: Clock;
 }
 
 export interface Bot {
@@ -60,6 +65,7 @@ export interface Bot {
   surfaces: ChatSurface[];
   alerts: AlertService;
   outbox: Outbox;
+  approvals: ApprovalService;
   http?: FastifyInstance;
   consoleSubject: Subject;
   /** Throws a ConfigError when a role's allow / deny list names a command that is not registered (start does this first). */
@@ -88,8 +94,10 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const ops = wireOperations(config, env, state, { toolPath: process.env.PATH, serving: () => opts.http !== false });
   const alerting = wireAlerting(config, env, { store, coordination, log, metrics });
   const rbac = createRbac(config);
-  const registry = registerCommands(config, { audit, redactor, ops, alerting, rbac });
-  const router = createRouter(config, { registry, rbac, audit, metrics, log, redactor });
+  const approvals = wireApprovals(config, { store, messages: alerting.outbox, rbac, audit, redactor, log, clock: opts.clock });
+  const registry = registerCommands(config, { audit, redactor, ops, alerting, rbac, approvals });
+  const router = createRouter(config, { registry, rbac, audit, metrics, log, redactor, gate: approvals.gate });
+  approvals.runner = router.runner;
 
   const consoleSubject: Subject = { id: config.bot.consoleUser, display: config.bot.consoleUser };
   const { surfaces, plugins } = createChatSurfaces(config, env, { router, log, store });
@@ -104,11 +112,13 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
 
   let stopping: Promise<void> | undefined;
   const bot: Bot = {
-    config, log, metrics, store, coordination, audit, registry, router, surfaces, consoleSubject, alerts, outbox,
+    config, log, metrics, store, coordination, audit, registry, router, surfaces, consoleSubject, alerts, outbox, approvals,
     ...(http ? { http } : {}),
     checkRbac() {
       const unknown = unknownCommandPatterns(config.rbac, registry.all());
       if (unknown.length) throw new ConfigError('rbac', unknown);
+      const approvalProblems = approvalConfigProblems(config, registry.all());
+      if (approvalProblems.length) throw new ConfigError('approvals', approvalProblems);
     },
     async start() {
       // Commands are all registered by now (tests register theirs before start): role lists must name them.
@@ -123,6 +133,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
       for (const s of surfaces) await s.start();
       await outbox.start();
       await alerts.start();
+      await approvals.start();
       return { port };
     },
     stop() {
@@ -130,6 +141,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
         log.info('shutting down');
         await Promise.allSettled(surfaces.map((s) => s.stop()));
         await http?.close();
+        await approvals.stop();
         await alerts.stop();
         await outbox.stop();
         await router.drain(config.bot.shutdownTimeout);

@@ -9,6 +9,7 @@ import { userDirectorySchema } from './users-schema.js';
 import { backupFreshProbeSchema, backupsSchema, checkBackupFreshRefs } from './backup-schema.js';
 import { alertingSchema } from './alerting.js';
 import { peopleSchema } from './people-schema.js';
+import { approvalsSchema, checkApprovalRoles } from './approvals-schema.js';
 
 /** `30s`, `5m`, `1h`, `7d` or milliseconds → milliseconds. */
 export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -248,9 +249,11 @@ export const configSchema = z.object({
   people: peopleSchema.default({}),
   alerting: alertingSchema.default(() => alertingSchema.parse({})),
   slack: slackSchema.default(() => slackSchema.parse({})),
+  approvals: approvalsSchema.default(() => approvalsSchema.parse({})),
 }).strict().superRefine((cfg, ctx) => {
   checkContainerProbes(cfg.targets, ctx);
   checkPeopleRoles(cfg.people, cfg.rbac ? Object.keys(cfg.rbac.roles) : [DEFAULT_ROLE], ctx);
+  checkApprovalRoles(cfg.approvals, cfg.rbac ? Object.keys(cfg.rbac.roles) : [DEFAULT_ROLE], ctx);
 }).transform(({ rbac, ...rest }) => ({
   ...rest,
   rbac: rbac ?? rbacSchema.parse({ roles: { [DEFAULT_ROLE]: { allow: ['*'] } }, subjects: { [rest.bot.consoleUser]: [DEFAULT_ROLE] } }),

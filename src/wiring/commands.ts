@@ -20,13 +20,15 @@ import { checklistCommands } from '../handlers/checklist.js';
 import { alertCommands } from '../handlers/alerts.js';
 import type { Operations } from './operations.js';
 import type { Alerting } from './alerting.js';
+import { approvalCommands, type Approvals } from '../handlers/approvals.js';
+import type { Gate } from '../core/invocation.js';
 
 /** RBAC over the configured people and roles: one instance for the router and `whoami`. */
 export function createRbac(config: Config): Rbac {
   return new Rbac(config.rbac, { people: new People(config.people) });
 }
 
-export function registerCommands(config: Config, deps: { audit: AuditLog; redactor: Redactor; ops: Operations; alerting: Alerting; rbac: Rbac }): CommandRegistry {
+export function registerCommands(config: Config, deps: { audit: AuditLog; redactor: Redactor; ops: Operations; alerting: Alerting; rbac: Rbac; approvals: Approvals }): CommandRegistry {
   const { audit, redactor, ops, alerting, rbac } = deps;
   const alertTargets = new AlertTargets(config.alerting.targetLabels, () => Object.keys(config.targets));
   const { probeTargets, probeServices, backups, userDirectories } = ops;
@@ -46,11 +48,12 @@ export function registerCommands(config: Config, deps: { audit: AuditLog; redact
     ...backupCommands({ targets: config.targets, backups }),
     ...checklistCommands({ targets: probeTargets, checkTimeoutMs, probeServices, backups, openAlerts: () => alerting.alerts.listOpen(200), alertTargets }),
     ...alertCommands({ service: alerting.alerts, targets: alertTargets, ...(alerting.alertmanager ? { alertmanager: alerting.alertmanager } : {}) }),
+    ...approvalCommands(deps.approvals),
   );
   return registry;
 }
 
-export function createRouter(config: Config, deps: { registry: CommandRegistry; rbac: Rbac; audit: AuditLog; metrics: Metrics; log: Logger; redactor: Redactor }): Router {
+export function createRouter(config: Config, deps: { registry: CommandRegistry; rbac: Rbac; audit: AuditLog; metrics: Metrics; log: Logger; redactor: Redactor; gate?: Gate }): Router {
   return new Router({
     ...deps,
     environmentOf: (t) => config.targets[t]?.environment,

@@ -179,6 +179,7 @@ export class Router {
     const identity = this.deps.rbac.people.get(person)?.identities.find((i) => i.startsWith('console:'));
     if (!identity) return refuse(`--as needs a person of \`people:\` with a console identity; "${person}" has none.`);
     const actor = call.inv.subject.id;
+    if (actor === identity) return undefined;
     call.inv = { ...call.inv, subject: { id: identity, display: person } };
     call.subject = call.inv.subject;
     call.log.warn({ actor, as: identity }, 'console acts as another person');

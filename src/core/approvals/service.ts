@@ -357,6 +357,10 @@ export class ApprovalService implements ApprovalEvents {
     if (this.stopped) return;
     this.cancelTimer(req._id);
     const ms = new Date(req.expiresAt).getTime() - this.o.clock.now();
+    if (ms <= 0) {
+      void this.track(this.expire(req._id).catch((e: unknown) => this.o.log.error({ err: e, approval: req._id }, `expiry failed: ${errorMessage(e)}`)));
+      return;
+    }
     this.timers.set(req._id, this.o.clock.setTimeout(() => {
       this.timers.delete(req._id);
       void this.track(this.expire(req._id).catch((e: unknown) => this.o.log.error({ err: e, approval: req._id }, `expiry failed: ${errorMessage(e)}`)));

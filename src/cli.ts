@@ -84,7 +84,11 @@ async function exec(words: string[], opts: { config?: string; json?: boolean }):
     await bot.stop();
     throw e;
   }
-  const result = await bot.router.handle({ subject: bot.consoleSubject, surface: 'cli', line: words.join(' ') });
+  const handled = await bot.router.handle({ subject: bot.consoleSubject, surface: 'cli', line: words.join(' ') });
+  // Held for approval: nothing ran yet, so a script must not read success; the request id is printed.
+  const result: RouterResult = handled.pending
+    ? { ...handled, error: { code: 'approval_pending', message: `held for approval: request ${handled.pending.approval} (\`approve ${handled.pending.approval}\`)` } }
+    : handled;
   process.stdout.write(execOutput(result, { json: Boolean(opts.json), colour: Boolean(process.stdout.isTTY) }));
   // The stable code on stderr, for scripts that read the exit code and want to know why.
   if (result.error) process.stderr.write(`opsbot: ${result.error.code}: ${result.error.message}\n`);
@@ -92,7 +96,8 @@ async function exec(words: string[], opts: { config?: string; json?: boolean }):
   process.exitCode = exitCodeOf(result);
 }
 
-function exitCodeOf(result: Pick<RouterResult, 'outcome'>): number {
+function exitCodeOf(result: Pick<RouterResult, 'outcome' | 'pending'>): number {
+  if (result.pending) return EXIT.failed;
   return result.outcome === 'ok' ? EXIT.ok : result.outcome === 'usage' ? EXIT.usage : EXIT.failed;
 }
 

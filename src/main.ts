@@ -38,6 +38,8 @@ import { wireRunbooks } from './wiring/runbooks.js';
 import type { Runbooks } from './core/runbooks/executor.js';
 import type { Gate } from './core/invocation.js';
 import type { ApprovalEvents } from './core/approvals/port.js';
+import { approvalConfigProblems, wireApprovals } from './wiring/approvals.js';
+import type { ApprovalService } from './core/approvals/index.js';
 
 export interface BotOptions {
   config: Config;
@@ -57,7 +59,7 @@ export interface BotOptions {
   chatGateways?: ChatGateway[];
   /** The clock time-based services run on (tests pass a ManualClock); the system clock by default. */
   clock?: Clock;
-  /** The approval gate and its decisions (tests; the approvals service until it is wired here). */
+  /** A stand-in approval gate and its decisions instead of the approvals service (tests). */
   approvals?: { gate: Gate; events: ApprovalEvents };
 }
 
@@ -79,11 +81,13 @@ export interface Bot {
   /** Schedules, overrides and escalations. */
   oncall: Oncall;
   runbooks: Runbooks;
+  approvals: ApprovalService;
   http?: FastifyInstance;
   consoleSubject: Subject;
   /**
-   * Throws a ConfigError when a role's allow / deny list names a command that is not registered,
-   * or a job's `run` is not a registered command its subject may run (start does this first).
+   * Throws a ConfigError when a role's allow / deny list, an approvals rule or a runbook step names
+   * a command that is not registered, or a job's `run` is not a command its subject may run
+   * (start and `opsbot exec` do this first).
    */
   checkRbac(): void;
   /** Starts surfaces and HTTP; returns the bound HTTP port (0 when HTTP is off). */
@@ -117,10 +121,12 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   alerting.listeners.push((e) => oncall.escalations.onAlertEvent(e));
   const rbac = createRbac(config, oncall.grant);
   const jobs = wireScheduler(config, { store, clock, log, audit, alerting, rbac, runner: () => router.runner, registry: () => registry });
-  const runbookWiring = wireRunbooks(config, { store, coordination, outbox: alerting.outbox, alerts: alerting.alerts, log, audit, clock, approvals: opts.approvals?.events });
-  const registry = registerCommands(config, { audit, redactor, ops, alerting, rbac, maintenance, jobs: jobs.commands, runbooks: runbookWiring });
+  const approvals = wireApprovals(config, { store, messages: alerting.outbox, rbac, audit, redactor, log, clock });
+  const runbookWiring = wireRunbooks(config, { store, coordination, outbox: alerting.outbox, alerts: alerting.alerts, log, audit, clock, approvals: opts.approvals?.events ?? approvals });
+  const registry = registerCommands(config, { audit, redactor, ops, alerting, rbac, maintenance, jobs: jobs.commands, runbooks: runbookWiring, approvals });
   registry.register(...oncall.commands);
-  const router = createRouter(config, { registry, rbac, audit, metrics, log, redactor, gate: opts.approvals?.gate });
+  const router = createRouter(config, { registry, rbac, audit, metrics, log, redactor, gate: opts.approvals?.gate ?? approvals.gate });
+  approvals.runner = router.runner;
   runbookWiring.bind(router);
   const { scheduler } = jobs;
   const { runbooks } = runbookWiring;
@@ -143,18 +149,20 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
 
   let stopping: Promise<void> | undefined;
   const bot: Bot = {
-    config, log, metrics, store, coordination, audit, registry, router, surfaces, consoleSubject, alerts, outbox, maintenance, scheduler, oncall, runbooks,
+    config, log, metrics, store, coordination, audit, registry, router, surfaces, consoleSubject, alerts, outbox, maintenance, scheduler, oncall, runbooks, approvals,
     ...(http ? { http } : {}),
     checkRbac() {
       const unknown = unknownCommandPatterns(config.rbac, registry.all());
       if (unknown.length) throw new ConfigError('rbac', unknown);
       const jobProblems = jobs.problems();
       if (jobProblems.length) throw new ConfigError('jobs', jobProblems);
+      const approvalProblems = approvalConfigProblems(config, registry.all());
+      if (approvalProblems.length) throw new ConfigError('approvals', approvalProblems);
+      runbookWiring.check(registry);
     },
     async start() {
       // Commands are all registered by now (tests register theirs before start): role lists must name them.
       bot.checkRbac();
-      runbookWiring.check(registry);
       let port = 0;
       if (http) {
         await http.listen({ port: env.PORT, host: env.HOST });
@@ -169,6 +177,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
       await scheduler.start();
       await oncall.start();
       await runbooks.start();
+      await approvals.start();
       return { port };
     },
     stop() {
@@ -178,6 +187,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
         await http?.close();
         await oncall.stop();
         await scheduler.stop(config.bot.shutdownTimeout);
+        await approvals.stop();
         await alerts.stop();
         await maintenance.stop();
         await runbooks.stop();

@@ -1,6 +1,8 @@
 /**
  * Command-line grammar shared by every surface: words, 'single' and "double" quoted arguments,
- * backslash escapes, `--flag value`, `--flag=value`, `--dry-run`. Nothing here is ever executed.
+ * backslash escapes, `--flag value`, `--flag=value`, and the router's own flags on every command:
+ * `--dry-run`, `--reason "…"` (why; approvals may require it), `--as <person>` (console only).
+ * Nothing here is ever executed.
  */
 import type { ParamSpec } from '../core/command.js';
 
@@ -48,7 +50,14 @@ export function stripPrefix(tokens: string[]): string[] {
 export interface ParsedArgs {
   values: Record<string, unknown>;
   dryRun: boolean;
+  /** `--reason "…"`: why (shown on an approval request). */
+  reason?: string;
+  /** `--as <person>`: act as that person (the router allows it on the console only). */
+  as?: string;
 }
+
+/** Flags the router reads on every command (a command's own flag of the same name wins). */
+const ROUTER_FLAGS = ['dry-run', 'reason', 'as'];
 
 /** A `number` param's value must read as one; the schema still judges its range. */
 function checkNumber(spec: ParamSpec, label: string, value: string): string {
@@ -65,6 +74,7 @@ export function bindArgs(tokens: string[], params: ParamSpec[]): ParsedArgs {
   const flags = new Map(params.filter((p) => p.kind === 'flag').map((p) => [p.name, p]));
   const free: string[] = [];
   let dryRun = false;
+  const router: { reason?: string; as?: string } = {};
   let literal = false;
 
   for (let i = 0; i < tokens.length; i++) {
@@ -80,9 +90,15 @@ export function bindArgs(tokens: string[], params: ParamSpec[]): ParsedArgs {
       dryRun = true;
       continue;
     }
+    if ((name === 'reason' || name === 'as') && !flags.has(name)) {
+      const value = eq === -1 ? tokens[++i] : tok.slice(eq + 1);
+      if (value === undefined || value.trim() === '') throw new ParseError(`option --${name} needs a value (${name === 'as' ? 'PERSON' : '"why"'})`);
+      router[name] = value;
+      continue;
+    }
     const spec = flags.get(name);
     if (!spec) {
-      const known = [...flags.keys(), 'dry-run'].map((f) => `--${f}`).join(', ');
+      const known = [...new Set([...flags.keys(), ...ROUTER_FLAGS])].map((f) => `--${f}`).join(', ');
       throw new ParseError(`unknown option --${name} (options: ${known})`);
     }
     if (spec.type === 'boolean') {
@@ -105,7 +121,7 @@ export function bindArgs(tokens: string[], params: ParamSpec[]): ParsedArgs {
   for (const p of positionals) {
     if (p.required && values[p.name] === undefined) throw new ParseError(`missing <${p.name}>`);
   }
-  return { values, dryRun };
+  return { values, dryRun, ...router };
 }
 
 export { suggest } from '../core/suggest.js';

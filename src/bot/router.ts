@@ -140,11 +140,15 @@ export class Router {
       if (step.command) call.command = step.command;
       call.args = step.args;
       if (step.kind === 'settled') return step.settled;
+      if (step.as) {
+        const refused = await this.actAs(call, step.as);
+        if (refused) return refused;
+      }
       const auth = await this.authorize(call, step.command, step.args);
       if (auth.denied) return auth.denied;
       const { target, access } = auth;
       if (step.dryRun) return await this.dryRun(call, step.command, step.args, access);
-      const gated = await this.deps.gate?.({ invocation: { ...call.inv, subject: call.subject }, invocationId: call.invocationId, command: step.command, args: step.args, target });
+      const gated = await this.deps.gate?.({ invocation: { ...call.inv, subject: call.subject }, invocationId: call.invocationId, command: step.command, args: step.args, target, reason: step.reason });
       if (gated) return { ...ok(gated.reply), pending: { approval: gated.approval } };
       return await this.execute(call, step.command, step.args, access);
     } catch (e) {
@@ -163,6 +167,24 @@ export class Router {
     call.log.warn({ command: command.name, reason: rbac.reason }, 'invocation denied');
     const reply = permissionDenied(command, rbac.where, rbac.needs, rbac.reason);
     return { access: rbac.access, denied: { decision: 'denied', outcome: 'denied', reply, error: { code: 'denied', message: `not allowed to run ${command.name}${rbac.where}` } } };
+  }
+
+  /**
+   * `--as <person>`: on the console only, the line runs as that person's `console:` identity (so
+   * one terminal can show a whole approval flow). Audited as a system event naming who did it.
+   */
+  private async actAs(call: Call, person: string): Promise<Settled | undefined> {
+    const refuse = (message: string): Settled => ({ decision: 'invalid', outcome: 'usage', reply: textReply('Cannot act as someone else', 'error', message, 'ephemeral'), error: { code: 'usage', message } });
+    if (call.inv.surface !== 'console') return refuse('--as works only in the console.');
+    const identity = this.deps.rbac.people.get(person)?.identities.find((i) => i.startsWith('console:'));
+    if (!identity) return refuse(`--as needs a person of \`people:\` with a console identity; "${person}" has none.`);
+    const actor = call.inv.subject.id;
+    if (actor === identity) return undefined;
+    call.inv = { ...call.inv, subject: { id: identity, display: person } };
+    call.subject = call.inv.subject;
+    call.log.warn({ actor, as: identity }, 'console acts as another person');
+    await this.deps.audit.systemEvent({ action: 'console.as', subject: actor, message: `${actor} ran a line as ${person} (${identity})`, detail: { invocationId: call.invocationId, as: identity } });
+    return undefined;
   }
 
   /** Says what it would do; a description that fails (an unknown target) is still audited as a dry run. */
@@ -226,6 +248,7 @@ export class Router {
       surface: inv.surface,
       channel: inv.channel,
       parentInvocationId: inv.parentId,
+      ...(inv.approval?.startsWith('approved:') ? { approval: inv.approval.slice('approved:'.length) } : {}),
       args: this.deps.redactor.value(call.args),
       line: this.deps.redactor.text(inv.line).slice(0, 500),
     };

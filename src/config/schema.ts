@@ -12,6 +12,7 @@ import { peopleSchema } from './people-schema.js';
 import { checkJobRefs, jobsSchema, withJobSubjects } from './jobs-schema.js';
 import { checkOncallRefs, oncallSections } from './oncall-schema.js';
 import { checkRunbookRefs, runbooksSchema } from './runbooks-schema.js';
+import { approvalsSchema, checkApprovalRoles } from './approvals-schema.js';
 
 /** `30s`, `5m`, `1h`, `7d` or milliseconds → milliseconds. */
 export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -256,12 +257,14 @@ export const configSchema = z.object({
   ...oncallSections,
   /** Runbooks: named sequences of commands (README "Runbooks"). */
   runbooks: runbooksSchema.default({}),
+  approvals: approvalsSchema.default(() => approvalsSchema.parse({})),
 }).strict().superRefine((cfg, ctx) => {
   checkOncallRefs(cfg, ctx);
   checkRunbookRefs(cfg, ctx);
   checkContainerProbes(cfg.targets, ctx);
   checkPeopleRoles(cfg.people, cfg.rbac ? Object.keys(cfg.rbac.roles) : [DEFAULT_ROLE], ctx);
   checkJobRefs(cfg.jobs, cfg.rbac, [DEFAULT_ROLE], ctx);
+  checkApprovalRoles(cfg.approvals, cfg.rbac ? Object.keys(cfg.rbac.roles) : [DEFAULT_ROLE], ctx);
 }).transform(({ rbac, ...rest }) => ({
   ...rest,
   // A job's `role` is its subject's (`system:job:<name>`) entry under rbac.subjects.

@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   'expired',
   'failed',
   'audit_unavailable',
+  /** Held for approval: it runs when a second person approves (the request id is in `pending`). */
+  'approval_pending',
   'internal',
 ] as const;
 

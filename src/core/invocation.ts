@@ -47,9 +47,10 @@ export interface GateHold {
 
 /**
  * A hook before a command runs (after RBAC, never for a dry run): returns a hold (approval
- * requested) to stop it, or nothing to let it run. `invocation.subject` has its person resolved.
+ * requested) to stop it, or nothing to let it run. `invocation.subject` has its person resolved;
+ * `reason` is the line's `--reason`.
  */
-export type Gate = (call: { invocation: Invocation; invocationId: string; command: AnyCommand; args: unknown; target?: string | undefined }) => Promise<GateHold | undefined>;
+export type Gate = (call: { invocation: Invocation; invocationId: string; command: AnyCommand; args: unknown; target?: string | undefined; reason?: string | undefined }) => Promise<GateHold | undefined>;
 
 export interface RunOptions {
   /** Whose rights the command runs with (RBAC checks this subject). */

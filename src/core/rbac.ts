@@ -41,6 +41,13 @@ type EnvironmentOf = (target: string) => string | undefined;
 
 export const ALWAYS_ALLOWED = new Set(['help', 'whoami']);
 
+/**
+ * Open to everyone at the RBAC step like `help`, because their handlers decide who may: approving
+ * needs an approver role that reaches the request (that role need not allow the command itself).
+ */
+export const SELF_AUTHORIZED = new Set(['approve', 'deny', 'approvals', 'approvals show', 'approvals cancel']);
+const isOpen = (permission: string): boolean => ALWAYS_ALLOWED.has(permission) || SELF_AUTHORIZED.has(permission);
+
 export function matchesPattern(pattern: string, value: string): boolean {
   if (pattern === '*' || pattern === value) return true;
   if (pattern.endsWith('*')) return value.startsWith(pattern.slice(0, -1).trimEnd());
@@ -136,7 +143,7 @@ export class Rbac {
    * a role without a target or environment limit may run it.
    */
   decide(subject: Subject, permission: string, scope: Touch | readonly Touch[] = {}, environmentOf: EnvironmentOf = NO_ENVIRONMENT): RbacDecision {
-    if (ALWAYS_ALLOWED.has(permission)) return { ...OPEN };
+    if (isOpen(permission)) return { ...OPEN };
     const touches: readonly Touch[] = Array.isArray(scope) ? (scope.length ? scope : [{}]) : [scope as Touch];
     const fits = (roleName: string): boolean => {
       const role = this.rbac.roles[roleName];
@@ -147,7 +154,7 @@ export class Rbac {
 
   /** The call's access: the roles held that permit `permission`, each within its own scope. */
   accessFor(subject: Subject, permission: string, environmentOf: EnvironmentOf): Access {
-    if (ALWAYS_ALLOWED.has(permission)) return { canSee: () => false, allowsAll: () => false };
+    if (isOpen(permission)) return { canSee: () => false, allowsAll: () => false };
     const granting = this.rolesOf(subject).filter((r) => this.permits(r, permission)).map((r) => this.rbac.roles[r] as RoleConfig);
     const allowsAll = (touches: readonly Touch[]): boolean => {
       const list = touches.length ? touches : [{}];
@@ -175,7 +182,7 @@ export class Rbac {
     const touches = command.touches ? await command.touches(args as never) : [];
     if (touches === 'filtered') {
       // Runs if any held role permits the command anywhere; the handler shows only what `access` reaches.
-      const decision = ALWAYS_ALLOWED.has(permission) ? { ...OPEN } : this.verdict(resolved, permission, (r) => this.permits(r, permission), []);
+      const decision = isOpen(permission) ? { ...OPEN } : this.verdict(resolved, permission, (r) => this.permits(r, permission), []);
       return { ...decision, subject: resolved, where: '', access };
     }
     const decision = this.decide(resolved, permission, touches, environmentOf);

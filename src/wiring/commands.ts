@@ -24,13 +24,14 @@ import type { Alerting } from './alerting.js';
 import type { Maintenance } from './maintenance.js';
 import { jobCommands, type JobsDeps } from '../handlers/jobs.js';
 import type { RunbooksWiring } from './runbooks.js';
+import { approvalCommands, type Approvals } from '../handlers/approvals.js';
 
 /** RBAC over the configured people and roles: one instance for the router and `whoami`. */
 export function createRbac(config: Config, grant?: AccessGrant): Rbac {
   return new Rbac(config.rbac, { people: new People(config.people), ...(grant ? { grant } : {}) });
 }
 
-export function registerCommands(config: Config, deps: { audit: AuditLog; redactor: Redactor; ops: Operations; alerting: Alerting; rbac: Rbac; maintenance: Maintenance; jobs: JobsDeps; runbooks: RunbooksWiring }): CommandRegistry {
+export function registerCommands(config: Config, deps: { audit: AuditLog; redactor: Redactor; ops: Operations; alerting: Alerting; rbac: Rbac; maintenance: Maintenance; jobs: JobsDeps; runbooks: RunbooksWiring; approvals: Approvals }): CommandRegistry {
   const { audit, redactor, ops, alerting, rbac } = deps;
   const alertTargets = new AlertTargets(config.alerting.targetLabels, () => Object.keys(config.targets));
   const { probeTargets, probeServices, backups, userDirectories } = ops;
@@ -53,6 +54,7 @@ export function registerCommands(config: Config, deps: { audit: AuditLog; redact
     ...deps.maintenance.commands,
     ...jobCommands(deps.jobs),
     ...deps.runbooks.commands,
+    ...approvalCommands(deps.approvals),
   );
   return registry;
 }

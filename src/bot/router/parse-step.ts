@@ -8,7 +8,7 @@ import { badArguments, nothingToDo, unknownCommand } from './replies.js';
 import type { Settled } from './settled.js';
 
 export type ParseStep =
-  | { kind: 'parsed'; command: AnyCommand; args: Record<string, unknown>; dryRun: boolean }
+  | { kind: 'parsed'; command: AnyCommand; args: Record<string, unknown>; dryRun: boolean; reason?: string | undefined; as?: string | undefined }
   /** It ends here (nothing typed, unknown command, bad arguments); `command` and `args` as far as they were read, for the audit. */
   | { kind: 'settled'; settled: Settled; command?: AnyCommand; args: Record<string, unknown> };
 
@@ -43,5 +43,5 @@ export function parseLine(registry: CommandRegistry, line: string): ParseStep {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`);
     return { kind: 'settled', command, args: bound.values, settled: usage(badArguments(command, problems), problems.join('; ')) };
   }
-  return { kind: 'parsed', command, args: parsed.data as Record<string, unknown>, dryRun: bound.dryRun };
+  return { kind: 'parsed', command, args: parsed.data as Record<string, unknown>, dryRun: bound.dryRun, reason: bound.reason, as: bound.as };
 }

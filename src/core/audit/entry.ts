@@ -33,6 +33,8 @@ export interface AuditEntry {
   channel?: string;
   /** The invocation that started this one through the CommandRunner (a runbook step, an approved request). */
   parentInvocationId?: string;
+  /** The approval request (`r7k2`) whose approved command this is. */
+  approval?: string;
   /** The command; for system entries the action (`alert.opened`, `rejected.button`). */
   command: string;
   args: Record<string, unknown>;

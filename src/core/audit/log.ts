@@ -23,7 +23,7 @@ export interface AuditOptions {
   alive?: (pid: number) => boolean;
 }
 
-export type StartedEntry = Pick<AuditEntry, 'invocationId' | 'subject' | 'surface' | 'command' | 'args' | 'line'> & { channel?: string | undefined };
+export type StartedEntry = Pick<AuditEntry, 'invocationId' | 'subject' | 'surface' | 'command' | 'args' | 'line'> & { channel?: string | undefined; parentInvocationId?: string | undefined; approval?: string | undefined };
 
 export interface Completion {
   outcome: Outcome;

@@ -35,6 +35,7 @@ const SKIPPED: Record<string, string> = {
   'opsbot …': 'a placeholder for "any command line"',
   'opsbot start': 'runs until stopped: test/integration/process.test.ts and self-checks.test.ts start it',
   'opsbot exec': 'the subcommand named in prose, without a command line',
+  'opsbot exec --json': 'the flag named in prose (the JSON shape); exec-errors.test.ts runs `opsbot exec --json` with command lines',
   'opsbot /healthz': 'the name of a health check in the default config, not a command',
   'opsbot port': 'the name of a health check in the default config, not a command',
   'opsbot validate-config [file]': 'a usage pattern ([file] is a placeholder); run as printed elsewhere',

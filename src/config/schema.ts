@@ -9,6 +9,7 @@ import { userDirectorySchema } from './users-schema.js';
 import { backupFreshProbeSchema, backupsSchema, checkBackupFreshRefs } from './backup-schema.js';
 import { alertingSchema } from './alerting.js';
 import { peopleSchema } from './people-schema.js';
+import { checkManagerRefs, hostsSchema, serviceManagerSchema } from './services-schema.js';
 
 /** `30s`, `5m`, `1h`, `7d` or milliseconds → milliseconds. */
 export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -167,6 +168,8 @@ export const targetSchema = z.object({
   /** Where the target's user accounts live and what unlock / disable / enable set. */
   users: userDirectorySchema.optional(),
   container: targetContainerSchema.optional(),
+  /** What runs the target's service and where: docker (the container section), systemd, pm2, supervisor. */
+  manager: serviceManagerSchema.optional(),
   backups: backupsSchema.default([]),
 }).strict().superRefine(checkBackupFreshRefs);
 export type TargetConfig = z.infer<typeof targetSchema>;
@@ -248,8 +251,11 @@ export const configSchema = z.object({
   people: peopleSchema.default({}),
   alerting: alertingSchema.default(() => alertingSchema.parse({})),
   slack: slackSchema.default(() => slackSchema.parse({})),
+  /** Remote hosts reached over SSH (README "Service managers and hosts"). */
+  hosts: hostsSchema,
 }).strict().superRefine((cfg, ctx) => {
   checkContainerProbes(cfg.targets, ctx);
+  checkManagerRefs(cfg, ctx);
   checkPeopleRoles(cfg.people, cfg.rbac ? Object.keys(cfg.rbac.roles) : [DEFAULT_ROLE], ctx);
 }).transform(({ rbac, ...rest }) => ({
   ...rest,

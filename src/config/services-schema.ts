@@ -24,7 +24,7 @@ const hostName = z.string().regex(HOST_NAME, 'A host name: lower-case letters, d
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'An environment variable name');
 const absolutePath = z.string().min(1).refine((p) => path.isAbsolute(p) && !p.includes('\0'), 'Must be an absolute path');
 /** A program name or path: no whitespace or control characters (it is one argv element). */
-const program = z.string().regex(/^[^\s\0-\x1f]{1,200}$/, 'A program name or absolute path');
+const program = z.string().min(1).max(200).refine((p) => ![...p].some((ch) => ch.charCodeAt(0) <= 0x20 || ch.charCodeAt(0) === 0x7f), 'A program name or absolute path (no spaces or control characters)');
 
 /** `hosts.<name>`: a remote host reached over SSH. */
 export const sshHostSchema = z.object({
@@ -121,6 +121,3 @@ export function checkManagerRefs(cfg: { hosts: Record<string, unknown>; targets:
     }
   }
 }
-
-/** A backup job's `stopService`: stop the target's service before a restore and start it after. */
-export const stopServiceSchema = z.boolean().default(false);

@@ -85,7 +85,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const state = await openState(env, { memoryStore: opts.memoryStore });
   const { store, coordination } = state;
   const audit = new AuditLog(store, { redactor });
-  const ops = wireOperations(config, env, state, { toolPath: process.env.PATH, serving: () => opts.http !== false });
+  const ops = wireOperations(config, env, state, { toolPath: process.env.PATH, serving: () => opts.http !== false, secretEnv: { ...process.env, ...opts.rawEnv } });
   const alerting = wireAlerting(config, env, { store, coordination, log, metrics });
   const rbac = createRbac(config);
   const registry = registerCommands(config, { audit, redactor, ops, alerting, rbac });

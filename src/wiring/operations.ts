@@ -47,18 +47,19 @@ function serviceManagers(config: Config, hosts: Hosts, docker: DockerService) {
 
 /**
  * `toolPath`: the PATH external tools (pg_dump, mongodump) run with. `serving`: whether this
- * process serves HTTP (checks marked `self: true` are skipped when it does not).
+ * process serves HTTP (checks marked `self: true` are skipped when it does not). `secretEnv`: the
+ * environment the SSH keys of `hosts:` (privateKeyEnv, passphraseEnv) are read from.
  */
 export function wireOperations(
   config: Config,
   env: Env,
   state: { store: Store; coordination: Coordination },
-  host: { toolPath: string | undefined; serving: () => boolean },
+  host: { toolPath: string | undefined; serving: () => boolean; secretEnv?: NodeJS.ProcessEnv },
 ): Operations {
   const { toolPath } = host;
   const { store, coordination } = state;
   const docker = new DockerService({ defaultHost: env.DOCKER_HOST });
-  const hosts = new Hosts(new LocalExec(), config.hosts, hostSecrets(config.hosts));
+  const hosts = new Hosts(new LocalExec(), config.hosts, hostSecrets(config.hosts, host.secretEnv));
   const managerOf = serviceManagers(config, hosts, docker);
   const backups = new BackupService({
     serviceOf: managerOf,

@@ -30,7 +30,7 @@ export interface Pm2App {
 
 /** `pm2 jlist` prints a JSON array (after any daemon start-up lines). */
 export function parseJlist(text: string): Pm2App[] {
-  const at = text.search(/^\[/m);
+  const at = text.search(/^\[\s*(\{|\])/m);
   if (at < 0) throw new UserError('failed', `pm2 jlist printed no list: ${text.trim().slice(0, 200)}`);
   let list: unknown;
   try {

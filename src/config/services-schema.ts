@@ -39,7 +39,7 @@ export const sshHostSchema = z.object({
   /** The environment variable holding the key's passphrase, when it has one. */
   passphraseEnv: envName.optional(),
   /** The pinned host key: its public key line or SHA256 fingerprint. Without it opsbot refuses to connect (and names the key offered). */
-  hostKey: z.string().max(16_384).refine((k) => parsePinnedKey(k) !== undefined, `Not a host key: give ${HOST_KEY_FORMAT}`).optional(),
+  hostKey: z.preprocess((v) => (v === '' ? undefined : v), z.string().max(16_384).refine((k) => parsePinnedKey(k) !== undefined, `Not a host key: give ${HOST_KEY_FORMAT}`).optional()),
   connectTimeout: durationMs.default(10_000),
 }).strict().superRefine((h, ctx) => {
   if (!h.privateKeyFile === !h.privateKeyEnv) ctx.addIssue({ code: 'custom', path: ['privateKeyFile'], message: 'Give exactly one of privateKeyFile or privateKeyEnv' });

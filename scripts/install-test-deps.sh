@@ -16,6 +16,9 @@ packages=(
   openssl                 # self-signed certificates for the tls probe tests
   docker-compose          # `docker-compose config` on the shipped docker-compose.yml (~0.5 MB + python3 libraries)
   prometheus              # promtool checks deploy/prometheus/opsbot-rules.yml (19 MB download; the server is not started)
+  supervisor              # supervisord + supervisorctl for the supervisor service-manager tests (own config, unix socket)
+  openssh-server          # sshd on a loopback port with a generated host key for the SSH host tests
+  openssh-client          # ssh-keygen for the test keys
 )
 
 missing=()

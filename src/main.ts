@@ -111,7 +111,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const state = await openState(env, { memoryStore: opts.memoryStore });
   const { store, coordination } = state;
   const audit = new AuditLog(store, { redactor });
-  const ops = wireOperations(config, env, state, { toolPath: process.env.PATH, serving: () => opts.http !== false });
+  const ops = wireOperations(config, env, state, { toolPath: process.env.PATH, serving: () => opts.http !== false, secretEnv: { ...process.env, ...opts.rawEnv } });
   const clock = opts.clock ?? systemClock;
   const alerting = wireAlerting(config, env, { store, coordination, log, metrics, clock });
   // Alerting's own changes (a group opened, resolved by Alertmanager, a silence expired, a storm released) are audited.

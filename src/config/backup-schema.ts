@@ -46,6 +46,8 @@ const common = {
   compressionLevel: z.coerce.number().int().min(1).max(9).default(6),
   /** Longest a run, verification or restore may take. */
   timeout: durationMs.default(30 * 60_000),
+  /** `restore` stops the target's service (its `manager`, or its containers) before replacing the data and starts it after. */
+  stopService: z.boolean().default(false),
 };
 
 const dbUrl = (protocols: string[]) => z.string().min(1).refine((u) => {

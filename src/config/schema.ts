@@ -13,6 +13,7 @@ import { checkJobRefs, jobsSchema, withJobSubjects } from './jobs-schema.js';
 import { checkOncallRefs, oncallSections } from './oncall-schema.js';
 import { checkRunbookRefs, runbooksSchema } from './runbooks-schema.js';
 import { approvalsSchema, checkApprovalRoles } from './approvals-schema.js';
+import { checkManagerRefs, hostsSchema, serviceManagerSchema } from './services-schema.js';
 
 /** `30s`, `5m`, `1h`, `7d` or milliseconds → milliseconds. */
 export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -171,6 +172,8 @@ export const targetSchema = z.object({
   /** Where the target's user accounts live and what unlock / disable / enable set. */
   users: userDirectorySchema.optional(),
   container: targetContainerSchema.optional(),
+  /** What runs the target's service and where: docker (the container section), systemd, pm2, supervisor. */
+  manager: serviceManagerSchema.optional(),
   backups: backupsSchema.default([]),
 }).strict().superRefine(checkBackupFreshRefs);
 export type TargetConfig = z.infer<typeof targetSchema>;
@@ -258,10 +261,13 @@ export const configSchema = z.object({
   /** Runbooks: named sequences of commands (README "Runbooks"). */
   runbooks: runbooksSchema.default({}),
   approvals: approvalsSchema.default(() => approvalsSchema.parse({})),
+  /** Remote hosts reached over SSH (README "Service managers and hosts"). */
+  hosts: hostsSchema,
 }).strict().superRefine((cfg, ctx) => {
   checkOncallRefs(cfg, ctx);
   checkRunbookRefs(cfg, ctx);
   checkContainerProbes(cfg.targets, ctx);
+  checkManagerRefs(cfg, ctx);
   checkPeopleRoles(cfg.people, cfg.rbac ? Object.keys(cfg.rbac.roles) : [DEFAULT_ROLE], ctx);
   checkJobRefs(cfg.jobs, cfg.rbac, [DEFAULT_ROLE], ctx);
   checkApprovalRoles(cfg.approvals, cfg.rbac ? Object.keys(cfg.rbac.roles) : [DEFAULT_ROLE], ctx);

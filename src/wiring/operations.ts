@@ -11,7 +11,11 @@ import { createEngines } from '../ops/backup/engines.js';
 import { UserDirectories } from '../ops/users/open.js';
 import { withAlertmanagerDefault } from '../ops/probes/alerts.js';
 import type { ProbeServices } from '../ops/probes/index.js';
-import { selectorOf } from '../handlers/containers/index.js';
+import { selectorOf, type ServiceAccess } from '../handlers/containers/index.js';
+import { hostSecrets } from '../config/host-secrets.js';
+import { Hosts, LocalExec } from '../ops/hosts/index.js';
+import { DockerManager, openManager, ServiceRestarts, type ServiceManager } from '../ops/services/index.js';
+import { UserError } from '../core/errors.js';
 
 export interface Operations {
   docker: DockerService;
@@ -21,22 +25,44 @@ export interface Operations {
   probeServices: ProbeServices;
   /** The configured targets, with `alerts` checks defaulting to ALERTMANAGER_URL. */
   probeTargets: Config['targets'];
+  /** This host and the SSH hosts of `hosts:`. */
+  hosts: Hosts;
+  /** Targets whose service runs under systemd, pm2 or supervisor, for status / restart / logs. */
+  services: ServiceAccess;
+}
+
+/** One ServiceManager per target with a `manager:` (or a container, as Docker), made on first use. */
+function serviceManagers(config: Config, hosts: Hosts, docker: DockerService) {
+  const made = new Map<string, ServiceManager | undefined>();
+  return (target: string): ServiceManager | undefined => {
+    if (made.has(target)) return made.get(target);
+    const t = config.targets[target];
+    let m: ServiceManager | undefined;
+    if (t?.manager && t.manager.kind !== 'docker') m = openManager(t.manager, hosts);
+    else if (t?.container) m = new DockerManager(docker, selectorOf(t.container), t.container.stopTimeout);
+    made.set(target, m);
+    return m;
+  };
 }
 
 /**
  * `toolPath`: the PATH external tools (pg_dump, mongodump) run with. `serving`: whether this
- * process serves HTTP (checks marked `self: true` are skipped when it does not).
+ * process serves HTTP (checks marked `self: true` are skipped when it does not). `secretEnv`: the
+ * environment the SSH keys of `hosts:` (privateKeyEnv, passphraseEnv) are read from.
  */
 export function wireOperations(
   config: Config,
   env: Env,
   state: { store: Store; coordination: Coordination },
-  host: { toolPath: string | undefined; serving: () => boolean },
+  host: { toolPath: string | undefined; serving: () => boolean; secretEnv?: NodeJS.ProcessEnv },
 ): Operations {
   const { toolPath } = host;
   const { store, coordination } = state;
   const docker = new DockerService({ defaultHost: env.DOCKER_HOST });
+  const hosts = new Hosts(new LocalExec(), config.hosts, hostSecrets(config.hosts, host.secretEnv));
+  const managerOf = serviceManagers(config, hosts, docker);
   const backups = new BackupService({
+    serviceOf: managerOf,
     jobs: Object.fromEntries(Object.entries(config.targets).map(([name, t]) => [name, t.backups])),
     catalog: BackupCatalog.of(store),
     coordination,
@@ -58,5 +84,14 @@ export function wireOperations(
     userDirectories: UserDirectories.fromConfig(config.targets),
     probeServices,
     probeTargets: withAlertmanagerDefault(config.targets, env.ALERTMANAGER_URL),
+    hosts,
+    services: {
+      managerOf: (target) => {
+        const m = managerOf(target);
+        if (!m) throw new UserError('invalid', `Target "${target}" has no service manager configured`);
+        return m;
+      },
+      restarts: new ServiceRestarts({ coordination, probeServices }),
+    },
   };
 }

@@ -21,17 +21,17 @@ export function selectorOf(c: TargetContainerConfig): ContainerSelector {
 
 export function containerTarget(targets: Config['targets'], name: string): [string, TargetConfig, TargetContainerConfig] {
   const [target, t] = resolveTarget(targets, name);
-  if (!t.container) throw new UserError('invalid', `Target "${target}" has no container configured (add a \`container:\` section with name or service).`);
+  if (!t.container) throw new UserError('invalid', `Target "${target}" has no container or service configured (add a \`container:\` section with name or service, or a \`manager:\`).`);
   return [target, t, t.container];
 }
 
 /** The checks a restart waits for: `waitFor` by name, or all but those a restart does not change. */
 export function restartChecks(t: TargetConfig) {
-  const wanted = t.container?.waitFor;
+  const wanted = t.container?.waitFor ?? (t.manager && t.manager.kind !== 'docker' ? t.manager.waitFor : undefined);
   if (wanted) {
     const known = new Map(t.health.map((c) => [checkName(c), c]));
     const missing = wanted.filter((n) => !known.has(n));
-    if (missing.length) throw new UserError('invalid', `container.waitFor names checks that do not exist: ${missing.join(', ')} (checks: ${[...known.keys()].join(', ') || 'none'})`);
+    if (missing.length) throw new UserError('invalid', `waitFor names checks that do not exist: ${missing.join(', ')} (checks: ${[...known.keys()].join(', ') || 'none'})`);
     return wanted.map((n) => known.get(n) as TargetConfig['health'][number]);
   }
   return t.health.filter((c) => !probeKindsOf(c).some((k) => RESTART_IGNORED_KINDS.has(k)));

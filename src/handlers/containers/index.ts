@@ -9,6 +9,9 @@ import type { ContainerRestarts } from '../../ops/container-restart/index.js';
 import { statusCommand } from './status.js';
 import { restartCommand } from './restart.js';
 import { logsCommand } from './logs.js';
+import type { ServiceAccess } from './services.js';
+
+export type { ServiceAccess } from './services.js';
 
 export { restartChecks, selectorOf } from './config.js';
 export { LOG_TEXT_MAX, renderLogLines } from './log-text.js';
@@ -20,6 +23,8 @@ export interface ContainerDeps {
   restarts: ContainerRestarts;
   redactor: Redactor;
   checkTimeoutMs: number;
+  /** Targets whose service runs under systemd, pm2 or supervisor (their `manager:`). */
+  services?: ServiceAccess | undefined;
 }
 
 export function containerCommands(deps: ContainerDeps) {

@@ -7,15 +7,27 @@ import { UserError } from '../../core/errors.js';
 import type { Redactor } from '../../core/redact.js';
 import { fields, type Reply } from '../../core/reply.js';
 import { describeSelector, type DockerService, type LogLine } from '../../ops/docker/index.js';
+import type { ServiceManager } from '../../ops/services/index.js';
 import { containerTarget, selectorOf, targetArg } from './config.js';
 import { renderLogLines } from './log-text.js';
+import { hostServiceOf, type ServiceAccess } from './services.js';
+import { resolveTarget } from '../targets.js';
 
 /** Lines scanned at most when `--grep` filters (Docker's tail is applied before our filter). */
 export const GREP_SCAN_LINES = 50_000;
 const MAX_SINCE_MS = 30 * 86_400_000;
+/** Lines of a service's log searched at most by `--grep` (journalctl -n, tail -n). */
+const SERVICE_GREP_SCAN_LINES = 10_000;
 
-export function logsCommand(deps: { targets: Config['targets']; docker: DockerService; redactor: Redactor }) {
+export function logsCommand(deps: { targets: Config['targets']; docker: DockerService; redactor: Redactor; services?: ServiceAccess | undefined }) {
   const { docker, redactor } = deps;
+  const managerOf = (name: string) => {
+    const [target, t] = resolveTarget(deps.targets, name);
+    const m = hostServiceOf(t);
+    if (!m) return undefined;
+    if (!deps.services) throw new UserError('unavailable', `${target} runs under ${m.kind}, but service managers are not available in this process`);
+    return { target, manager: deps.services.managerOf(target) };
+  };
   return defineCommand({
     name: 'logs',
     summary: "Recent log lines of a target's containers (stdout and stderr), secrets redacted",
@@ -42,12 +54,19 @@ export function logsCommand(deps: { targets: Config['targets']; docker: DockerSe
     risk: 'read',
     targetOf: (a) => a.target,
     describe: (a) => {
+      const svc = managerOf(a.target);
+      if (svc) {
+        return `read the last ${a.lines} log lines of ${svc.manager.describe()} (${svc.target})${a.since ? ` from the last ${formatDuration(a.since)}` : ''}`
+          + `${a.grep ? ` containing "${a.grep}" (plain text, case-insensitive)` : ''}; nothing is changed`;
+      }
       const [target, , c] = containerTarget(deps.targets, a.target);
       const sel = selectorOf(c);
       return `read the last ${a.lines} log lines (stdout and stderr) of ${describeSelector(sel)} of ${target} on ${docker.hostOf(sel)}`
         + `${a.since ? ` from the last ${formatDuration(a.since)}` : ''}${a.grep ? ` containing "${a.grep}" (plain text, case-insensitive)` : ''}; nothing is changed`;
     },
     async run(ctx, a): Promise<Reply> {
+      const svc = managerOf(a.target);
+      if (svc) return serviceLogs(svc.target, svc.manager, a, ctx.signal);
       const [target, , c] = containerTarget(deps.targets, a.target);
       const sel = selectorOf(c);
       const containers = await docker.list(sel, ctx.signal);
@@ -98,4 +117,28 @@ export function logsCommand(deps: { targets: Config['targets']; docker: DockerSe
       };
     },
   });
+
+  /** A service's logs (journal, pm2 log files, supervisor's tail), filtered the same way. */
+  async function serviceLogs(target: string, manager: ServiceManager, a: { lines: number; grep?: string | undefined; since?: number | undefined }, signal: AbortSignal): Promise<Reply> {
+    const since = a.since ? new Date(Date.now() - a.since) : undefined;
+    const needle = a.grep?.toLowerCase();
+    const read = await manager.logs({ tail: needle ? SERVICE_GREP_SCAN_LINES : a.lines, ...(since ? { since } : {}), signal });
+    const scanned = read.filter((l) => !(since && l.time < since.getTime()));
+    const matched = needle ? scanned.filter((l) => l.text.toLowerCase().includes(needle)) : scanned;
+    const ordered = matched.map((l, i) => [l, i] as const).sort((x, y) => ((x[0].time - y[0].time) || 0) || (x[1] - y[1])).map(([l]) => l);
+    const lines = ordered.slice(-a.lines);
+    const rendered = renderLogLines(lines, redactor, { multi: new Set(lines.map((l) => `${l.container}`)).size > 1 });
+    const notShown = matched.length - rendered.shown;
+    const filters = [a.since ? `last ${formatDuration(a.since)}` : undefined, a.grep ? `containing "${redactor.text(a.grep)}"` : undefined].filter(Boolean).join(', ');
+    return {
+      title: `Logs: ${target}${filters ? ` (${filters})` : ''}`,
+      status: 'info',
+      blocks: [
+        fields({ Service: manager.describe(), Lines: needle ? `${matched.length} matching line${matched.length === 1 ? '' : 's'} of ${scanned.length} scanned` : `${rendered.shown} line${rendered.shown === 1 ? '' : 's'}` }),
+        ...(rendered.shown ? [{ type: 'code' as const, text: rendered.text, keep: 'end' as const }] : [{ type: 'text' as const, text: 'No log lines match.' }]),
+        ...(notShown > 0 ? [{ type: 'text' as const, text: `${notShown} earlier line${notShown === 1 ? '' : 's'} not shown (use --lines, --grep or --since to narrow).` }] : []),
+      ],
+      visibility: 'ephemeral',
+    };
+  }
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Config, TargetContainerConfig } from '../../config/schema.js';
 import { defineCommand } from '../../core/command.js';
 import { formatDuration } from '../../core/duration.js';
-import { isUserError } from '../../core/errors.js';
+import { isUserError, UserError } from '../../core/errors.js';
 import type { Redactor } from '../../core/redact.js';
 import { table, type Reply, type ReplyBlock } from '../../core/reply.js';
 import { describeSelector, type DockerService } from '../../ops/docker/index.js';
@@ -12,11 +12,24 @@ import { checkName } from '../../ops/probes/index.js';
 import { containerTarget, restartBudgetMs, restartChecks, selectorOf, targetArg } from './config.js';
 import { shortState } from './format.js';
 import { logBlock } from './log-text.js';
+import { hostServiceOf, serviceRestartReply, serviceTargets, type ServiceAccess } from './services.js';
+import { resolveTarget } from '../targets.js';
 
-export function restartCommand(deps: { targets: Config['targets']; docker: DockerService; restarts: ContainerRestarts; redactor: Redactor; checkTimeoutMs: number }) {
+export function restartCommand(deps: { targets: Config['targets']; docker: DockerService; restarts: ContainerRestarts; redactor: Redactor; checkTimeoutMs: number; services?: ServiceAccess | undefined }) {
   const { docker, redactor } = deps;
   const withContainers = () => Object.entries(deps.targets).filter(([, t]) => t.container);
-  const longestRestart = Math.max(0, ...withContainers().map(([, t]) => restartBudgetMs(t.container as TargetContainerConfig, deps.checkTimeoutMs)));
+  const longestRestart = Math.max(0,
+    ...withContainers().map(([, t]) => restartBudgetMs(t.container as TargetContainerConfig, deps.checkTimeoutMs)),
+    // A service: the restart command, the wait, a last round of checks, the settle time and its logs.
+    ...serviceTargets(deps.targets).map(([, m]) => (m.commandTimeout * 3 + m.restartTimeout + deps.checkTimeoutMs + 20_000) / MAX_RESTART_CONTAINERS));
+  /** The target's service manager when it is not Docker (and services are wired). */
+  const serviceOf = (name: string) => {
+    const [target, t] = resolveTarget(deps.targets, name);
+    const m = hostServiceOf(t);
+    if (!m) return undefined;
+    if (!deps.services) throw new UserError('unavailable', `${target} runs under ${m.kind}, but service managers are not available in this process`);
+    return { target, t, m, manager: deps.services.managerOf(target), services: deps.services };
+  };
   return defineCommand({
     name: 'restart',
     summary: "Restart a target's containers and wait until they are running and healthy",
@@ -28,6 +41,12 @@ export function restartCommand(deps: { targets: Config['targets']; docker: Docke
     // MAX_RESTART_CONTAINERS containers one after another.
     timeoutMs: Math.max(60_000, longestRestart * MAX_RESTART_CONTAINERS + 30_000),
     async describe(a) {
+      const svc = serviceOf(a.target);
+      if (svc) {
+        const checks = restartChecks(svc.t).map(checkName);
+        return `take the restart lock of ${svc.target}, run \`${svc.manager.restartCommand()}\` (${svc.manager.describe()}), `
+          + `then wait up to ${formatDuration(svc.m.restartTimeout)} for a new process to run${checks.length ? ` and for the checks ${checks.join(', ')} to pass` : ''}`;
+      }
       const [target, t, c] = containerTarget(deps.targets, a.target);
       const sel = selectorOf(c);
       let which = describeSelector(sel);
@@ -45,6 +64,14 @@ export function restartCommand(deps: { targets: Config['targets']; docker: Docke
         + `then wait up to ${formatDuration(c.restartTimeout)} for each to run${checks.length ? ` and for the checks ${checks.join(', ')} to pass` : ''}`;
     },
     async run(ctx, a): Promise<Reply> {
+      const svc = serviceOf(a.target);
+      if (svc) {
+        const result = await svc.services.restarts.restart({
+          target: svc.target, manager: svc.manager, checks: restartChecks(svc.t),
+          checkTimeoutMs: deps.checkTimeoutMs, restartTimeoutMs: svc.m.restartTimeout, logLines: svc.m.logLines,
+        }, { signal: ctx.signal, log: ctx.log });
+        return serviceRestartReply(svc.target, result, svc.manager, redactor, (title, lines) => logBlock(title, lines, redactor, false));
+      }
       const [target, t, c] = containerTarget(deps.targets, a.target);
       const sel = selectorOf(c);
       const checks = restartChecks(t);

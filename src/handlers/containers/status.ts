@@ -5,13 +5,15 @@ import { defineCommand } from '../../core/command.js';
 import { isUserError } from '../../core/errors.js';
 import { table, worstStatus, type Reply, type Status } from '../../core/reply.js';
 import { describeSelector, type DockerService } from '../../ops/docker/index.js';
-import { hiddenNote, inScope, resolveTargets, singleTarget, targetOrAllParam } from '../targets.js';
+import { hiddenNote, inScope, resolveTarget, resolveTargets, singleTarget, targetOrAllParam } from '../targets.js';
 import { containerTarget, selectorOf, targetArg } from './config.js';
 import { stateCell, statusOfContainer, uptime } from './format.js';
+import { hostServiceOf, SERVICE_COLUMNS, serviceRows, serviceTargets, stateStatus, type ServiceAccess } from './services.js';
 
-export function statusCommand(deps: { targets: Config['targets']; docker: DockerService }) {
+export function statusCommand(deps: { targets: Config['targets']; docker: DockerService; services?: ServiceAccess | undefined }) {
   const { docker } = deps;
   const withContainers = () => Object.entries(deps.targets).filter(([, t]) => t.container);
+  const services = deps.services;
   return defineCommand({
     name: 'status',
     summary: 'Containers of a target (or all): state, health, uptime, restart count, image',
@@ -21,11 +23,19 @@ export function statusCommand(deps: { targets: Config['targets']; docker: Docker
     targetOf: (a) => singleTarget(a.target),
     touches: () => 'filtered',
     describe: (a, access) => {
-      const list = a.target && a.target !== 'all' ? [containerTarget(deps.targets, a.target)] : inScope(access, withContainers()).visible;
-      return `inspect the containers of ${list.map(([n, , c]) => `${n} (${describeSelector(selectorOf(c as TargetContainerConfig))} on ${docker.hostOf(selectorOf(c as TargetContainerConfig))})`).join(', ') || 'no targets'}; nothing is changed`;
+      const one = a.target && a.target !== 'all' ? resolveTarget(deps.targets, a.target) : undefined;
+      if (one && services && hostServiceOf(one[1])) return `ask ${services.managerOf(one[0]).describe()} for its state; nothing is changed`;
+      const list = one ? [containerTarget(deps.targets, a.target as string)] : inScope(access, withContainers()).visible;
+      const svc = one || !services ? [] : inScope(access, serviceTargets(deps.targets)).visible.map(([n]) => `${n} (${services.managerOf(n).describe()})`);
+      return `inspect the containers of ${list.map(([n, , c]) => `${n} (${describeSelector(selectorOf(c as TargetContainerConfig))} on ${docker.hostOf(selectorOf(c as TargetContainerConfig))})`).join(', ') || 'no targets'}`
+        + `${svc.length ? `; ask the service managers of ${svc.join(', ')}` : ''}; nothing is changed`;
     },
     async run(ctx, a): Promise<Reply> {
       const one = a.target && a.target !== 'all';
+      const oneTarget = one ? resolveTarget(deps.targets, a.target as string)[1] : undefined;
+      if (services && (oneTarget ? hostServiceOf(oneTarget) : serviceTargets(deps.targets).length > 0)) {
+        return statusWithServices(ctx, one ? (a.target as string) : undefined);
+      }
       const { visible: list, hidden } = inScope<TargetContainerConfig>(ctx.access, one
         ? [containerTarget(deps.targets, a.target as string)].map(([n, , c]) => [n, c] as [string, TargetContainerConfig])
         : resolveTargets(deps.targets, undefined).filter(([, t]) => t.container).map(([n, t]) => [n, t.container as TargetContainerConfig]));
@@ -69,4 +79,52 @@ export function statusCommand(deps: { targets: Config['targets']; docker: Docker
       };
     },
   });
+
+  /** Containers and services together: each service through its manager, on its host. */
+  async function statusWithServices(ctx: { signal: AbortSignal; access: Parameters<typeof inScope>[0] }, only: string | undefined): Promise<Reply> {
+    const svc = services as ServiceAccess;
+    const { visible: sList, hidden: sHidden } = inScope(ctx.access, only ? serviceTargets(deps.targets).filter(([n]) => n === only) : serviceTargets(deps.targets));
+    const { visible: cList, hidden: cHidden } = only ? { visible: [], hidden: 0 } : inScope(ctx.access, withContainers());
+    const now = Date.now();
+    const statuses: Status[] = [];
+    const sRows: string[][] = [];
+    for (const [name] of sList) {
+      const m = svc.managerOf(name);
+      try {
+        const states = await m.status(ctx.signal);
+        sRows.push(...serviceRows(name, m, states, now));
+        statuses.push(...states.map(stateStatus));
+      } catch (e) {
+        if (only || !isUserError(e)) throw e;
+        sRows.push([name, m.name, m.kind, m.host, `error: ${e.message}`, '-', '-', '-']);
+        statuses.push('fail');
+      }
+    }
+    const cRows: string[][] = [];
+    for (const [name, t] of cList) {
+      const c = t.container as TargetContainerConfig;
+      try {
+        for (const ct of await docker.list(selectorOf(c), ctx.signal)) {
+          cRows.push([name, ct.name, ct.image, stateCell(ct), ct.health ?? '-', uptime(ct, now), String(ct.restartCount)]);
+          statuses.push(statusOfContainer(ct));
+        }
+      } catch (e) {
+        if (!isUserError(e)) throw e;
+        cRows.push([name, '-', '-', `error: ${e.message}`, '-', '-', '-']);
+        statuses.push('fail');
+      }
+    }
+    const down = statuses.filter((x) => x !== 'ok').length;
+    return {
+      title: only ? `Service: ${only}` : 'Containers and services: all targets',
+      status: worstStatus(statuses, 'info'),
+      blocks: [
+        { type: 'text', text: down ? `${down} of ${statuses.length} not running.` : `${statuses.length} running.` },
+        ...(cRows.length ? [table(['Target', 'Container', 'Image', 'State', 'Health', 'Uptime', 'Restarts'], cRows, 'Containers')] : []),
+        table(SERVICE_COLUMNS, sRows, 'Services'),
+        ...hiddenNote(sHidden + cHidden),
+      ],
+      visibility: 'channel',
+    };
+  }
 }

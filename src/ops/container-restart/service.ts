@@ -38,6 +38,11 @@ export function restartLockKey(docker: DockerService, sel: ContainerSelector): s
   return `restart:${docker.hostOf(sel)}:${sel.name ? sel.name.replace(/^\//, '') : `${sel.project ?? '*'}/${sel.service}`}`;
 }
 
+/** The same lock namespace for a service under systemd, pm2 or supervisor: one restart of it at a time. */
+export function serviceRestartLockKey(host: string, kind: string, name: string): string {
+  return `restart:${host}:${kind}:${name}`;
+}
+
 export class ContainerRestarts {
   constructor(private readonly deps: ContainerRestartsDeps) {}
 

@@ -130,6 +130,31 @@ export class DockerService {
       c.docker.getContainer(id).restart({ t, abortSignal: s }));
   }
 
+  /** `docker stop -t` (a container already stopped is left as it is). */
+  async stop(sel: ContainerSelector, id: string, stopTimeoutSec: number, signal?: AbortSignal): Promise<void> {
+    const c = this.conn(sel);
+    const t = Math.max(0, Math.round(stopTimeoutSec));
+    await this.call(c, `stopping ${id.slice(0, 12)}`, this.callTimeoutMs + t * 1000, signal, async (s) => {
+      try {
+        await c.docker.getContainer(id).stop({ t, abortSignal: s });
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode !== 304) throw e;
+      }
+    });
+  }
+
+  /** `docker start` (a container already running is left as it is). */
+  async start(sel: ContainerSelector, id: string, signal?: AbortSignal): Promise<void> {
+    const c = this.conn(sel);
+    await this.call(c, `starting ${id.slice(0, 12)}`, this.callTimeoutMs, signal, async (s) => {
+      try {
+        await c.docker.getContainer(id).start({ abortSignal: s });
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode !== 304) throw e;
+      }
+    });
+  }
+
   /**
    * Streams one container's logs line by line, stdout and stderr demultiplexed (or raw for a TTY
    * container), each line with Docker's timestamp. Resolves with the number of bytes read.

@@ -16,6 +16,15 @@ export interface BackupServiceDeps {
   /** PATH for the external tools the engines run (the bot's own PATH, from the composition root). */
   toolPath?: string | undefined;
   now?: () => Date;
+  /** The service of a target that `stopService` jobs stop before a restore and start after (undefined: none configured). */
+  serviceOf?: (target: string) => StoppableService | undefined;
+}
+
+/** What a restore needs of a service manager (ops/services' ServiceManager has it). */
+export interface StoppableService {
+  describe(): string;
+  stop(signal?: AbortSignal): Promise<void>;
+  start(signal?: AbortSignal): Promise<void>;
 }
 
 export interface BackupContext {

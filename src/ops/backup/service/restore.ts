@@ -20,6 +20,13 @@ export async function planRestore(ctx: BackupContext, target: string, id: string
   return { record, job, target: engine.restoreTargetOf(job), method: engine.restoreMethod(job), safetyDir: path.join(job.destination, 'safety') };
 }
 
+/** The service a `stopService` job stops; a job that asks for it on a target without one is a clear error. */
+function serviceToStop(ctx: BackupContext, target: string) {
+  const service = ctx.deps.serviceOf?.(target);
+  if (!service) throw new UserError('invalid', `backup job of ${target} has stopService: true, but ${target} has no service manager or container configured; nothing was restored`);
+  return service;
+}
+
 export async function restoreBackup(ctx: BackupContext, target: string, id: string, opts: { by?: string; signal?: AbortSignal } = {}): Promise<RestoreReport> {
   const plan = await planRestore(ctx, target, id);
   const { record, job } = plan;
@@ -42,15 +49,41 @@ export async function restoreBackup(ctx: BackupContext, target: string, id: stri
     }
     else throw new UserError('failed', `could not take a safety copy of ${plan.target} (${copy.error}); nothing was restored`);
 
+    const service = job.stopService ? serviceToStop(ctx, target) : undefined;
     const work = await freshWorkDir(job, `${id}-restore`);
+    const serviceNotes: string[] = [];
     try {
       const artifact = path.join(work, `artifact.${engine.extension(job)}`);
       const real = await containedFile(job.destination, record.path);
       await extractArtifact(real, artifact, record.compression === 'gzip', opts.signal);
-      const done = await engine.restore(job, artifact, engineContext(job, work, ctx.deps.toolPath, opts.signal));
+      if (service) {
+        try {
+          await service.stop(opts.signal);
+        } catch (e) {
+          throw new UserError('failed', `could not stop ${service.describe()} (${(e as Error).message}); nothing was restored`);
+        }
+        serviceNotes.push(`stopped ${service.describe()} before the restore`);
+      }
+      let done: Awaited<ReturnType<typeof engine.restore>> | undefined;
+      let restoreError: unknown;
+      try {
+        done = await engine.restore(job, artifact, engineContext(job, work, ctx.deps.toolPath, opts.signal));
+      } catch (e) {
+        restoreError = e;
+      }
+      if (service) {
+        try {
+          await service.start(AbortSignal.timeout(120_000));
+          serviceNotes.push(`started ${service.describe()} again`);
+        } catch (e) {
+          // The restore's own error (if any) wins; a failed start after a good restore is the error.
+          if (!restoreError) throw new UserError('failed', `restored ${plan.target}, but could not start ${service.describe()} again: ${(e as Error).message}`);
+        }
+      }
+      if (restoreError || !done) throw restoreError;
       return {
         record, verify, safety, ...(safetyNote ? { safetyNote } : {}), target: plan.target,
-        detail: done.detail, notes: done.notes ?? [], durationMs: Math.round(performance.now() - started),
+        detail: done.detail, notes: [...(done.notes ?? []), ...serviceNotes], durationMs: Math.round(performance.now() - started),
       };
     } finally {
       await removeQuietly(work);

@@ -1,0 +1,123 @@
+/**
+ * Commands on a remote host over SSH (the `ssh2` library): the server's host key must be the
+ * pinned one, the client authenticates with a private key (from a file or an environment
+ * variable, read at the composition root), and each command is its argv joined with POSIX
+ * single quotes, so every argument reaches the remote program as one literal word. A command
+ * that runs past its timeout is sent KILL and its connection closed. Nothing secret is ever part
+ * of a command line.
+ */
+import { Client, type ConnectConfig } from 'ssh2';
+import { commandLine } from './quote.js';
+import { DEFAULT_MAX_BYTES, type ExecOptions, type ExecResult, type HostExec } from './exec.js';
+import { hostKeyRefusal, type PinnedKey } from './host-key.js';
+
+export interface SshTarget {
+  /** The configured host name (`hosts.<name>`). */
+  name: string;
+  address: string;
+  port: number;
+  user: string;
+  privateKey: Buffer | string;
+  passphrase?: string | undefined;
+  pinned: PinnedKey | undefined;
+  connectTimeoutMs: number;
+}
+
+/** A connection or authentication problem (not the remote command's own failure). */
+export class SshError extends Error {
+  constructor(message: string, readonly kind: 'host-key' | 'auth' | 'connect' | 'timeout') {
+    super(message);
+    this.name = 'SshError';
+  }
+}
+
+export class SshExec implements HostExec {
+  readonly host: string;
+  readonly describe: string;
+
+  constructor(private readonly t: SshTarget) {
+    this.host = t.name;
+    this.describe = `ssh ${t.user}@${t.address}:${t.port}`;
+  }
+
+  exec(argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
+    const line = commandLine(argv);
+    const { t } = this;
+    const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+    return new Promise((resolve, reject) => {
+      const conn = new Client();
+      let refusal: string | undefined;
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        conn.end();
+        fn();
+      };
+      const onAbort = () => finish(() => reject(opts.signal?.reason instanceof Error ? opts.signal.reason : new Error('aborted')));
+      if (opts.signal?.aborted) return onAbort();
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let outBytes = 0;
+      let errBytes = 0;
+      let truncated = false;
+      const text = (chunks: Buffer[]) => Buffer.concat(chunks).toString('utf8');
+
+      conn.on('ready', () => {
+        conn.exec(line, (e, stream) => {
+          if (e) return finish(() => reject(new SshError(`ssh ${t.name}: could not start the command: ${e.message}`, 'connect')));
+          timer = setTimeout(() => {
+            try {
+              stream.signal('KILL');
+            } catch { /* the server may not support signals; the connection is closed below */ }
+            finish(() => resolve({ code: null, stdout: text(out), stderr: text(err), timedOut: true, truncated }));
+          }, opts.timeoutMs);
+          stream.on('data', (d: Buffer) => {
+            if (outBytes + d.length > maxBytes) truncated = true;
+            else { out.push(d); outBytes += d.length; }
+          });
+          stream.stderr.on('data', (d: Buffer) => {
+            if (errBytes + d.length > maxBytes) truncated = true;
+            else { err.push(d); errBytes += d.length; }
+          });
+          stream.on('close', (code: number | null) => {
+            finish(() => resolve({ code: typeof code === 'number' ? code : null, stdout: text(out), stderr: text(err), timedOut: false, truncated }));
+          });
+        });
+      });
+      conn.on('error', (e: Error & { level?: string }) => {
+        if (refusal) return finish(() => reject(new SshError(refusal as string, 'host-key')));
+        if (e.level === 'client-authentication') return finish(() => reject(new SshError(`ssh ${t.name}: ${t.user}@${t.address} refused the key (authentication failed)`, 'auth')));
+        if (e.level === 'client-timeout') return finish(() => reject(new SshError(`ssh ${t.name}: no SSH handshake with ${t.address}:${t.port} within ${Math.round(t.connectTimeoutMs / 1000)}s`, 'timeout')));
+        finish(() => reject(new SshError(`ssh ${t.name}: cannot connect to ${t.address}:${t.port}: ${e.message}`, 'connect')));
+      });
+      conn.on('close', () => finish(() => reject(new SshError(refusal ?? `ssh ${t.name}: the connection to ${t.address}:${t.port} closed before the command finished`, refusal ? 'host-key' : 'connect'))));
+
+      const config: ConnectConfig = {
+        host: t.address,
+        port: t.port,
+        username: t.user,
+        privateKey: t.privateKey,
+        ...(t.passphrase ? { passphrase: t.passphrase } : {}),
+        readyTimeout: t.connectTimeoutMs,
+        tryKeyboard: false,
+        agent: undefined,
+        hostVerifier: (key: Buffer) => {
+          refusal = hostKeyRefusal(t.name, `${t.address}:${t.port}`, t.pinned, key);
+          return refusal === undefined;
+        },
+        ...(t.pinned?.type ? { algorithms: { serverHostKey: [t.pinned.type as 'ssh-ed25519'] } } : {}),
+      };
+      try {
+        conn.connect(config);
+      } catch (e) {
+        finish(() => reject(new SshError(`ssh ${t.name}: ${(e as Error).message}`, 'connect')));
+      }
+    });
+  }
+}

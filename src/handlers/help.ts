@@ -21,8 +21,8 @@ export function helpCommands(listCommands: () => readonly AnyCommand[]) {
             title: 'opsbot commands',
             status: 'info',
             blocks: [
-              table(['Command', 'What it does'], all.map((c) => [usageOf(c), c.summary])),
-              { type: 'text', text: 'Every command accepts --dry-run. Type `help <command>` for details.' },
+              table(['Command', 'What it does'], familyRows(all)),
+              { type: 'text', text: 'Every command accepts --dry-run. Type `help <command>` for details (`help backup` lists its subcommands).' },
             ],
             visibility: 'ephemeral',
           };
@@ -30,7 +30,7 @@ export function helpCommands(listCommands: () => readonly AnyCommand[]) {
         const wanted = a.command.toLowerCase().replace(/^\/?ops\s+/, '');
         const cmd = all.find((c) => c.name === wanted || c.aliases?.includes(wanted));
         if (!cmd) {
-          const family = all.filter((c) => c.name.startsWith(`${wanted} `));
+          const family = subcommands(all, wanted);
           if (family.length) {
             return textReply(`help ${wanted}`, 'info', family.map((c) => `${usageOf(c)} — ${c.summary}`).join('\n'), 'ephemeral');
           }
@@ -45,10 +45,39 @@ export function helpCommands(listCommands: () => readonly AnyCommand[]) {
             ...(cmd.params.length
               ? [table(['Argument', 'Description'], cmd.params.map((p) => [p.kind === 'flag' ? `--${p.name}` : p.name, `${p.description}${p.choices ? ` (${p.choices.join(', ')})` : ''}${p.required ? ' (required)' : ''}`]))]
               : []),
+            ...subcommandsOf(all, cmd.name),
           ],
           visibility: 'ephemeral',
         };
       },
     }),
   ];
+}
+
+/**
+ * One row per command family, so the list stays short enough for every surface: a single
+ * command with its usage, a family as `backup run|list|verify|status`.
+ */
+function familyRows(all: readonly AnyCommand[]): string[][] {
+  const families = new Map<string, AnyCommand[]>();
+  for (const c of all) {
+    const word = c.name.split(' ')[0] as string;
+    families.set(word, [...(families.get(word) ?? []), c]);
+  }
+  return [...families].map(([word, members]) => {
+    const own = members.find((c) => c.name === word);
+    const subs = members.filter((c) => c !== own).map((c) => c.name.slice(word.length + 1));
+    if (subs.length === 0 && own) return [usageOf(own), own.summary];
+    const name = `${word}${own ? ' [...]' : ''} ${subs.join('|')}`;
+    return [name, own ? own.summary : `${subs.length} subcommands: help ${word}`];
+  });
+}
+
+function subcommands(all: readonly AnyCommand[], word: string): AnyCommand[] {
+  return all.filter((c) => c.name.startsWith(`${word} `));
+}
+
+function subcommandsOf(all: readonly AnyCommand[], name: string) {
+  const family = subcommands(all, name);
+  return family.length ? [{ type: 'text' as const, text: `Also: ${family.map((c) => `${usageOf(c)} — ${c.summary}`).join('\n')}` }] : [];
 }

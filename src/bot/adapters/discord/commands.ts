@@ -68,17 +68,43 @@ function subcommand(cmd: AnyCommand, name: string): { json: APIApplicationComman
 
 const FREE_TEXT_NAMES = ['run', 'line', 'cli'];
 
+/**
+ * Discord allows 25 subcommands and groups under `/ops`, and opsbot has more command families:
+ * these single-word commands are offered inside a related family instead (`/ops approvals
+ * approve`, `/ops silence unsilence`, `/ops oncall escalate`). The typed grammar is unchanged.
+ */
+export const DISCORD_FOLDS: Readonly<Record<string, string>> = {
+  approve: 'approvals',
+  deny: 'approvals',
+  silences: 'silence',
+  unsilence: 'silence',
+  escalate: 'oncall',
+};
+
+/** The subcommand name of a family's own command next to its subcommands (`/ops runbook start`); else `show`. */
+const SELF_NAMES: Readonly<Record<string, string>> = {
+  runbook: 'start',
+  approvals: 'list',
+  jobs: 'list',
+  maintenance: 'start',
+  silence: 'alert',
+};
+
 export function buildOpsCommand(commands: readonly AnyCommand[], opts: { name?: string; description?: string } = {}): OpsCommandPlan {
   const routes = new Map<string, CommandRoute>();
   const omitted: string[] = [];
   const byFirst = new Map<string, { single?: AnyCommand; multi: AnyCommand[] }>();
+  const folds = new Map<AnyCommand, string>();
   for (const c of commands) {
-    const first = discordName(c.name.split(' ')[0] ?? '');
+    const folded = DISCORD_FOLDS[c.name];
+    const first = discordName(folded ?? c.name.split(' ')[0] ?? '');
     const entry = byFirst.get(first) ?? { multi: [] };
-    if (c.name.includes(' ')) entry.multi.push(c);
+    if (folded) folds.set(c, `${folded} ${c.name}`);
+    if (c.name.includes(' ') || folded) entry.multi.push(c);
     else entry.single = c;
     byFirst.set(first, entry);
   }
+  const pathOf = (c: AnyCommand) => folds.get(c) ?? c.name;
   const freeName = FREE_TEXT_NAMES.find((n) => !byFirst.has(n)) as string;
   const top: (APIApplicationCommandSubcommandOption | APIApplicationCommandSubcommandGroupOption)[] = [];
   for (const [first, { single, multi }] of byFirst) {
@@ -94,10 +120,11 @@ export function buildOpsCommand(commands: readonly AnyCommand[], opts: { name?: 
       continue;
     }
     const subs: APIApplicationCommandSubcommandOption[] = [];
-    const taken = new Set(multi.map((c) => discordName(c.name.split(' ').slice(1).join('-'))));
-    const entries: [AnyCommand, string][] = multi.map((c) => [c, discordName(c.name.split(' ').slice(1).join('-'))]);
+    const subName = (c: AnyCommand) => discordName(pathOf(c).split(' ').slice(1).join('-'));
+    const taken = new Set(multi.map(subName));
+    const entries: [AnyCommand, string][] = multi.map((c) => [c, subName(c)]);
     // `oncall` next to `oncall override`: the plain command becomes `oncall show`.
-    if (single) entries.unshift([single, ['show', 'default', 'get'].find((n) => !taken.has(n)) ?? 'self']);
+    if (single) entries.unshift([single, [SELF_NAMES[single.name], 'show', 'default', 'get'].find((n) => n !== undefined && !taken.has(n)) ?? 'self']);
     const used = new Set<string>();
     for (const [c, n] of entries) {
       if (!COMMAND_NAME.test(n) || used.has(n) || subs.length >= L.optionsPerCommand) {

@@ -1,0 +1,101 @@
+/**
+ * The embedded store: one SQLite database file (`opsbot.sqlite` under the data directory) in WAL
+ * mode with synchronous=NORMAL, shared by the bot and every `opsbot exec` on that directory.
+ * Nothing is cached in memory but prepared statements; every compound write is one
+ * BEGIN IMMEDIATE transaction, so it is atomic across processes.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Collection, Doc, Store } from '../types.js';
+import { systemClock, type Clock } from '../../clock.js';
+import { SqliteCollection, type CollectionContext } from './collection.js';
+import { migrateNedbFiles, type MigrationLog } from './migrate.js';
+
+const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+
+export const DATABASE_FILE = 'opsbot.sqlite';
+const BUSY_TIMEOUT_MS = 5000;
+const BUSY_RETRIES = 5;
+
+export interface SqliteStoreOptions {
+  clock?: Clock;
+  /** Where the one-time import of the old nedb files is reported. */
+  log?: MigrationLog;
+}
+
+export class SqliteStore implements Store {
+  readonly kind = 'embedded' as const;
+  private readonly collections = new Map<string, SqliteCollection<Doc>>();
+  private readonly ctx: CollectionContext;
+  private closed = false;
+
+  private constructor(private readonly db: BetterSqlite3.Database, readonly file: string | null, clock: Clock) {
+    this.ctx = { db, clock, write: (fn) => this.write(fn) };
+  }
+
+  /** `dir` null keeps the database in memory (tests, one-shot runs that must not touch data). */
+  static async open(dir: string | null, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
+    if (dir) mkdirSync(dir, { recursive: true });
+    const file = dir ? path.join(dir, DATABASE_FILE) : null;
+    const db = new Database(file ?? ':memory:', { timeout: BUSY_TIMEOUT_MS });
+    try {
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      if (file) db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.exec(`CREATE TABLE IF NOT EXISTS opsbot_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS opsbot_ttl (collection TEXT NOT NULL, field TEXT NOT NULL, seconds REAL NOT NULL, PRIMARY KEY (collection, field))`);
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    const clock = options.clock ?? systemClock;
+    const store = new SqliteStore(db, file, clock);
+    if (dir) await migrateNedbFiles(dir, store, db, clock, options.log);
+    return store;
+  }
+
+  collection<T extends Doc = Doc>(name: string): Collection<T> {
+    if (this.closed) throw new Error('store is closed');
+    if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`invalid collection name: ${name}`);
+    let c = this.collections.get(name);
+    if (!c) {
+      c = new SqliteCollection<Doc>(name, this.ctx);
+      this.collections.set(name, c);
+    }
+    return c as unknown as Collection<T>;
+  }
+
+  /** Runs `fn` in a BEGIN IMMEDIATE transaction; waits (busy_timeout, then a few retries) for another writer. */
+  async write<R>(fn: () => R): Promise<R> {
+    if (this.closed) throw new Error('store is closed');
+    const tx = this.db.transaction(fn);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return this.db.inTransaction ? tx() : tx.immediate();
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= BUSY_RETRIES) throw e;
+        await new Promise((r) => setTimeout(r, 10 * attempt));
+      }
+    }
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error('store is closed');
+    this.db.prepare('SELECT 1').get();
+  }
+
+  /** Every commit is already in the WAL (durable across kill -9); this folds the WAL into the file. */
+  async flush(): Promise<void> {
+    if (this.closed || !this.file) return;
+    this.db.pragma('wal_checkpoint(PASSIVE)');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    this.db.close();
+  }
+}

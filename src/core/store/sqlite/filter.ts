@@ -4,7 +4,7 @@
  * that holds an array matches when the array itself or any element does. This is the one truth
  * about what matches; the SQL that narrows candidates first (sql.ts) only ever returns more.
  */
-import { compareSame, deepEqual, isOperatorObject, valuesAt } from './values.js';
+import { compareSame, deepEqual, isOperatorObject, isRegExp, valuesAt } from './values.js';
 
 export type Filter = Record<string, unknown>;
 
@@ -31,7 +31,7 @@ function candidates(values: unknown[]): unknown[] {
 
 function equalsAny(values: unknown[], expected: unknown): boolean {
   if (expected === null) return values.length === 0 || candidates(values).some((c) => c === null);
-  if (expected instanceof RegExp) return candidates(values).some((c) => typeof c === 'string' && expected.test(c));
+  if (isRegExp(expected)) return candidates(values).some((c) => tests(expected, c));
   return candidates(values).some((c) => deepEqual(c, expected));
 }
 
@@ -49,8 +49,8 @@ function fieldMatches(values: unknown[], cond: unknown): boolean {
         if (!candidates(values).some((c) => ordered(op, compareSame(c, arg)))) return false;
         break;
       case '$regex': {
-        const re = arg instanceof RegExp ? arg : new RegExp(String(arg), typeof ops.$options === 'string' ? ops.$options : '');
-        if (!candidates(values).some((c) => typeof c === 'string' && re.test(c))) return false;
+        const re = isRegExp(arg) ? arg : new RegExp(String(arg), typeof ops.$options === 'string' ? ops.$options : '');
+        if (!candidates(values).some((c) => tests(re, c))) return false;
         break;
       }
       case '$options': break;
@@ -63,4 +63,10 @@ function fieldMatches(values: unknown[], cond: unknown): boolean {
 function ordered(op: string, c: number | undefined): boolean {
   if (c === undefined) return false;
   return op === '$gt' ? c > 0 : op === '$gte' ? c >= 0 : op === '$lt' ? c < 0 : c <= 0;
+}
+
+function tests(re: RegExp, v: unknown): boolean {
+  if (typeof v !== 'string') return false;
+  re.lastIndex = 0; // a /g or /y pattern keeps its position between calls
+  return re.test(v);
 }

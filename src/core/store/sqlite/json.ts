@@ -3,12 +3,14 @@
  * round-trip as Date objects and compare (in SQL and in an index) in time order. A string that
  * itself begins with the marker is escaped by doubling it.
  */
+import { isDate } from './values.js';
+
 const MARK = '\u0001';
 const DATE = `${MARK}D`;
 
 /** The encoded form of one scalar, as stored in the JSON text (and as SQL sees it). */
 export function encodeScalar(v: unknown): unknown {
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : DATE + v.toISOString();
+  if (isDate(v)) return Number.isNaN(v.getTime()) ? null : DATE + v.toISOString();
   if (typeof v === 'string' && v.startsWith(MARK)) return MARK + v;
   return v;
 }
@@ -22,7 +24,7 @@ function decodeString(s: string): unknown {
 export function encodeDoc(doc: unknown): string {
   return JSON.stringify(doc, function replacer(this: Record<string, unknown>, key: string, value: unknown) {
     const original = this[key];
-    if (original instanceof Date) return encodeScalar(original);
+    if (isDate(original)) return encodeScalar(original);
     if (typeof value === 'string' && value.startsWith(MARK)) return MARK + value;
     return value;
   });

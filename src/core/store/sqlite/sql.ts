@@ -5,7 +5,7 @@
  * filter.ts then decides on each candidate, so whatever is not translated is still right.
  */
 import { DATE_HIGH, DATE_LOW, encodeScalar } from './json.js';
-import { isOperatorObject } from './values.js';
+import { isDate, isOperatorObject } from './values.js';
 import type { Filter } from './filter.js';
 
 export interface Where {
@@ -33,7 +33,7 @@ function scalar(v: unknown): { ok: true; value: Scalar; type: 'string' | 'number
   if (typeof v === 'number' && Number.isFinite(v)) return { ok: true, value: v, type: 'number' };
   if (typeof v === 'boolean') return { ok: true, value: v ? 1 : 0, type: 'number' };
   if (typeof v === 'string') return { ok: true, value: encodeScalar(v) as string, type: 'string' };
-  if (v instanceof Date && !Number.isNaN(v.getTime())) return { ok: true, value: encodeScalar(v) as string, type: 'date' };
+  if (isDate(v) && !Number.isNaN(v.getTime())) return { ok: true, value: encodeScalar(v) as string, type: 'date' };
   return { ok: false };
 }
 

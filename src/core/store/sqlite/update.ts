@@ -4,7 +4,7 @@
  * update inserts. Dotted paths create the objects on their way. Returns a new document.
  */
 import { matches, type Filter } from './filter.js';
-import { compareSame, deepEqual, isOperatorObject, isPlainObject, type Plain } from './values.js';
+import { clone, compareSame, deepEqual, isOperatorObject, isPlainObject, isRegExp, type Plain } from './values.js';
 
 export type Update = Record<string, unknown>;
 
@@ -20,7 +20,7 @@ export function checkUpdate(update: Update): void {
 }
 
 export function applyUpdate<T extends Plain>(doc: T, update: Update, inserting: boolean): T {
-  const out = structuredClone(doc) as Plain;
+  const out = clone(doc) as Plain;
   for (const [op, fields] of Object.entries(update)) {
     if (op === '$setOnInsert' && !inserting) continue;
     for (const [path, arg] of Object.entries(fields as Plain)) {
@@ -38,7 +38,7 @@ function applyOne(doc: Plain, op: string, path: string, arg: unknown): void {
   if (!parent) return;
   const cur = parent[key];
   switch (op) {
-    case '$set': case '$setOnInsert': parent[key] = structuredClone(arg); return;
+    case '$set': case '$setOnInsert': parent[key] = clone(arg); return;
     case '$unset': delete parent[key]; return;
     case '$inc':
       if (typeof arg !== 'number') throw new Error(`$inc needs a number for ${path}`);
@@ -47,14 +47,14 @@ function applyOne(doc: Plain, op: string, path: string, arg: unknown): void {
       return;
     case '$min': case '$max': {
       const c = cur === undefined ? undefined : compareSame(arg, cur);
-      if (cur === undefined || (c !== undefined && (op === '$min' ? c < 0 : c > 0))) parent[key] = structuredClone(arg);
+      if (cur === undefined || (c !== undefined && (op === '$min' ? c < 0 : c > 0))) parent[key] = clone(arg);
       return;
     }
     case '$push': case '$addToSet': {
       if (cur !== undefined && !Array.isArray(cur)) throw new Error(`${op} needs an array at ${path}`);
       const list = (cur as unknown[] | undefined) ?? [];
       const items = isPlainObject(arg) && '$each' in arg ? (arg.$each as unknown[]) : [arg];
-      for (const item of items) if (op === '$push' || !list.some((x) => deepEqual(x, item))) list.push(structuredClone(item));
+      for (const item of items) if (op === '$push' || !list.some((x) => deepEqual(x, item))) list.push(clone(item));
       parent[key] = list;
       return;
     }
@@ -100,7 +100,7 @@ export function seedOf(filter: Filter): Plain {
         if ('$eq' in v) applyOne(seed, '$set', k, v.$eq);
         continue;
       }
-      if (v instanceof RegExp) continue;
+      if (isRegExp(v)) continue;
       applyOne(seed, '$set', k, v);
     }
   };

@@ -2,8 +2,29 @@
 
 export type Plain = Record<string, unknown>;
 
+/** A Date from any realm (jest's sandbox and node's own have different Date constructors). */
+export function isDate(v: unknown): v is Date {
+  return Object.prototype.toString.call(v) === '[object Date]';
+}
+
+export function isRegExp(v: unknown): v is RegExp {
+  return Object.prototype.toString.call(v) === '[object RegExp]';
+}
+
+/** A deep copy of a document value: objects, arrays and dates are copied, the rest is shared. */
+export function clone<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(clone) as T;
+  if (isDate(v)) return new Date(v.getTime()) as T;
+  if (isPlainObject(v)) {
+    const out: Plain = {};
+    for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = clone(x);
+    return out as T;
+  }
+  return v;
+}
+
 export function isPlainObject(v: unknown): v is Plain {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date) && !(v instanceof RegExp);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !isDate(v) && !isRegExp(v);
 }
 
 /** True for an object whose keys are query operators (`{ $gt: 1 }`). */
@@ -38,7 +59,7 @@ function walk(v: unknown, parts: string[], i: number): unknown[] {
 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  if (isDate(a) || isDate(b)) return isDate(a) && isDate(b) && a.getTime() === b.getTime();
   if (Array.isArray(a) || Array.isArray(b)) {
     return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
   }
@@ -53,7 +74,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 /** The type bracket MongoDB compares within: numbers with numbers, strings with strings, dates with dates. */
 function bracket(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'bigint') return 'number';
-  if (v instanceof Date) return 'date';
+  if (isDate(v)) return 'date';
   if (v === null || v === undefined) return 'null';
   return typeof v;
 }

@@ -10,7 +10,7 @@ import { createLogger, type Logger } from './core/logger.js';
 import { Redactor, secretsFromEnv } from './core/redact.js';
 import { Metrics } from './core/metrics.js';
 import { openStore, type Store } from './core/store/index.js';
-import { MemoryCoordination } from './core/coordination/memory.js';
+import { StoreCoordination } from './core/coordination/store.js';
 import { RedisCoordination } from './core/coordination/redis.js';
 import type { Coordination } from './core/coordination/types.js';
 import { AuditLog } from './core/audit.js';
@@ -89,8 +89,9 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const log = opts.log ?? createLogger({ level: env.LOG_LEVEL, redactor });
   const metrics = new Metrics();
   const docker = new DockerService({ defaultHost: env.DOCKER_HOST });
-  const store = await openStore({ mongodbUrl: env.MONGODB_URL, dataDir: opts.memoryStore ? null : env.OPSBOT_DATA_DIR });
-  const coordination: Coordination = env.REDIS_URL ? await RedisCoordination.connect(env.REDIS_URL) : new MemoryCoordination();
+  const store = await openStore({ mongodbUrl: env.MONGODB_URL, dataDir: opts.memoryStore ? null : env.OPSBOT_DATA_DIR, log: log.child({ component: 'store' }) });
+  // Redis when set; otherwise leases in the store in use, so the bot and every `opsbot exec` share them.
+  const coordination: Coordination = env.REDIS_URL ? await RedisCoordination.connect(env.REDIS_URL) : new StoreCoordination(store);
   const audit = new AuditLog(store);
   const rbac = new Rbac(config.rbac);
   const registry = new CommandRegistry();

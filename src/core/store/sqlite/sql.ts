@@ -105,7 +105,7 @@ function idTerms(cond: unknown, terms: string[], params: unknown[]): void {
   }
 }
 
-/** ORDER BY for a sort spec; rows of equal keys keep insertion order. */
+/** ORDER BY for a sort spec; rows of equal keys follow insertion order in the first key's direction (newest first for -1). */
 export function orderOf(sort: Record<string, 1 | -1> | undefined): string {
   const parts: string[] = [];
   for (const [field, dir] of Object.entries(sort ?? {})) {
@@ -113,6 +113,6 @@ export function orderOf(sort: Record<string, 1 | -1> | undefined): string {
     if (!x) throw new Error(`cannot sort on field ${JSON.stringify(field)}`);
     parts.push(`${x}${dir === -1 ? ' DESC' : ''}`);
   }
-  parts.push('rowid');
+  parts.push(Object.values(sort ?? {})[0] === -1 ? 'rowid DESC' : 'rowid');
   return parts.join(', ');
 }

@@ -13,11 +13,17 @@ export interface Where {
   params: unknown[];
 }
 
-/** `json_extract(doc, '$."a"."b"')`, or undefined for a path SQL cannot name safely. */
-export function fieldExpr(path: string): string | undefined {
+/** The SQL literal of a JSON path, `'$."a"."b"'`, or undefined for a path SQL cannot name safely. */
+export function jsonPath(path: string): string | undefined {
   const parts = path.split('.');
   if (parts.some((p) => p === '' || /["'\\]/.test(p))) return undefined;
-  return `json_extract(doc, '$.${parts.map((p) => `"${p}"`).join('.')}')`;
+  return `'$.${parts.map((p) => `"${p}"`).join('.')}'`;
+}
+
+/** `json_extract(doc, '$."a"."b"')`: one text for an index and a WHERE, so the planner matches them. */
+export function fieldExpr(path: string): string | undefined {
+  const p = jsonPath(path);
+  return p && `json_extract(doc, ${p})`;
 }
 
 /** Quotes an SQL identifier (collection and index names are checked before they get here). */
@@ -57,8 +63,14 @@ function collect(filter: Filter, terms: string[], params: unknown[]): void {
     if (!x) continue;
     const ops: [string, unknown][] = isOperatorObject(cond) ? Object.entries(cond) : [['$eq', cond]];
     for (const [op, arg] of ops) {
-      const t = fieldTerm(x, op, arg, params);
-      if (t) terms.push(`(${t} OR ${ARRAY(x)})`);
+      const own: unknown[] = [];
+      const t = fieldTerm(x, op, arg, own);
+      if (!t) continue;
+      // An array matches when an element does: the same term on the elements, in SQL too.
+      const each: unknown[] = [];
+      const onElements = fieldTerm('value', op, arg, each) as string;
+      terms.push(`(${t} OR (${ARRAY(x)} AND EXISTS (SELECT 1 FROM json_each(doc, ${jsonPath(key)}) WHERE ${onElements})))`);
+      params.push(...own, ...each);
     }
   }
 }

@@ -18,6 +18,11 @@ const Database = createRequire(import.meta.url)('better-sqlite3') as typeof Bett
 export const DATABASE_FILE = 'opsbot.sqlite';
 const BUSY_TIMEOUT_MS = 5000;
 const BUSY_RETRIES = 5;
+/**
+ * Statistics for the query planner are refreshed this often: with them (sqlite_stat4) it picks
+ * the selective index (`state = 'pending'` over `channel = …`); without them it may scan.
+ */
+const ANALYZE_EVERY_WRITES = 500;
 
 export interface SqliteStoreOptions {
   clock?: Clock;
@@ -30,6 +35,7 @@ export class SqliteStore implements Store {
   private readonly collections = new Map<string, SqliteCollection<Doc>>();
   private readonly ctx: CollectionContext;
   private closed = false;
+  private writes = 0;
 
   private constructor(private readonly db: BetterSqlite3.Database, readonly file: string | null, clock: Clock) {
     this.ctx = { db, clock, write: (fn) => this.write(fn) };
@@ -53,6 +59,7 @@ export class SqliteStore implements Store {
     const clock = options.clock ?? systemClock;
     const store = new SqliteStore(db, file, clock);
     if (dir) await migrateNedbFiles(dir, store, db, clock, options.log);
+    store.analyze();
     return store;
   }
 
@@ -73,11 +80,24 @@ export class SqliteStore implements Store {
     const tx = this.db.transaction(fn);
     for (let attempt = 1; ; attempt++) {
       try {
-        return this.db.inTransaction ? tx() : tx.immediate();
+        if (this.db.inTransaction) return tx();
+        const out = tx.immediate();
+        if (++this.writes % ANALYZE_EVERY_WRITES === 0) this.analyze();
+        return out;
       } catch (e) {
         if ((e as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= BUSY_RETRIES) throw e;
         await new Promise((r) => setTimeout(r, 10 * attempt));
       }
+    }
+  }
+
+  /** A bounded ANALYZE (a few hundred index entries each): milliseconds, and the planner knows the data. */
+  private analyze(): void {
+    try {
+      this.db.pragma('analysis_limit = 1000');
+      this.db.exec('ANALYZE');
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_BUSY') throw e; // another process writes: next time
     }
   }
 

@@ -33,6 +33,8 @@ export interface CollectionContext {
   db: Db;
   /** Runs `fn` in a BEGIN IMMEDIATE transaction (retried when the file stays busy). */
   write<R>(fn: () => R): Promise<R>;
+  /** Runs `fn` in one read snapshot (inside the current transaction when there is one). */
+  read<R>(fn: () => R): R;
   clock: Clock;
 }
 
@@ -40,6 +42,7 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
   private readonly table: string;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   private nextSweep = 0;
+  private readonly knownArrays = new Set<string>();
 
   constructor(readonly name: string, private readonly ctx: CollectionContext) {
     this.table = ident(`coll_${name}`);
@@ -56,29 +59,58 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
     return s;
   }
 
-  /** Matching rows in sort order; stops after `skip + limit`. */
-  private *rows(filter: Filter, options: FindOptions = {}): Generator<{ row: Row; doc: T }> {
-    this.sweepExpired();
-    const where = whereOf(filter);
-    const stmt = this.stmt(`SELECT rowid, id, doc FROM ${this.table} WHERE ${where.sql} ORDER BY ${orderOf(options.sort)}`);
-    let skip = options.skip ?? 0;
-    let left = options.limit && options.limit > 0 ? options.limit : Infinity;
-    if (left === 0) return;
-    for (const row of stmt.iterate(...where.params) as IterableIterator<Row>) {
-      const doc = decodeDoc<T>(row.doc);
-      if (!matches(doc, filter)) continue;
-      if (skip > 0) { skip--; continue; }
-      yield { row, doc };
-      if (--left === 0) return;
+  /**
+   * Top-level fields that have held an array in this collection (any process): queries on them
+   * match elements too. The list only grows; this process's copy is refreshed on every query.
+   */
+  private arrayFields(): ReadonlySet<string> {
+    for (const { field } of this.stmt('SELECT field FROM opsbot_array_fields WHERE collection = ?').all(this.name) as { field: string }[]) this.knownArrays.add(field);
+    return this.knownArrays;
+  }
+
+  /** Inside the write transaction of `doc`: notes its array fields before any query can miss them. */
+  private noteArrays(doc: Record<string, unknown>): void {
+    for (const [k, v] of Object.entries(doc)) {
+      if (!Array.isArray(v) || this.knownArrays.has(k)) continue;
+      this.stmt('INSERT OR IGNORE INTO opsbot_array_fields (collection, field) VALUES (?, ?)').run(this.name, k);
+      this.knownArrays.add(k);
     }
   }
 
+  /** Matching rows in sort order, after `skip`, at most `limit`; read in one snapshot. */
+  private select(filter: Filter, options: FindOptions = {}): { row: Row; doc: T }[] {
+    this.sweepExpired();
+    return this.ctx.read(() => {
+      const where = whereOf(filter, this.arrayFields());
+      const skip = options.skip && options.skip > 0 ? options.skip : 0;
+      const limit = options.limit && options.limit > 0 ? options.limit : Infinity;
+      const order = orderOf(options.sort);
+      const out: { row: Row; doc: T }[] = [];
+      if (where.exact) {
+        const page = Number.isFinite(limit) || skip ? ` LIMIT ${Number.isFinite(limit) ? limit : -1} OFFSET ${skip}` : '';
+        for (const row of this.stmt(`SELECT rowid, id, doc FROM ${this.table} WHERE ${where.sql} ORDER BY ${order}${page}`).all(...where.params) as Row[]) {
+          out.push({ row, doc: decodeDoc<T>(row.doc) });
+        }
+        return out;
+      }
+      let skipped = 0;
+      for (const row of this.stmt(`SELECT rowid, id, doc FROM ${this.table} WHERE ${where.sql} ORDER BY ${order}`).iterate(...where.params) as IterableIterator<Row>) {
+        const doc = decodeDoc<T>(row.doc);
+        if (!matches(doc, filter)) continue;
+        if (skipped < skip) { skipped++; continue; }
+        out.push({ row, doc });
+        if (out.length >= limit) break;
+      }
+      return out;
+    });
+  }
+
   private first(filter: Filter, sort?: Sort): { row: Row; doc: T } | undefined {
-    for (const r of this.rows(filter, { ...(sort ? { sort } : {}), limit: 1 })) return r;
-    return undefined;
+    return this.select(filter, { ...(sort ? { sort } : {}), limit: 1 })[0];
   }
 
   private insertRow(doc: Record<string, unknown>): void {
+    this.noteArrays(doc);
     try {
       this.stmt(`INSERT INTO ${this.table} (id, doc) VALUES (?, ?)`).run(idKey(doc._id), encodeDoc(doc));
     } catch (e) {
@@ -89,6 +121,7 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
   private rewrite(row: Row, doc: T): boolean {
     const text = encodeDoc(doc);
     if (text === row.doc) return false;
+    this.noteArrays(doc as unknown as Record<string, unknown>);
     try {
       this.stmt(`UPDATE ${this.table} SET doc = ? WHERE rowid = ?`).run(text, row.rowid);
     } catch (e) {
@@ -108,17 +141,20 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
   }
 
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
-    return [...this.rows(filter, options)].map((r) => r.doc);
+    return this.select(filter, options).map((r) => r.doc);
   }
 
   async countDocuments(filter: Filter = {}): Promise<number> {
-    if (Object.keys(filter).length === 0) {
-      this.sweepExpired();
-      return (this.stmt(`SELECT COUNT(*) AS n FROM ${this.table}`).get() as { n: number }).n;
-    }
-    let n = 0;
-    for (const _ of this.rows(filter)) n++;
-    return n;
+    this.sweepExpired();
+    return this.ctx.read(() => {
+      const where = whereOf(filter, this.arrayFields());
+      if (where.exact) return (this.stmt(`SELECT COUNT(*) AS n FROM ${this.table} WHERE ${where.sql}`).get(...where.params) as { n: number }).n;
+      let n = 0;
+      for (const row of this.stmt(`SELECT doc FROM ${this.table} WHERE ${where.sql}`).iterate(...where.params) as IterableIterator<{ doc: string }>) {
+        if (matches(decodeDoc(row.doc), filter)) n++;
+      }
+      return n;
+    });
   }
 
   async updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}): Promise<UpdateResult> {
@@ -135,7 +171,7 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
   async updateMany(filter: Filter, update: Update): Promise<UpdateResult> {
     checkUpdate(update);
     return this.ctx.write(() => {
-      const hits = [...this.rows(filter)];
+      const hits = this.select(filter);
       let modified = 0;
       for (const h of hits) if (this.rewrite(h.row, applyUpdate(h.doc, update, false))) modified++;
       return { matched: hits.length, modified };
@@ -173,7 +209,7 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
   deleteMany(filter: Filter): Promise<number> {
     return this.ctx.write(() => {
       if (Object.keys(filter).length === 0) return this.stmt(`DELETE FROM ${this.table}`).run().changes;
-      const hits = [...this.rows(filter)];
+      const hits = this.select(filter);
       const del = this.stmt(`DELETE FROM ${this.table} WHERE rowid = ?`);
       for (const h of hits) del.run(h.row.rowid);
       return hits.length;
@@ -213,7 +249,7 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
   importDocuments(docs: Iterable<Record<string, unknown>>): number {
     const put = this.stmt(`INSERT OR REPLACE INTO ${this.table} (id, doc) VALUES (?, ?)`);
     let n = 0;
-    for (const d of docs) { put.run(idKey(d._id), encodeDoc(d)); n++; }
+    for (const d of docs) { this.noteArrays(d); put.run(idKey(d._id), encodeDoc(d)); n++; }
     return n;
   }
 

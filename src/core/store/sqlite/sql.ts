@@ -1,8 +1,10 @@
 /**
  * The SQL side of a query: JSON paths of fields (the same text in an index and in a WHERE, so
- * the planner uses the index), and a WHERE that narrows the candidates to a superset of the
- * matches: equality, $in and ranges on top-level fields, on `_id` through the primary key.
- * filter.ts then decides on each candidate, so whatever is not translated is still right.
+ * the planner uses the index), and a WHERE that narrows the candidates: equality, $in and ranges
+ * on top-level fields, `_id` through the primary key. The WHERE never drops a match; it is
+ * `exact` when it also lets nothing else through, and then filter.ts need not look at the rows
+ * and LIMIT/COUNT run in SQL. A field that has ever held an array in this collection (the
+ * collection keeps that list) is matched on its elements too, and is never exact.
  */
 import { DATE_HIGH, DATE_LOW, encodeScalar } from './json.js';
 import { isDate, isOperatorObject } from './values.js';
@@ -11,6 +13,8 @@ import type { Filter } from './filter.js';
 export interface Where {
   sql: string;
   params: unknown[];
+  /** True when exactly the matching documents pass (no check in JS needed). */
+  exact: boolean;
 }
 
 /** The SQL literal of a JSON path, `'$."a"."b"'`, or undefined for a path SQL cannot name safely. */
@@ -31,89 +35,110 @@ export function ident(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-type Scalar = string | number | null;
+type Kind = 'string' | 'number' | 'boolean' | 'date' | 'null';
+type Scalar = { value: string | number | null; kind: Kind };
 
-/** A value SQL compares like MongoDB does (within its type), as bound to a statement. */
-function scalar(v: unknown): { ok: true; value: Scalar; type: 'string' | 'number' | 'date' | 'null' } | { ok: false } {
-  if (v === null) return { ok: true, value: null, type: 'null' };
-  if (typeof v === 'number' && Number.isFinite(v)) return { ok: true, value: v, type: 'number' };
-  if (typeof v === 'boolean') return { ok: true, value: v ? 1 : 0, type: 'number' };
-  if (typeof v === 'string') return { ok: true, value: encodeScalar(v) as string, type: 'string' };
-  if (isDate(v) && !Number.isNaN(v.getTime())) return { ok: true, value: encodeScalar(v) as string, type: 'date' };
-  return { ok: false };
+/** A value as SQL sees it in a document (booleans are 1/0 to json_extract). */
+function scalar(v: unknown): Scalar | undefined {
+  if (v === null) return { value: null, kind: 'null' };
+  if (typeof v === 'number' && Number.isFinite(v)) return { value: v, kind: 'number' };
+  if (typeof v === 'boolean') return { value: v ? 1 : 0, kind: 'boolean' };
+  if (typeof v === 'string') return { value: encodeScalar(v) as string, kind: 'string' };
+  if (isDate(v) && !Number.isNaN(v.getTime())) return { value: encodeScalar(v) as string, kind: 'date' };
+  return undefined;
 }
 
-/** An array's JSON text starts with '[' (and '\\' follows '[' in ASCII): arrays always pass. */
+/** json_type() of a field of each kind: equal SQL values of another JSON type do not match. */
+const JSON_TYPES: Record<Exclude<Kind, 'null'>, string> = { number: "IN ('integer', 'real')", boolean: "IN ('true', 'false')", string: "= 'text'", date: "= 'text'" };
+
+/** An array's JSON text starts with '[' (and '\\' follows '[' in ASCII). */
 const ARRAY = (x: string) => `(${x} >= '[' AND ${x} < '\\')`;
 
-export function whereOf(filter: Filter): Where {
+export function whereOf(filter: Filter, arrayFields: ReadonlySet<string>): Where {
+  const w: Where = { sql: '', params: [], exact: true };
   const terms: string[] = [];
-  const params: unknown[] = [];
-  collect(filter, terms, params);
-  return { sql: terms.length ? terms.join(' AND ') : '1', params };
+  collect(filter, arrayFields, terms, w);
+  w.sql = terms.length ? terms.join(' AND ') : '1';
+  return w;
 }
 
-function collect(filter: Filter, terms: string[], params: unknown[]): void {
+function collect(filter: Filter, arrayFields: ReadonlySet<string>, terms: string[], w: Where): void {
   for (const [key, cond] of Object.entries(filter)) {
-    if (key === '$and') { for (const f of cond as Filter[]) collect(f, terms, params); continue; }
-    if (key.startsWith('$')) continue;
-    if (key === '_id') { idTerms(cond, terms, params); continue; }
-    if (key.includes('.')) continue; // arrays on the way would hide values from json_extract
-    const x = fieldExpr(key);
-    if (!x) continue;
+    if (key === '$and' && Array.isArray(cond)) { for (const f of cond as Filter[]) collect(f, arrayFields, terms, w); continue; }
+    if (key.startsWith('$') || key.includes('.')) { w.exact = false; continue; } // dotted: arrays on the way hide values
+    if (key === '_id') { idTerms(cond, terms, w); continue; }
+    const path = jsonPath(key);
+    if (!path) { w.exact = false; continue; }
+    const x = `json_extract(doc, ${path})`;
     const ops: [string, unknown][] = isOperatorObject(cond) ? Object.entries(cond) : [['$eq', cond]];
     for (const [op, arg] of ops) {
       const own: unknown[] = [];
-      const t = fieldTerm(x, op, arg, own);
-      if (!t) continue;
-      // An array matches when an element does: the same term on the elements, in SQL too.
+      const t = fieldTerm(x, path, op, arg, own);
+      if (!t) { w.exact = false; continue; }
+      if (!arrayFields.has(key)) {
+        terms.push(t.sql);
+        w.params.push(...own);
+        if (!t.exact) w.exact = false;
+        continue;
+      }
+      // A field that held arrays: it matches when an element does (filter.ts decides the rest).
       const each: unknown[] = [];
-      const onElements = fieldTerm('value', op, arg, each) as string;
-      terms.push(`(${t} OR (${ARRAY(x)} AND EXISTS (SELECT 1 FROM json_each(doc, ${jsonPath(key)}) WHERE ${onElements})))`);
-      params.push(...own, ...each);
+      const onElements = fieldTerm('value', undefined, op, arg, each) as { sql: string };
+      terms.push(`(${t.sql} OR (${ARRAY(x)} AND EXISTS (SELECT 1 FROM json_each(doc, ${path}) WHERE ${onElements.sql})))`);
+      w.params.push(...own, ...each);
+      w.exact = false;
     }
   }
 }
 
-function fieldTerm(x: string, op: string, arg: unknown, params: unknown[]): string | undefined {
+/** One condition on `x`; `path` given, the JSON type is checked too (exactness); `value` of json_each has none. */
+function fieldTerm(x: string, path: string | undefined, op: string, arg: unknown, params: unknown[]): { sql: string; exact: boolean } | undefined {
+  const typed = (s: Scalar, sql: string) => (path && s.kind !== 'null' ? `(${sql} AND json_type(doc, ${path}) ${JSON_TYPES[s.kind]})` : sql);
   if (op === '$in') {
-    const list = (Array.isArray(arg) ? arg : []).map(scalar);
-    if (!Array.isArray(arg) || !list.every((s) => s.ok)) return undefined;
-    const values = list.map((s) => (s as { value: Scalar }).value);
-    const nonNull = values.filter((v) => v !== null);
+    if (!Array.isArray(arg)) return undefined;
+    const list = arg.map(scalar);
+    if (!list.every((s): s is Scalar => s !== undefined)) return undefined;
     const parts: string[] = [];
-    if (nonNull.length) { parts.push(`${x} IN (${nonNull.map(() => '?').join(', ')})`); params.push(...nonNull); }
-    if (nonNull.length !== values.length) parts.push(`${x} IS NULL`);
-    return parts.length ? parts.join(' OR ') : '0';
+    let exact = true;
+    for (const s of list) {
+      if (s.value === null) { parts.push(`${x} IS NULL`); continue; }
+      params.push(s.value);
+      parts.push(typed(s, `${x} = ?`));
+      if (s.kind === 'boolean') exact = false; // `true` and `1` are both 1 to SQL
+    }
+    return { sql: parts.length ? `(${parts.join(' OR ')})` : '0', exact };
   }
   const s = scalar(arg);
-  if (!s.ok) return undefined;
+  if (!s) return undefined;
   if (op === '$eq') {
-    if (s.value === null) return `${x} IS NULL`;
+    if (s.value === null) return { sql: `${x} IS NULL`, exact: true };
     params.push(s.value);
-    return `${x} = ?`;
+    return { sql: typed(s, `${x} = ?`), exact: true };
   }
-  if (!['$gt', '$gte', '$lt', '$lte'].includes(op) || s.value === null) return undefined;
+  if (!['$gt', '$gte', '$lt', '$lte'].includes(op) || s.value === null || s.kind === 'boolean') return undefined;
   const cmp = { $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' }[op as '$gt'];
   params.push(s.value);
   const upward = op === '$gt' || op === '$gte';
-  // Keep to the value's type: numbers sort below all text, dates in [DATE_LOW, DATE_HIGH).
-  if (s.type === 'number') return upward ? `(${x} ${cmp} ? AND ${x} < '')` : `${x} ${cmp} ?`;
-  if (s.type === 'date') {
+  // Keep to the value's type: numbers sort below all text, dates within [DATE_LOW, DATE_HIGH).
+  if (s.kind === 'number') return { sql: typed(s, upward ? `${x} ${cmp} ? AND ${x} < ''` : `${x} ${cmp} ?`), exact: true };
+  if (s.kind === 'date') {
     params.push(upward ? DATE_HIGH : DATE_LOW);
-    return upward ? `(${x} ${cmp} ? AND ${x} < ?)` : `(${x} ${cmp} ? AND ${x} >= ?)`;
+    return { sql: typed(s, upward ? `${x} ${cmp} ? AND ${x} < ?` : `${x} ${cmp} ? AND ${x} >= ?`), exact: true };
   }
-  return upward ? `${x} ${cmp} ?` : `(${x} ${cmp} ? AND ${x} >= '')`;
+  // Strings: dates (encoded as marked text) sort among them, so filter.ts checks.
+  return { sql: upward ? `${x} ${cmp} ?` : `(${x} ${cmp} ? AND ${x} >= '')`, exact: false };
 }
 
-function idTerms(cond: unknown, terms: string[], params: unknown[]): void {
+function idTerms(cond: unknown, terms: string[], w: Where): void {
   const ops: [string, unknown][] = isOperatorObject(cond) ? Object.entries(cond) : [['$eq', cond]];
   for (const [op, arg] of ops) {
-    if (op === '$eq' && typeof arg === 'string') { terms.push('id = ?'); params.push(arg); }
+    if (op === '$eq' && typeof arg === 'string') { terms.push('id = ?'); w.params.push(arg); continue; }
     if (op === '$in' && Array.isArray(arg) && arg.every((a) => typeof a === 'string')) {
       terms.push(arg.length ? `id IN (${arg.map(() => '?').join(', ')})` : '0');
-      params.push(...arg);
+      w.params.push(...arg);
+      continue;
     }
+    w.exact = false;
   }
 }
 

@@ -38,7 +38,7 @@ export class SqliteStore implements Store {
   private writes = 0;
 
   private constructor(private readonly db: BetterSqlite3.Database, readonly file: string | null, clock: Clock) {
-    this.ctx = { db, clock, write: (fn) => this.write(fn) };
+    this.ctx = { db, clock, write: (fn) => this.write(fn), read: (fn) => (db.inTransaction ? fn() : db.transaction(fn).deferred()) };
   }
 
   /** `dir` null keeps the database in memory (tests, one-shot runs that must not touch data). */
@@ -51,7 +51,8 @@ export class SqliteStore implements Store {
       if (file) db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.exec(`CREATE TABLE IF NOT EXISTS opsbot_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS opsbot_ttl (collection TEXT NOT NULL, field TEXT NOT NULL, seconds REAL NOT NULL, PRIMARY KEY (collection, field))`);
+        CREATE TABLE IF NOT EXISTS opsbot_ttl (collection TEXT NOT NULL, field TEXT NOT NULL, seconds REAL NOT NULL, PRIMARY KEY (collection, field));
+        CREATE TABLE IF NOT EXISTS opsbot_array_fields (collection TEXT NOT NULL, field TEXT NOT NULL, PRIMARY KEY (collection, field))`);
     } catch (e) {
       db.close();
       throw e;

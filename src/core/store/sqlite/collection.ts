@@ -33,8 +33,6 @@ export interface CollectionContext {
   db: Db;
   /** Runs `fn` in a BEGIN IMMEDIATE transaction (retried when the file stays busy). */
   write<R>(fn: () => R): Promise<R>;
-  /** Runs `fn` in one read snapshot (inside the current transaction when there is one). */
-  read<R>(fn: () => R): R;
   clock: Clock;
 }
 
@@ -62,6 +60,8 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
   /**
    * Top-level fields that have held an array in this collection (any process): queries on them
    * match elements too. The list only grows; this process's copy is refreshed on every query.
+   * It and the rows are read by two statements: a document another process committed in between
+   * is one the query may equally well not have seen; inside a write transaction both are one snapshot.
    */
   private arrayFields(): ReadonlySet<string> {
     for (const { field } of this.stmt('SELECT field FROM opsbot_array_fields WHERE collection = ?').all(this.name) as { field: string }[]) this.knownArrays.add(field);
@@ -77,32 +77,30 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
     }
   }
 
-  /** Matching rows in sort order, after `skip`, at most `limit`; read in one snapshot. */
+  /** Matching rows in sort order, after `skip`, at most `limit`. */
   private select(filter: Filter, options: FindOptions = {}): { row: Row; doc: T }[] {
     this.sweepExpired();
-    return this.ctx.read(() => {
-      const where = whereOf(filter, this.arrayFields());
-      const skip = options.skip && options.skip > 0 ? options.skip : 0;
-      const limit = options.limit && options.limit > 0 ? options.limit : Infinity;
-      const order = orderOf(options.sort);
-      const out: { row: Row; doc: T }[] = [];
-      if (where.exact) {
-        const page = Number.isFinite(limit) || skip ? ` LIMIT ${Number.isFinite(limit) ? limit : -1} OFFSET ${skip}` : '';
-        for (const row of this.stmt(`SELECT rowid, id, doc FROM ${this.table} WHERE ${where.sql} ORDER BY ${order}${page}`).all(...where.params) as Row[]) {
-          out.push({ row, doc: decodeDoc<T>(row.doc) });
-        }
-        return out;
-      }
-      let skipped = 0;
-      for (const row of this.stmt(`SELECT rowid, id, doc FROM ${this.table} WHERE ${where.sql} ORDER BY ${order}`).iterate(...where.params) as IterableIterator<Row>) {
-        const doc = decodeDoc<T>(row.doc);
-        if (!matches(doc, filter)) continue;
-        if (skipped < skip) { skipped++; continue; }
-        out.push({ row, doc });
-        if (out.length >= limit) break;
+    const where = whereOf(filter, this.arrayFields());
+    const skip = options.skip && options.skip > 0 ? options.skip : 0;
+    const limit = options.limit && options.limit > 0 ? options.limit : Infinity;
+    const order = orderOf(options.sort);
+    const out: { row: Row; doc: T }[] = [];
+    if (where.exact) {
+      const page = Number.isFinite(limit) || skip ? ` LIMIT ${Number.isFinite(limit) ? limit : -1} OFFSET ${skip}` : '';
+      for (const row of this.stmt(`SELECT rowid, id, doc FROM ${this.table} WHERE ${where.sql} ORDER BY ${order}${page}`).all(...where.params) as Row[]) {
+        out.push({ row, doc: decodeDoc<T>(row.doc) });
       }
       return out;
-    });
+    }
+    let skipped = 0;
+    for (const row of this.stmt(`SELECT rowid, id, doc FROM ${this.table} WHERE ${where.sql} ORDER BY ${order}`).iterate(...where.params) as IterableIterator<Row>) {
+      const doc = decodeDoc<T>(row.doc);
+      if (!matches(doc, filter)) continue;
+      if (skipped < skip) { skipped++; continue; }
+      out.push({ row, doc });
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   private first(filter: Filter, sort?: Sort): { row: Row; doc: T } | undefined {
@@ -146,15 +144,13 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
 
   async countDocuments(filter: Filter = {}): Promise<number> {
     this.sweepExpired();
-    return this.ctx.read(() => {
-      const where = whereOf(filter, this.arrayFields());
-      if (where.exact) return (this.stmt(`SELECT COUNT(*) AS n FROM ${this.table} WHERE ${where.sql}`).get(...where.params) as { n: number }).n;
-      let n = 0;
-      for (const row of this.stmt(`SELECT doc FROM ${this.table} WHERE ${where.sql}`).iterate(...where.params) as IterableIterator<{ doc: string }>) {
-        if (matches(decodeDoc(row.doc), filter)) n++;
-      }
-      return n;
-    });
+    const where = whereOf(filter, this.arrayFields());
+    if (where.exact) return (this.stmt(`SELECT COUNT(*) AS n FROM ${this.table} WHERE ${where.sql}`).get(...where.params) as { n: number }).n;
+    let n = 0;
+    for (const row of this.stmt(`SELECT doc FROM ${this.table} WHERE ${where.sql}`).iterate(...where.params) as IterableIterator<{ doc: string }>) {
+      if (matches(decodeDoc(row.doc), filter)) n++;
+    }
+    return n;
   }
 
   async updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}): Promise<UpdateResult> {

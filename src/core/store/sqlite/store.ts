@@ -36,9 +36,11 @@ export class SqliteStore implements Store {
   private readonly ctx: CollectionContext;
   private closed = false;
   private writes = 0;
+  private nextAnalyze = ANALYZE_EVERY_WRITES;
+  private readonly pending: { fn: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
 
   private constructor(private readonly db: BetterSqlite3.Database, readonly file: string | null, clock: Clock) {
-    this.ctx = { db, clock, write: (fn) => this.write(fn), read: (fn) => (db.inTransaction ? fn() : db.transaction(fn).deferred()) };
+    this.ctx = { db, clock, write: (fn) => this.write(fn) };
   }
 
   /** `dir` null keeps the database in memory (tests, one-shot runs that must not touch data). */
@@ -75,20 +77,63 @@ export class SqliteStore implements Store {
     return c as unknown as Collection<T>;
   }
 
-  /** Runs `fn` in a BEGIN IMMEDIATE transaction; waits (busy_timeout, then a few retries) for another writer. */
-  async write<R>(fn: () => R): Promise<R> {
-    if (this.closed) throw new Error('store is closed');
-    const tx = this.db.transaction(fn);
+  /**
+   * Runs `fn` in a BEGIN IMMEDIATE transaction. Writes asked for in the same turn of the event
+   * loop share one transaction (group commit), each in its own savepoint, so one failing rolls
+   * back only itself; each settles after the commit. Waits (busy_timeout, then a few retries)
+   * while another process writes.
+   */
+  write<R>(fn: () => R): Promise<R> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    if (this.db.inTransaction) {
+      // Called from inside a write (a TTL sweep during a query): part of that transaction.
+      try {
+        return Promise.resolve(this.db.transaction(fn)());
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return new Promise<R>((resolve, reject) => {
+      this.pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (this.pending.length === 1) setImmediate(() => { void this.commitPending(); });
+    });
+  }
+
+  private async commitPending(): Promise<void> {
+    const batch = this.pending.splice(0);
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    const run = this.db.transaction(() => {
+      outcomes.length = 0;
+      for (const w of batch) {
+        try {
+          outcomes.push({ ok: true, value: this.db.transaction(w.fn)() });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+        }
+      }
+    });
     for (let attempt = 1; ; attempt++) {
       try {
-        if (this.db.inTransaction) return tx();
-        const out = tx.immediate();
-        if (++this.writes % ANALYZE_EVERY_WRITES === 0) this.analyze();
-        return out;
+        if (this.closed) throw new Error('store is closed');
+        run.immediate();
+        break;
       } catch (e) {
-        if ((e as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= BUSY_RETRIES) throw e;
+        if ((e as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= BUSY_RETRIES) {
+          for (const w of batch) w.reject(e);
+          return;
+        }
         await new Promise((r) => setTimeout(r, 10 * attempt));
       }
+    }
+    batch.forEach((w, i) => {
+      const o = outcomes[i];
+      if (o?.ok) w.resolve(o.value);
+      else w.reject(o?.error);
+    });
+    this.writes += batch.length;
+    if (this.writes >= this.nextAnalyze) {
+      this.nextAnalyze = this.writes + ANALYZE_EVERY_WRITES;
+      this.analyze();
     }
   }
 
@@ -115,6 +160,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    while (this.pending.length) await new Promise((r) => setImmediate(r));
     await this.flush();
     this.closed = true;
     this.db.close();

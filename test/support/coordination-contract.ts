@@ -88,6 +88,13 @@ export function coordinationContract(label: string, open: () => Promise<Coordina
       expect(decisions.filter((d) => d.allowed)).toHaveLength(4);
     });
 
+    it('rateLimit: a burst of one hundred events at once from both, under the limit, are all allowed (no contention failure)', async () => {
+      const k = key('storm');
+      const decisions = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? p.a : p.b).rateLimit(k, 1000, unitMs * 100)));
+      expect(decisions.every((d) => d.allowed)).toBe(true);
+      expect((await p.a.rateLimit(k, 100, unitMs * 100)).allowed).toBe(false);
+    });
+
     it('ping answers while the backend is up', async () => {
       await expect(p.a.ping()).resolves.toBeUndefined();
     });

@@ -4,7 +4,7 @@
  * interface. A lock or `once` claim is a document `{ _id, token, expiresAt }` created by
  * insertOne (the unique _id decides who wins) or, once expired, taken over by one conditional
  * update; extend and release are conditioned on the holder's token. A rate limit is one document
- * with its window's event times, changed by compare-and-set on a `version`.
+ * with its window's event times, changed by two conditional updates.
  */
 import { randomUUID } from 'node:crypto';
 import { isDuplicateKey, type Collection, type Store } from '../store/types.js';
@@ -13,17 +13,16 @@ import type { Coordination, Lock, RateDecision } from './types.js';
 
 interface Lease {
   _id: string;
-  token: string;
+  token?: string;
   /** Milliseconds since the epoch (the injected clock's). */
   expiresAt: number;
+  /** Rate limits: the times of the events in the window. */
   events?: number[];
-  version?: number;
 }
 
 const COLLECTION = 'coordination';
 /** Expired leases are deleted at most this often (a lease is taken over atomically either way). */
 const SWEEP_EVERY_MS = 60_000;
-const CAS_ATTEMPTS = 20;
 
 export class StoreCoordination implements Coordination {
   readonly kind = 'store' as const;
@@ -81,31 +80,29 @@ export class StoreCoordination implements Coordination {
     return this.claim(`once:${key}`, randomUUID(), ttlMs);
   }
 
+  /**
+   * Two atomic updates, no read-then-write: events older than the window are pulled, then `now`
+   * is pushed only if the list has fewer than `limit` entries (the update's filter says so).
+   */
   async rateLimit(key: string, limit: number, windowMs: number): Promise<RateDecision> {
+    if (limit <= 0) return { allowed: false, retryAfterMs: Math.max(1, windowMs) };
     await this.init();
     const id = `rate:${key}`;
-    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-      const now = this.clock.now();
-      const doc = await this.c.findOne({ _id: id });
-      const events = (doc?.events ?? []).filter((t) => t > now - windowMs);
-      if (events.length >= limit) {
-        return { allowed: false, retryAfterMs: Math.max(1, (events[0] as number) + windowMs - now) };
-      }
-      events.push(now);
-      const set = { events, expiresAt: now + windowMs };
-      if (!doc) {
-        try {
-          await this.c.insertOne({ _id: id, token: '', version: 1, ...set });
-          return { allowed: true, retryAfterMs: 0 };
-        } catch (e) {
-          if (!isDuplicateKey(e)) throw e;
-          continue;
-        }
-      }
-      const r = await this.c.updateOne({ _id: id, version: doc.version ?? 0 }, { $set: set, $inc: { version: 1 } });
-      if (r.matched === 1) return { allowed: true, retryAfterMs: 0 };
+    const now = this.clock.now();
+    await this.c.updateOne({ _id: id }, { $pull: { events: { $lte: now - windowMs } } });
+    try {
+      const counted = await this.c.findOneAndUpdate(
+        { _id: id, [`events.${limit - 1}`]: { $exists: false } },
+        { $push: { events: now }, $set: { expiresAt: now + windowMs } },
+        { upsert: true },
+      );
+      if (counted) return { allowed: true, retryAfterMs: 0 };
+    } catch (e) {
+      if (!isDuplicateKey(e)) throw e; // the window is full: the upsert met the existing document
     }
-    throw new Error(`rate limit ${key}: too much contention (${CAS_ATTEMPTS} attempts)`);
+    const events = (await this.c.findOne({ _id: id }))?.events ?? [];
+    const oldest = Math.min(...events.filter((t) => t > now - windowMs), now);
+    return { allowed: false, retryAfterMs: Math.max(1, oldest + windowMs - now) };
   }
 
   async ping(): Promise<void> {

@@ -81,28 +81,35 @@ export class StoreCoordination implements Coordination {
   }
 
   /**
-   * Two atomic updates, no read-then-write: events older than the window are pulled, then `now`
-   * is pushed only if the list has fewer than `limit` entries (the update's filter says so).
+   * Atomic updates only, no read-then-write: `now` is pushed only while the list has fewer than
+   * `limit` entries (the update's filter says so). When it is full, the events older than the
+   * window are pulled and, if any were, the push is tried once more.
    */
   async rateLimit(key: string, limit: number, windowMs: number): Promise<RateDecision> {
     if (limit <= 0) return { allowed: false, retryAfterMs: Math.max(1, windowMs) };
     await this.init();
     const id = `rate:${key}`;
     const now = this.clock.now();
-    await this.c.updateOne({ _id: id }, { $pull: { events: { $lte: now - windowMs } } });
-    try {
-      const counted = await this.c.findOneAndUpdate(
-        { _id: id, [`events.${limit - 1}`]: { $exists: false } },
-        { $push: { events: now }, $set: { expiresAt: now + windowMs } },
-        { upsert: true },
-      );
-      if (counted) return { allowed: true, retryAfterMs: 0 };
-    } catch (e) {
-      if (!isDuplicateKey(e)) throw e; // the window is full: the upsert met the existing document
-    }
+    if (await this.pushUnderLimit(id, limit, now, windowMs)) return { allowed: true, retryAfterMs: 0 };
+    const pruned = await this.c.updateOne({ _id: id }, { $pull: { events: { $lte: now - windowMs } } });
+    if (pruned.modified > 0 && (await this.pushUnderLimit(id, limit, now, windowMs))) return { allowed: true, retryAfterMs: 0 };
     const events = (await this.c.findOne({ _id: id }))?.events ?? [];
     const oldest = Math.min(...events.filter((t) => t > now - windowMs), now);
     return { allowed: false, retryAfterMs: Math.max(1, oldest + windowMs - now) };
+  }
+
+  private async pushUnderLimit(id: string, limit: number, now: number, windowMs: number): Promise<boolean> {
+    try {
+      const doc = await this.c.findOneAndUpdate(
+        { _id: id, [`events.${limit - 1}`]: { $exists: false } },
+        { $push: { events: now }, $max: { expiresAt: now + windowMs } },
+        { upsert: true },
+      );
+      return doc !== null;
+    } catch (e) {
+      if (isDuplicateKey(e)) return false; // full: the upsert met the existing document
+      throw e;
+    }
   }
 
   async ping(): Promise<void> {

@@ -60,5 +60,5 @@ export class DuplicateKeyError extends Error {
 }
 
 export function isDuplicateKey(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && ((e as { code?: unknown }).code === 11000 || (e as { errorType?: unknown }).errorType === 'uniqueViolated');
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 11000;
 }

@@ -104,7 +104,9 @@ async function serve(env: Env, config: Config, quiet: boolean, hooks: ServeHooks
 const NOT_FOR_THE_DEMO = /^(MONGODB_URL|REDIS_URL|SLACK_.*|DISCORD_.*|ALERTMANAGER_URL)$/;
 
 async function demo(): Promise<void> {
-  const quiet = quietTerminal();
+  // The demo is always the console (chat variables are ignored): on a terminal, logs stay at warn.
+  const quiet = !process.env.LOG_LEVEL && Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  if (quiet) process.env.LOG_LEVEL = 'warn';
   const dataDir = parseEnv(process.env).OPSBOT_DATA_DIR;
   const prepared = await prepareDemo({ dataDir, node: process.execPath, searchPath: process.env.PATH });
   const raw = Object.fromEntries(Object.entries(process.env).filter(([k]) => !NOT_FOR_THE_DEMO.test(k)));

@@ -1,12 +1,12 @@
 /**
  * `POST /webhooks/alertmanager`: Alertmanager's webhook (payload version 4). Bearer token when one
  * is configured (401 before the body is read), body limit (413), malformed JSON or a schema
- * violation (400 naming the field). An accepted notification is persisted and answered at once;
+ * violation, or a body nested too deep or with too many fields (400 naming the field). An accepted notification is persisted and answered at once;
  * the work happens after (Alertmanager cancels slow receivers). Duplicates answer 200 and change nothing.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
-import { fieldPath, webhookPayloadSchema, type WebhookPayload } from '../core/alerts/payload.js';
+import { fieldPath, payloadShapeProblem, webhookPayloadSchema, type WebhookPayload } from '../core/alerts/payload.js';
 import type { WebhookOutcome } from '../core/alerts/metrics.js';
 
 export interface AlertmanagerWebhookOptions {
@@ -55,6 +55,12 @@ export function alertmanagerWebhook(opts: AlertmanagerWebhookOptions): FastifyPl
         }
       },
     }, async (req, reply) => {
+      // Depth, field and entry counts are bounded before the schema runs and before anything is stored.
+      const shape = payloadShapeProblem(req.body);
+      if (shape) {
+        count('invalid');
+        return reply.code(400).send({ error: 'invalid_payload', field: shape.field, message: `${shape.field}: ${shape.message}`, issues: [shape] });
+      }
       const parsed = webhookPayloadSchema.safeParse(req.body);
       if (!parsed.success) {
         count('invalid');

@@ -16,6 +16,7 @@ export function readinessChecks(state: State, surfaces: ChatSurface[], alerting:
     { name: 'coordination', check: async () => { await coordination.ping(); return undefined; } },
     ...surfaces.map((s) => ({ name: `surface:${s.name}`, check: () => s.notReadyReason() })),
     { name: 'outbox', check: () => alerting.outbox.waitingReason() },
+    { name: 'alert-intake', check: () => alerting.alerts.intakeStalledReason() },
   ];
 }
 

@@ -24,6 +24,7 @@ export function webhookPlugin(config: Config, env: Env, alerting: Alerting): Fas
   return alertmanagerWebhook({
     receive: (p) => alerting.alerts.receive(p),
     token: env.WEBHOOK_TOKEN ?? config.alerting.webhookToken,
+    allowUnauthenticated: config.alerting.allowUnauthenticated,
     bodyLimit: config.alerting.bodyLimit,
     count: (outcome) => alerting.alertMetrics.webhooks.inc({ outcome }),
   });

@@ -93,3 +93,38 @@ describe('error logs of a failed webhook', () => {
     }
   });
 });
+
+describe('webhooks without a WEBHOOK_TOKEN', () => {
+  const capture = () => {
+    const lines: { level: number; msg: string }[] = [];
+    return { lines, log: createLogger({ level: 'warn', redactor: new Redactor(), destination: { write: (l: string) => { lines.push(JSON.parse(l) as { level: number; msg: string }); } } }) };
+  };
+  const post = (t: TestBot) => fetch(`${t.baseUrl}/webhooks/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload({ alerts: hosts(1) })) });
+
+  it('given no token, when the bot starts, then it warns once and answers each webhook 401 webhook_token_required, storing nothing', async () => {
+    const { lines, log } = capture();
+    const t = await startTestBot({ yaml: YAML, extra: { log, chatGateways: [new RecordingGateway('fake')] } });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await post(t);
+        expect(res.status).toBe(401);
+        expect(await res.json()).toMatchObject({ error: 'webhook_token_required', message: expect.stringContaining('WEBHOOK_TOKEN') as unknown as string });
+      }
+      expect(lines.filter((l) => l.msg.includes('WEBHOOK_TOKEN is not set'))).toHaveLength(1);
+      expect(await t.bot.store.collection('alert_inbox').countDocuments()).toBe(0);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('given no token and alerting.allowUnauthenticated: true, then webhooks are accepted, with a warning', async () => {
+    const { lines, log } = capture();
+    const t = await startTestBot({ yaml: YAML.replace('alerting:\n', 'alerting:\n  allowUnauthenticated: true\n'), extra: { log, chatGateways: [new RecordingGateway('fake')] } });
+    try {
+      expect((await post(t)).status).toBe(200);
+      expect(lines.filter((l) => l.msg.includes('allowUnauthenticated is true'))).toHaveLength(1);
+    } finally {
+      await t.stop();
+    }
+  });
+});

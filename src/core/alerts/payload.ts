@@ -20,7 +20,20 @@ export const PAYLOAD_BOUNDS = {
   maxNameLength: 1024,
 } as const;
 
-const labels = z.record(z.string().min(1).max(PAYLOAD_BOUNDS.maxNameLength), z.string());
+/**
+ * Characters no label or annotation may carry into chat: C0 controls but tab and line breaks, DEL,
+ * C1 controls, and the bidirectional overrides and isolates that reorder what a reader sees.
+ */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+
+/** Label and annotation text without control characters (stripped at the edge, so no renderer sees them). */
+export function stripControl(s: string): string {
+  return s.replace(CONTROL, '');
+}
+
+const cleanText = z.string().transform(stripControl);
+const labels = z.record(z.string().min(1).max(PAYLOAD_BOUNDS.maxNameLength).transform(stripControl), cleanText);
 const timestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'Invalid RFC 3339 timestamp');
 const status = z.enum(['firing', 'resolved']);
 

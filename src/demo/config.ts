@@ -101,6 +101,8 @@ escalationPolicies:
 
 alerting:
   defaultChannel: console:alerts
+  # \`demo alert\` posts to the bot itself; set WEBHOOK_TOKEN to require a token here too.
+  allowUnauthenticated: true
   routes:
     - name: shop
       matchers: ['target="${DEMO_TARGET}"']

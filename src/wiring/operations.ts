@@ -17,6 +17,7 @@ import { Hosts, LocalExec } from '../ops/hosts/index.js';
 import { DockerManager, openManager, ServiceRestarts, type ServiceManager } from '../ops/services/index.js';
 import { UserError } from '../core/errors.js';
 import { LogFiles } from '../ops/logfiles/index.js';
+import { offsiteStores } from '../ops/backup/offsite/index.js';
 
 export interface Operations {
   docker: DockerService;
@@ -71,6 +72,7 @@ export function wireOperations(
     coordination,
     engines: createEngines(),
     toolPath,
+    offsite: offsiteStores(host.secretEnv ?? {}),
   });
   const logFiles = new LogFiles(Object.fromEntries(Object.entries(config.targets).map(([name, t]) => [name, t.logFiles ?? []])), hosts);
   const probeServices: ProbeServices = {

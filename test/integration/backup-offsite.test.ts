@@ -101,6 +101,8 @@ targets:
     it('when the local file is gone, then restore fetches the off-site copy, checks it and restores from it', async () => {
       const older = (await catalog(tb)).filter((x) => x.job === 'config').find((x) => x.localDeleted);
       expect(older).toBeDefined();
+      const v = await exec(tb, `backup verify stormforge ${older?._id}`);
+      expect(v.text).toContain('retention removed the local file; the off-site copy s3://stormforge-backups/');
       const r = await exec(tb, `restore stormforge ${older?._id}`);
       expect(r.reply.status).toBe('ok');
       expect(r.text).toContain('fetched from s3://stormforge-backups/');

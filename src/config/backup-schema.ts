@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
+import { offsiteSchema } from './offsite-schema.js';
 
 const durationMs = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const ms = parseDuration(v);
@@ -48,6 +49,8 @@ const common = {
   timeout: durationMs.default(30 * 60_000),
   /** `restore` stops the target's service (its `manager`, or its containers) before replacing the data and starts it after. */
   stopService: z.boolean().default(false),
+  /** Copy each verified backup to S3-compatible storage (README "Off-site copies"). */
+  offsite: offsiteSchema.optional(),
 };
 
 const dbUrl = (protocols: string[]) => z.string().min(1).refine((u) => {

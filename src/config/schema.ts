@@ -15,6 +15,7 @@ import { checkRunbookRefs, runbooksSchema } from './runbooks-schema.js';
 import { approvalsSchema, checkApprovalRoles } from './approvals-schema.js';
 import { retentionSchema } from './retention-schema.js';
 import { checkManagerRefs, hostsSchema, serviceManagerSchema } from './services-schema.js';
+import { checkLogCountFields, checkLogFileRefs, logFileCountShape, logFilesSchema } from './logfiles-schema.js';
 
 /** `30s`, `5m`, `1h`, `7d` or milliseconds → milliseconds. */
 export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -114,8 +115,9 @@ const validRegex = (v: string) => {
 /** `log-count`: lines matching `pattern` in the container's logs over `window`, against thresholds. */
 export const logCountProbeSchema = z.object({
   ...containerSelectorShape,
-  /** A regular expression (from the config file, never from chat). */
-  pattern: z.string().min(1).max(500).refine(validRegex, 'Not a valid regular expression'),
+  /** A regular expression (from the config file, never from chat); optional with `files` and match/where. */
+  pattern: z.string().min(1).max(500).refine(validRegex, 'Not a valid regular expression').optional(),
+  ...logFileCountShape,
   ignoreCase: z.boolean().default(true),
   window: duration.default(3_600_000),
   stream: z.enum(['both', 'stdout', 'stderr']).default('both'),
@@ -125,6 +127,7 @@ export const logCountProbeSchema = z.object({
   warnAt: z.coerce.number().int().min(1).optional(),
 }).strict().superRefine((c, ctx) => {
   checkSelector(c, ctx, false);
+  checkLogCountFields(c, ctx);
   if (c.warnAt !== undefined && c.warnAt > c.failAt) ctx.addIssue({ code: 'custom', path: ['warnAt'], message: 'warnAt must not be above failAt' });
 });
 
@@ -176,6 +179,8 @@ export const targetSchema = z.object({
   /** What runs the target's service and where: docker (the container section), systemd, pm2, supervisor. */
   manager: serviceManagerSchema.optional(),
   backups: backupsSchema.default([]),
+  /** Log files on disk, here or on an SSH host (README "Log files"). */
+  logFiles: logFilesSchema,
 }).strict().superRefine(checkBackupFreshRefs);
 export type TargetConfig = z.infer<typeof targetSchema>;
 
@@ -230,7 +235,7 @@ function checkContainerProbes(targets: Record<string, TargetConfig>, ctx: z.Refi
     t.health.forEach((check, i) => {
       for (const kind of ['container', 'log-count'] as const) {
         const probe = check[kind];
-        if (probe && !probe.name && !probe.service && !t.container) {
+        if (probe && !probe.name && !probe.service && !t.container && !(kind === 'log-count' && check[kind]?.files)) {
           ctx.addIssue({ code: 'custom', path: ['targets', target, 'health', i, kind], message: `Give name or service, or add a container section to target "${target}"` });
         }
       }
@@ -270,6 +275,7 @@ export const configSchema = z.object({
   checkRunbookRefs(cfg, ctx);
   checkContainerProbes(cfg.targets, ctx);
   checkManagerRefs(cfg, ctx);
+  checkLogFileRefs(cfg, ctx);
   checkPeopleRoles(cfg.people, cfg.rbac ? Object.keys(cfg.rbac.roles) : [DEFAULT_ROLE], ctx);
   checkJobRefs(cfg.jobs, cfg.rbac, [DEFAULT_ROLE], ctx);
   checkApprovalRoles(cfg.approvals, cfg.rbac ? Object.keys(cfg.rbac.roles) : [DEFAULT_ROLE], ctx);

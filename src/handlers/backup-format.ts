@@ -42,4 +42,13 @@ export function recordRow(rec: BackupRecord): string[] {
   ];
 }
 
+/** Where a backup's copies live: `local`, `local + s3://…`, `s3://… only`. */
+export function copiesOf(rec: BackupRecord): string {
+  if (rec.status !== 'ok') return '—';
+  const remote = rec.offsite && !rec.offsite.deletedAt ? rec.offsite.url : undefined;
+  if (rec.localDeleted) return remote ? `${remote} only` : 'gone';
+  const failed = !remote && rec.offsiteError ? ` (off-site copy FAILED: ${scrub.text(rec.offsiteError).slice(0, 80)})` : '';
+  return remote ? `local + ${remote}` : `local${failed}`;
+}
+
 export const RECORD_COLUMNS = ['Id', 'Job', 'Kind', 'Started (UTC)', 'Took', 'Size', 'Status', 'Verified'];

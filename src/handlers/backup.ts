@@ -14,7 +14,7 @@ import { fields, table, worstStatus, type Reply, type ReplyBlock, type Status } 
 import { BACKUP_ID } from '../ops/backup/paths.js';
 import { describePolicy } from '../ops/backup/retention.js';
 import type { BackupService, RunReport, VerifyReport } from '../ops/backup/service/index.js';
-import { ageOf, formatBytes, formatTime, RECORD_COLUMNS, recordRow } from './backup-format.js';
+import { ageOf, copiesOf, formatBytes, formatTime, RECORD_COLUMNS, recordRow } from './backup-format.js';
 import { hiddenNote, resolveTarget, singleTarget } from './targets.js';
 
 export interface BackupDeps {
@@ -83,6 +83,8 @@ function runBlocks(r: RunReport, now: number): ReplyBlock[] {
       ? `Retention (${policy}) deleted ${r.deleted.length}: ${r.deleted.map((d) => `${d._id} (${formatBytes(d.size)}, ${ageOf(d, now)} old)`).join(', ')}`
       : `Retention (${policy}): nothing to delete.`,
   });
+  if (r.offsiteDeleted?.length) blocks.push({ type: 'text', text: `Off-site retention (${describePolicy(r.job.offsite?.retention ?? r.job.retention)}) deleted ${r.offsiteDeleted.length} cop${r.offsiteDeleted.length === 1 ? 'y' : 'ies'}: ${r.offsiteDeleted.map((d) => d._id).join(', ')}` });
+  if (r.offsiteErrors?.length) blocks.push({ type: 'text', text: `Off-site retention could not delete: ${r.offsiteErrors.map((e) => scrub.text(e)).join('; ')}` });
   return blocks;
 }
 
@@ -152,7 +154,7 @@ export function backupCommands(deps: BackupDeps): AnyCommand[] {
         title: `Backups of ${a.target}`,
         status: 'info',
         blocks: records.length
-          ? [table(RECORD_COLUMNS, records.map((r) => [...recordRow(r).slice(0, -1), `${recordRow(r).at(-1)}${r.safety ? ' (safety copy)' : ''}`]))]
+          ? [table([...RECORD_COLUMNS, 'Copies'], records.map((r) => [...recordRow(r).slice(0, -1), `${recordRow(r).at(-1)}${r.safety ? ' (safety copy)' : ''}`, copiesOf(r)]))]
           : [{ type: 'text', text: `No backups of ${a.target} yet. Run \`backup run ${a.target}\`.` }],
       };
     },

@@ -47,7 +47,7 @@ export function registerCommands(config: Config, deps: { audit: AuditLog; redact
       targets: () => Object.keys(config.targets),
       directoryTargets: () => userDirectories.targets(),
     }),
-    ...containerCommands({ targets: probeTargets, docker: ops.docker, restarts: ops.restarts, redactor, checkTimeoutMs, services: ops.services }),
+    ...containerCommands({ targets: probeTargets, docker: ops.docker, restarts: ops.restarts, redactor, checkTimeoutMs, services: ops.services, logFiles: ops.logFiles }),
     ...backupCommands({ targets: config.targets, backups }),
     ...checklistCommands({ targets: probeTargets, checkTimeoutMs, probeServices, backups, openAlerts: () => alerting.alerts.listOpen(200), alertTargets }),
     ...alertCommands({ service: alerting.alerts, targets: alertTargets, ...(alerting.alertmanager ? { alertmanager: alerting.alertmanager } : {}) }),

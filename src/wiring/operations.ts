@@ -16,6 +16,8 @@ import { hostSecrets } from '../config/host-secrets.js';
 import { Hosts, LocalExec } from '../ops/hosts/index.js';
 import { DockerManager, openManager, ServiceRestarts, type ServiceManager } from '../ops/services/index.js';
 import { UserError } from '../core/errors.js';
+import { LogFiles } from '../ops/logfiles/index.js';
+import { offsiteStores } from '../ops/backup/offsite/index.js';
 
 export interface Operations {
   docker: DockerService;
@@ -29,6 +31,8 @@ export interface Operations {
   hosts: Hosts;
   /** Targets whose service runs under systemd, pm2 or supervisor, for status / restart / logs. */
   services: ServiceAccess;
+  /** Targets' log files on disk, here or on SSH hosts. */
+  logFiles: LogFiles;
 }
 
 /** One ServiceManager per target with a `manager:` (or a container, as Docker), made on first use. */
@@ -68,8 +72,11 @@ export function wireOperations(
     coordination,
     engines: createEngines(),
     toolPath,
+    offsite: offsiteStores(host.secretEnv ?? {}),
   });
+  const logFiles = new LogFiles(Object.fromEntries(Object.entries(config.targets).map(([name, t]) => [name, t.logFiles ?? []])), hosts);
   const probeServices: ProbeServices = {
+    logFiles,
     docker: {
       service: docker,
       containerOf: (t) => { const c = config.targets[t]?.container; return c ? selectorOf(c) : undefined; },
@@ -85,6 +92,7 @@ export function wireOperations(
     probeServices,
     probeTargets: withAlertmanagerDefault(config.targets, env.ALERTMANAGER_URL),
     hosts,
+    logFiles,
     services: {
       managerOf: (target) => {
         const m = managerOf(target);

@@ -10,6 +10,7 @@ import { statusCommand } from './status.js';
 import { restartCommand } from './restart.js';
 import { logsCommand } from './logs.js';
 import type { ServiceAccess } from './services.js';
+import type { LogFiles } from '../../ops/logfiles/index.js';
 
 export type { ServiceAccess } from './services.js';
 
@@ -25,6 +26,8 @@ export interface ContainerDeps {
   checkTimeoutMs: number;
   /** Targets whose service runs under systemd, pm2 or supervisor (their `manager:`). */
   services?: ServiceAccess | undefined;
+  /** Targets' log files on disk (`logFiles:`), for `logs --file`. */
+  logFiles?: LogFiles | undefined;
 }
 
 export function containerCommands(deps: ContainerDeps) {

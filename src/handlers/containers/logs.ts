@@ -1,4 +1,4 @@
-/** `logs <target> [--lines N] [--grep TEXT] [--since DURATION]`: recent log lines of a target's containers. */
+/** `logs <target> [--lines N] [--grep TEXT] [--since DURATION] [--file NAME]`: recent log lines of a target's containers, service or log files. */
 import { z } from 'zod';
 import type { Config } from '../../config/schema.js';
 import { defineCommand } from '../../core/command.js';
@@ -8,6 +8,8 @@ import type { Redactor } from '../../core/redact.js';
 import { fields, type Reply } from '../../core/reply.js';
 import { describeSelector, type DockerService, type LogLine } from '../../ops/docker/index.js';
 import type { ServiceManager } from '../../ops/services/index.js';
+import type { LogFiles } from '../../ops/logfiles/index.js';
+import { fileLogs, FILE_SOURCE_NAME, usesLogFiles } from './log-files.js';
 import { containerTarget, selectorOf, targetArg } from './config.js';
 import { renderLogLines } from './log-text.js';
 import { hostServiceOf, type ServiceAccess } from './services.js';
@@ -19,7 +21,7 @@ const MAX_SINCE_MS = 30 * 86_400_000;
 /** Lines of a service's log searched at most by `--grep` (journalctl -n, tail -n). */
 const SERVICE_GREP_SCAN_LINES = 10_000;
 
-export function logsCommand(deps: { targets: Config['targets']; docker: DockerService; redactor: Redactor; services?: ServiceAccess | undefined }) {
+export function logsCommand(deps: { targets: Config['targets']; docker: DockerService; redactor: Redactor; services?: ServiceAccess | undefined; logFiles?: LogFiles | undefined }) {
   const { docker, redactor } = deps;
   const managerOf = (name: string) => {
     const [target, t] = resolveTarget(deps.targets, name);
@@ -27,6 +29,10 @@ export function logsCommand(deps: { targets: Config['targets']; docker: DockerSe
     if (!m) return undefined;
     if (!deps.services) throw new UserError('unavailable', `${target} runs under ${m.kind}, but service managers are not available in this process`);
     return { target, manager: deps.services.managerOf(target) };
+  };
+  const logFilesOf = (): LogFiles => {
+    if (!deps.logFiles) throw new UserError('unavailable', 'log files are not available in this process');
+    return deps.logFiles;
   };
   return defineCommand({
     name: 'logs',
@@ -36,6 +42,7 @@ export function logsCommand(deps: { targets: Config['targets']; docker: DockerSe
       { name: 'lines', kind: 'flag', type: 'number', description: 'How many lines (default 50, at most 1000)', placeholder: 'N' },
       { name: 'grep', kind: 'flag', type: 'string', description: 'Only lines containing this text (case-insensitive, plain text)', placeholder: 'TEXT' },
       { name: 'since', kind: 'flag', type: 'string', description: 'Only lines newer than this: 30m, 2h, 1d', placeholder: 'DURATION' },
+      { name: 'file', kind: 'flag', type: 'string', description: 'A log file source of the target (its logFiles name)', placeholder: 'NAME' },
     ],
     schema: z.object({
       target: targetArg,
@@ -50,10 +57,16 @@ export function logsCommand(deps: { targets: Config['targets']; docker: DockerSe
         }
         return ms;
       }),
+      file: FILE_SOURCE_NAME.optional(),
     }),
     risk: 'read',
     targetOf: (a) => a.target,
     describe: (a) => {
+      const [fileTarget, ft] = resolveTarget(deps.targets, a.target);
+      if (usesLogFiles(ft, a.file)) {
+        return `read the last ${a.lines} lines of ${logFilesOf().reader(fileTarget, a.file).describe()} (${fileTarget})${a.since ? ` from the last ${formatDuration(a.since)}` : ''}`
+          + `${a.grep ? ` containing "${a.grep}" (plain text, case-insensitive)` : ''}; nothing is changed`;
+      }
       const svc = managerOf(a.target);
       if (svc) {
         return `read the last ${a.lines} log lines of ${svc.manager.describe()} (${svc.target})${a.since ? ` from the last ${formatDuration(a.since)}` : ''}`
@@ -65,6 +78,8 @@ export function logsCommand(deps: { targets: Config['targets']; docker: DockerSe
         + `${a.since ? ` from the last ${formatDuration(a.since)}` : ''}${a.grep ? ` containing "${a.grep}" (plain text, case-insensitive)` : ''}; nothing is changed`;
     },
     async run(ctx, a): Promise<Reply> {
+      const [fileTarget, ft] = resolveTarget(deps.targets, a.target);
+      if (usesLogFiles(ft, a.file)) return fileLogs(fileTarget, logFilesOf().reader(fileTarget, a.file), a, redactor, ctx.signal);
       const svc = managerOf(a.target);
       if (svc) return serviceLogs(svc.target, svc.manager, a, ctx.signal);
       const [target, , c] = containerTarget(deps.targets, a.target);

@@ -1,6 +1,7 @@
 /** What every backup engine provides, and the catalog record of one backup. */
 import type { Doc } from '../../core/store/types.js';
 import type { BackupJob, BackupKind } from '../../config/backup-schema.js';
+import type { OffsiteCopy } from './offsite/types.js';
 
 export interface EngineContext {
   signal: AbortSignal;
@@ -65,4 +66,10 @@ export interface BackupRecord extends Doc {
   safety?: boolean;
   reason?: string;
   by?: string;
+  /** Where the off-site copy of this backup lives (README "Off-site copies"). */
+  offsite?: OffsiteCopy;
+  /** Why the off-site copy failed, when it did. */
+  offsiteError?: string;
+  /** Local retention removed the file; the off-site copy remains. */
+  localDeleted?: boolean;
 }

@@ -7,6 +7,7 @@ import type { containerProbeSchema, logCountProbeSchema } from '../../config/sch
 import { formatDuration } from '../../core/duration.js';
 import { isUserError } from '../../core/errors.js';
 import { describeSelector, type ContainerInfo, type ContainerSelector, type DockerService } from '../docker/index.js';
+import { logFileCountProbe } from './log-files.js';
 import { thresholdStatus, type Probe, type ProbeContext, type ProbeOutcome, type ProbeStatus } from './types.js';
 
 type ContainerProbeConfig = z.infer<typeof containerProbeSchema>;
@@ -70,9 +71,10 @@ export const containerProbe: Probe<ContainerProbeConfig> = async (cfg, ctx) => {
 };
 
 export const logCountProbe: Probe<LogCountProbeConfig> = async (cfg, ctx) => {
+  if (cfg.files) return logFileCountProbe(cfg, ctx);
   const r = resolve(cfg, ctx);
   if ('status' in r) return r;
-  const pattern = new RegExp(cfg.pattern, cfg.ignoreCase ? 'i' : '');
+  const pattern = new RegExp(cfg.pattern ?? '', cfg.ignoreCase ? 'i' : '');
   const since = new Date(Date.now() - cfg.window);
   let count = 0;
   let scanned = 0;
@@ -102,7 +104,7 @@ export const logCountProbe: Probe<LogCountProbeConfig> = async (cfg, ctx) => {
   const limits = `${cfg.warnAt !== undefined ? `warn at ${cfg.warnAt}, ` : ''}fail at ${cfg.failAt}`;
   return {
     status,
-    detail: `${count} line${count === 1 ? '' : 's'} matching /${cfg.pattern}/${cfg.ignoreCase ? 'i' : ''} in the last ${formatDuration(cfg.window)} of ${scanned} (${limits})${truncated ? ', log too large: counted the first part only' : ''}`,
+    detail: `${count} line${count === 1 ? '' : 's'} matching /${cfg.pattern ?? ''}/${cfg.ignoreCase ? 'i' : ''} in the last ${formatDuration(cfg.window)} of ${scanned} (${limits})${truncated ? ', log too large: counted the first part only' : ''}`,
     data: { count, scanned },
   };
 };

@@ -1,5 +1,7 @@
 import type { ContainerSelector, DockerService } from '../docker/index.js';
 import type { BackupFreshness } from '../backup/catalog.js';
+import type { LogFiles } from '../logfiles/index.js';
+import type { Clock } from '../../core/clock.js';
 
 export type ProbeStatus = 'ok' | 'warn' | 'fail';
 
@@ -29,6 +31,10 @@ export interface ProbeServices {
   };
   /** Backup catalog freshness, for `backup-fresh` checks. */
   backups?: BackupFreshness;
+  /** Targets' log files (`targets.<t>.logFiles`), for `log-count` checks with `files`. */
+  logFiles?: LogFiles;
+  /** The clock of time windows (default: the system clock). */
+  clock?: Clock;
   /** Whether this process serves the bot's HTTP endpoint, for checks marked `self: true`. */
   self?: { serving(): boolean };
 }

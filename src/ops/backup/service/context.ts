@@ -6,6 +6,7 @@ import type { BackupCatalog } from '../catalog.js';
 import type { EngineMap } from '../engines.js';
 import { assertBackupId } from '../paths.js';
 import type { BackupRecord } from '../types.js';
+import type { OffsiteDeps, OffsiteStores } from '../offsite/index.js';
 
 export interface BackupServiceDeps {
   /** Backup jobs per target, from config. */
@@ -18,6 +19,8 @@ export interface BackupServiceDeps {
   now?: () => Date;
   /** The service of a target that `stopService` jobs stop before a restore and start after (undefined: none configured). */
   serviceOf?: (target: string) => StoppableService | undefined;
+  /** The S3 store of a job with an `offsite` section (README "Off-site copies"). */
+  offsite?: OffsiteStores;
 }
 
 /** What a restore needs of a service manager (ops/services' ServiceManager has it). */
@@ -30,6 +33,19 @@ export interface StoppableService {
 export interface BackupContext {
   deps: BackupServiceDeps;
   now: () => Date;
+}
+
+/** What the off-site copy operations need; a job with `offsite` in a process without stores is a clear error. */
+export function offsiteDepsOf(ctx: BackupContext): OffsiteDeps {
+  const stores = ctx.deps.offsite;
+  return {
+    catalog: ctx.deps.catalog,
+    now: ctx.now,
+    storeOf: (job) => {
+      if (!stores) throw new UserError('unavailable', `backup job ${job.name} has an offsite section, but off-site storage is not available in this process`);
+      return stores(job);
+    },
+  };
 }
 
 /** The jobs of a target (one when `name` is given); a clear error when there are none. */

@@ -25,6 +25,9 @@ export interface RunReport {
   internalError?: unknown;
   verify?: VerifyReport;
   deleted: BackupRecord[];
+  /** Off-site copies retention deleted from the bucket, and the deletions that failed. */
+  offsiteDeleted?: BackupRecord[];
+  offsiteErrors?: string[];
 }
 
 export interface JobStatus {

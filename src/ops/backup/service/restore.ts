@@ -5,7 +5,9 @@ import { extractArtifact } from '../compress.js';
 import { engineFor } from '../engines.js';
 import { containedFile } from '../paths.js';
 import type { BackupRecord } from '../types.js';
-import { jobOf, recordOf, type BackupContext } from './context.js';
+import { jobOf, offsiteDepsOf, recordOf, type BackupContext } from './context.js';
+import { fetchOffsite } from '../offsite/index.js';
+import { existsSync } from 'node:fs';
 import { locked } from './lock.js';
 import type { RestorePlan, RestoreReport } from './reports.js';
 import { runJob } from './run.js';
@@ -33,6 +35,8 @@ export async function restoreBackup(ctx: BackupContext, target: string, id: stri
   if (record.status !== 'ok') throw new UserError('invalid', `backup ${id} did not complete (${record.status}): it cannot be restored`);
   return locked(ctx, target, [job], async () => {
     const started = performance.now();
+    // The local file is gone (retention, a lost disk): bring it back from its off-site copy first.
+    const fetched = job.offsite && (record.localDeleted || !existsSync(record.path)) ? await fetchOffsite(offsiteDepsOf(ctx), job, record, opts.signal) : undefined;
     const verify = await verifyRecord(ctx, record, opts.signal);
     if (!verify.ok) {
       const failed = verify.steps.find((s) => !s.ok);
@@ -83,7 +87,7 @@ export async function restoreBackup(ctx: BackupContext, target: string, id: stri
       if (restoreError || !done) throw restoreError;
       return {
         record, verify, safety, ...(safetyNote ? { safetyNote } : {}), target: plan.target,
-        detail: done.detail, notes: [...(done.notes ?? []), ...serviceNotes], durationMs: Math.round(performance.now() - started),
+        detail: done.detail, notes: [...(fetched ? [fetched] : []), ...(done.notes ?? []), ...serviceNotes], durationMs: Math.round(performance.now() - started),
       };
     } finally {
       await removeQuietly(work);

@@ -8,7 +8,8 @@ import { engineFor } from '../engines.js';
 import { backupFilePath, containedFile, newBackupId } from '../paths.js';
 import { expiredBackups } from '../retention.js';
 import type { BackupRecord } from '../types.js';
-import { jobsOf, type BackupContext } from './context.js';
+import { jobsOf, offsiteDepsOf, type BackupContext } from './context.js';
+import { copyOffsite, hasOffsite, offsiteRetention } from '../offsite/index.js';
 import { locked } from './lock.js';
 import type { RunReport } from './reports.js';
 import { verifyRecord } from './verify.js';
@@ -76,12 +77,23 @@ export async function runJob(ctx: BackupContext, target: string, job: BackupJob,
     await removeQuietly(work);
   }
   const verify = opts.safety ? undefined : await verifyRecord(ctx, record, opts.signal);
+  // A verified backup is copied off-site; the copy's check is one more step of the run.
+  if (verify?.ok && job.offsite) {
+    const step = await copyOffsite(offsiteDepsOf(ctx), job, verify.record, opts.signal);
+    verify.steps.push(step);
+    verify.ok = step.ok;
+  }
   const deleted = await applyRetention(ctx, target, job, !!opts.safety, [id]);
-  return { job, record: verify?.record ?? record, ok: verify ? verify.ok : true, ...(verify ? { verify } : {}), deleted };
+  const remote = job.offsite && !opts.safety ? await offsiteRetention(offsiteDepsOf(ctx), target, job, [id], opts.signal) : undefined;
+  return {
+    job, record: verify?.record ?? record, ok: verify ? verify.ok : true, ...(verify ? { verify } : {}), deleted,
+    ...(remote ? { offsiteDeleted: remote.deleted, offsiteErrors: remote.errors } : {}),
+  };
 }
 
 async function applyRetention(ctx: BackupContext, target: string, job: BackupJob, safety: boolean, protect: string[]): Promise<BackupRecord[]> {
-  const ok = await ctx.deps.catalog.list(target, { job: job.name, status: 'ok', safety });
+  // Records whose local file retention already removed (their off-site copy remains) are not local backups any more.
+  const ok = (await ctx.deps.catalog.list(target, { job: job.name, status: 'ok', safety })).filter((r) => !r.localDeleted);
   const expired = expiredBackups(ok, job.retention, ctx.now(), protect);
   const deleted: BackupRecord[] = [];
   for (const rec of expired) {
@@ -92,7 +104,9 @@ async function applyRetention(ctx: BackupContext, target: string, job: BackupJob
       // A file already gone is fine to forget; one outside the folder is never touched.
       if (!(e instanceof UserError && e.code === 'not_found')) continue;
     }
-    await ctx.deps.catalog.remove(rec._id);
+    // The off-site copy outlives the local file under its own retention: the record stays.
+    if (hasOffsite(rec)) await ctx.deps.catalog.update(rec._id, { localDeleted: true });
+    else await ctx.deps.catalog.remove(rec._id);
     deleted.push(rec);
   }
   return deleted;

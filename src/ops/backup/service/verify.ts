@@ -52,6 +52,10 @@ export async function intact(job: BackupJob, rec: BackupRecord, signal?: AbortSi
 /** The full verification of one record; the result is written to the catalog. */
 export async function verifyRecord(ctx: BackupContext, rec: BackupRecord, signal?: AbortSignal): Promise<VerifyReport> {
   const job = jobOf(ctx, rec);
+  // Only the off-site copy is left: nothing to check here, and the record's last verdict stands.
+  if (rec.localDeleted) {
+    return { record: rec, ok: false, steps: [{ name: 'file', ok: false, detail: `retention removed the local file; the off-site copy ${rec.offsite?.url ?? '(none)'} remains (restore fetches it)` }] };
+  }
   const engine = engineFor(ctx.deps.engines, job);
   const steps: Step[] = [];
   const work = await freshWorkDir(job, `${rec._id}-verify`);

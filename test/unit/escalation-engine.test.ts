@@ -61,7 +61,7 @@ async function setUp(policy = 'critical') {
 function engine(coordination: Coordination = new MemoryCoordination()): Escalations {
   const harness = h as AlertHarness;
   const oncall = new OnCall(schedules, { store: harness.store, people, clock });
-  const notifier = new Notifier({ oncall, people, outbox: harness.outbox, groupMessageKey: messageKey, fallbackChannel: 'fake:fallback', log });
+  const notifier = new Notifier({ oncall, people, outbox: harness.outbox, groupMessageKey: messageKey, fallbackChannel: 'fake:fallback', alerts: harness.alerts, log });
   const e = new Escalations({ store: harness.store, coordination, clock, alerts: harness.alerts, notifier, policies, log, tickMs: 1000 });
   engines.push(e);
   return e;

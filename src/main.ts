@@ -108,11 +108,11 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const redactor = new Redactor(secretsFromEnv(opts.rawEnv ?? {}));
   const log = opts.log ?? createLogger({ level: env.LOG_LEVEL, redactor });
   const metrics = new Metrics();
-  const state = await openState(env, { memoryStore: opts.memoryStore });
+  const clock = opts.clock ?? systemClock;
+  const state = await openState(env, { memoryStore: opts.memoryStore, log, clock });
   const { store, coordination } = state;
   const audit = new AuditLog(store, { redactor });
   const ops = wireOperations(config, env, state, { toolPath: process.env.PATH, serving: () => opts.http !== false, secretEnv: { ...process.env, ...opts.rawEnv } });
-  const clock = opts.clock ?? systemClock;
   const alerting = wireAlerting(withOncallRoutes(config), env, { store, coordination, log, metrics, clock });
   // Alerting's own changes (a group opened, resolved by Alertmanager, a silence expired, a storm released) are audited.
   alerting.listeners.push(({ action, detail, ...rest }) => audit.systemEvent({ action, message: detail, detail: { ...rest } }));

@@ -62,6 +62,14 @@ interface Call {
   begun: boolean;
 }
 
+/** Commands that run commands (runbooks, jobs, approvals) may nest this deep; a loop stops here. */
+export const MAX_NESTING = 8;
+
+function tooDeep(depth: number): Settled {
+  const message = `commands started by commands are nested ${depth} deep (at most ${MAX_NESTING}): does a runbook or job run itself?`;
+  return { decision: 'invalid', outcome: 'usage', reply: textReply('Nested too deep', 'error', message, 'ephemeral'), error: { code: 'invalid', message } };
+}
+
 export class Router {
   /** Core services run commands through this: the same path as a typed command, with the parent's id. */
   readonly runner: CommandRunner = {
@@ -73,6 +81,8 @@ export class Router {
   };
   private readonly running = new Set<Promise<unknown>>();
   private readonly shutdown = new AbortController();
+  /** How deep each running invocation is nested under others started through the runner. */
+  private readonly depths = new Map<string, number>();
 
   constructor(private readonly deps: RouterDeps) {}
 
@@ -128,9 +138,15 @@ export class Router {
       inv, invocationId, subject: inv.subject, args: {}, begun: false, startedAt: performance.now(),
       log: this.deps.log.child({ invocationId, subject: inv.subject.id, surface: inv.surface }),
     };
-    const settled = await this.settle(call);
-    await this.record(call, settled);
-    return this.result(call, settled);
+    const depth = inv.parentId ? (this.depths.get(inv.parentId) ?? 0) + 1 : 0;
+    this.depths.set(invocationId, depth);
+    try {
+      const settled = depth > MAX_NESTING ? tooDeep(depth) : await this.settle(call);
+      await this.record(call, settled);
+      return this.result(call, settled);
+    } finally {
+      this.depths.delete(invocationId);
+    }
   }
 
   /** The steps up to the outcome; each returns how the invocation ended or hands on. */

@@ -5,7 +5,7 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
 import { pino } from 'pino';
-import { Router } from '../../src/bot/router.js';
+import { MAX_NESTING, Router } from '../../src/bot/router.js';
 import { CommandRegistry } from '../../src/bot/registry.js';
 import { AuditLog } from '../../src/core/audit.js';
 import { Rbac } from '../../src/core/rbac.js';
@@ -89,5 +89,38 @@ describe('ctx.runner (CommandRunner)', () => {
     const parent = await t.router.handle({ subject: stagingOperator, surface: 'slack', line: 'step restart web-staging' });
     expect(parent.reply.title).toBe('step: ok');
     expect(t.restarted).toEqual(['web-staging']);
+  });
+});
+
+describe('ctx.runner nesting', () => {
+  it('given a command that runs itself through ctx.runner, then the loop stops at the nesting limit and is audited', async () => {
+    const store = await EmbeddedStore.open(null);
+    const audit = new AuditLog(store);
+    const registry = new CommandRegistry();
+    let calls = 0;
+    registry.register(defineCommand({
+      name: 'again',
+      summary: 'Runs itself',
+      params: [],
+      schema: z.object({}),
+      risk: 'read',
+      touches: () => 'filtered',
+      async run(ctx) {
+        calls++;
+        const child = await ctx.runner.run('again', { subject: ctx.subject, surface: 'runbook', parentInvocationId: ctx.invocationId });
+        return textReply(`child: ${child.error?.code ?? child.outcome}`, child.outcome === 'ok' ? 'ok' : 'fail', '');
+      },
+    }));
+    const router = new Router({
+      registry, audit, metrics: new Metrics(), log: pino({ level: 'silent' }), redactor: new Redactor([]),
+      rbac: new Rbac(rbacSchema.parse({ roles: { admin: { allow: ['*'] } }, subjects: { 'console:admin': ['admin'] } })),
+      environmentOf: () => undefined,
+      commandTimeoutMs: 5000,
+    });
+    const top = await router.handle({ subject: admin, surface: 'console', line: 'again' });
+    expect(calls).toBe(MAX_NESTING + 1);
+    expect(top.outcome).toBe('failed');
+    const refused = (await audit.list({ limit: 50 })).filter((e) => e.code === 'invalid');
+    expect(refused).toHaveLength(1);
   });
 });

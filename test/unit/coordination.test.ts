@@ -1,41 +1,42 @@
-import { describe, expect, it } from '@jest/globals';
+/** The coordination contract in process (memory) and over the embedded store (two connections to one SQLite file). */
+import { expect, it, describe } from '@jest/globals';
 import { MemoryCoordination } from '../../src/core/coordination/memory.js';
+import { StoreCoordination } from '../../src/core/coordination/store.js';
+import { SqliteStore } from '../../src/core/store/index.js';
+import { ManualClock } from '../../src/core/clock.js';
+import { coordinationContract } from '../support/coordination-contract.js';
+import { tmpDir } from '../support/servers.js';
 
-describe('in-process coordination', () => {
-  it('a lock is exclusive until released or expired', async () => {
-    let now = 0;
-    const c = new MemoryCoordination(() => now);
-    const l = await c.tryLock('restart:web', 1000);
-    expect(l).not.toBeNull();
-    expect(await c.tryLock('restart:web', 1000)).toBeNull();
-    expect(await c.tryLock('restart:db', 1000)).not.toBeNull();
-    await l?.release();
-    const l2 = await c.tryLock('restart:web', 1000);
-    expect(l2).not.toBeNull();
-    now = 1500;
-    expect(await c.tryLock('restart:web', 1000)).not.toBeNull();
-    await l2?.release(); // a stale holder cannot release the new holder's lock
-    expect(await c.tryLock('restart:web', 1000)).toBeNull();
-  });
+coordinationContract('memory (unit tests only)', async () => {
+  const clock = new ManualClock();
+  const c = new MemoryCoordination(() => clock.now());
+  return { a: c, b: c, advance: async (ms) => clock.advance(ms), close: () => c.close() };
+}, 1000);
 
-  it('once is true the first time within the window', async () => {
-    let now = 0;
-    const c = new MemoryCoordination(() => now);
-    expect(await c.once('k', 100)).toBe(true);
-    expect(await c.once('k', 100)).toBe(false);
-    now = 200;
-    expect(await c.once('k', 100)).toBe(true);
-  });
+coordinationContract('store (two connections to one SQLite file)', async () => {
+  const clock = new ManualClock();
+  const { dir, cleanup } = await tmpDir();
+  const [s1, s2] = [await SqliteStore.open(dir), await SqliteStore.open(dir)];
+  return {
+    a: new StoreCoordination(s1, { clock }),
+    b: new StoreCoordination(s2, { clock }),
+    advance: async (ms) => clock.advance(ms),
+    close: async () => { await s1.close(); await s2.close(); await cleanup(); },
+  };
+}, 1000);
 
-  it('rateLimit allows N per window and says when the next slot frees', async () => {
-    let now = 0;
-    const c = new MemoryCoordination(() => now);
-    expect((await c.rateLimit('ch', 2, 1000)).allowed).toBe(true);
-    now = 100;
-    expect((await c.rateLimit('ch', 2, 1000)).allowed).toBe(true);
-    now = 200;
-    expect(await c.rateLimit('ch', 2, 1000)).toEqual({ allowed: false, retryAfterMs: 800 });
-    now = 1001;
-    expect((await c.rateLimit('ch', 2, 1000)).allowed).toBe(true);
+describe('store coordination housekeeping', () => {
+  it('given expired leases, when a minute has passed, then they are deleted from the store', async () => {
+    const clock = new ManualClock();
+    const store = await SqliteStore.open(null);
+    const c = new StoreCoordination(store, { clock });
+    for (let i = 0; i < 5; i++) await c.once(`k${i}`, 1000);
+    const held = await c.tryLock('held', 10 * 60_000);
+    expect(await store.collection('coordination').countDocuments()).toBe(6);
+    clock.advance(61_000);
+    expect(await c.once('fresh', 1000)).toBe(true);
+    expect((await store.collection('coordination').find({}, { sort: { _id: 1 } })).map((d) => d._id)).toEqual(['lock:held', 'once:fresh']);
+    expect(await held?.extend(1000)).toBe(true);
+    await store.close();
   });
 });

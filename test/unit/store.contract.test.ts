@@ -1,9 +1,10 @@
 /**
- * One contract for every Store implementation: the embedded store always (in memory and on
- * disk), MongoDB when MONGODB_URL is set. MongoDB's failure paths run against a closed port.
+ * One contract for every Store implementation: the embedded SQLite store always (in memory and
+ * on disk), MongoDB when MONGODB_URL is set. MongoDB's failure paths run against a closed port.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { EmbeddedStore, MongoStore, isDuplicateKey, type Store } from '../../src/core/store/index.js';
+import { MongoStore, SqliteStore, isDuplicateKey, type Store } from '../../src/core/store/index.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { freePort, tmpDir } from '../support/servers.js';
 
 type Item = { _id: string; name: string; n: number; tags?: string[]; at?: Date; extra?: string };
@@ -76,6 +77,83 @@ function contract(label: string, open: () => Promise<Store>, cleanup: () => Prom
       expect(created).toMatchObject({ _id: 'k', name: 'k', n: 1 });
     });
 
+    it('types stay apart: true is not 1, a missing field equals null, dates compare with dates only', async () => {
+      type T = { _id: string; v?: unknown };
+      const c = store.collection<T>(`types${Date.now().toString(36)}${seq++}`);
+      await c.createIndex({ v: 1 });
+      await c.insertOne({ _id: 'true', v: true });
+      await c.insertOne({ _id: 'one', v: 1 });
+      await c.insertOne({ _id: 'str', v: '1' });
+      await c.insertOne({ _id: 'null', v: null });
+      await c.insertOne({ _id: 'missing' });
+      await c.insertOne({ _id: 'date', v: new Date('2026-03-01T00:00:00Z') });
+      await c.insertOne({ _id: 'obj', v: { a: 1 } });
+      const ids = async (f: Record<string, unknown>) => (await c.find(f, { sort: { _id: 1 } })).map((d) => d._id);
+      expect(await ids({ v: true })).toEqual(['true']);
+      expect(await ids({ v: 1 })).toEqual(['one']);
+      expect(await ids({ v: '1' })).toEqual(['str']);
+      expect(await ids({ v: null })).toEqual(['missing', 'null']);
+      expect(await ids({ v: { $gte: 0 } })).toEqual(['one']);
+      expect(await ids({ v: { $lt: new Date('2027-01-01T00:00:00Z') } })).toEqual(['date']);
+      expect(await ids({ v: { $in: [1, '1'] } })).toEqual(['one', 'str']);
+      expect(await ids({ v: { $ne: null } })).toEqual(['date', 'obj', 'one', 'str', 'true']);
+      expect(await ids({ v: { $exists: true } })).toEqual(['date', 'null', 'obj', 'one', 'str', 'true']);
+      expect(await ids({ v: { a: 1 } })).toEqual(['obj']);
+      expect(await c.countDocuments({ v: true })).toBe(1);
+      expect(await c.countDocuments({ v: null })).toBe(2);
+    });
+
+    it('an array field matches on its elements, also once a field that held scalars starts holding arrays', async () => {
+      type T = { _id: string; channel: string; groups: unknown };
+      const c = store.collection<T>(`arr${Date.now().toString(36)}${seq++}`);
+      await c.createIndex({ groups: 1 });
+      await c.insertOne({ _id: 'd1', channel: 'x', groups: 'g1' });
+      expect((await c.find({ groups: 'g2' })).length).toBe(0);
+      await c.insertOne({ _id: 'd2', channel: 'x', groups: ['g2', 'g3'] });
+      expect((await c.findOne({ channel: 'x', groups: 'g3' }))?._id).toBe('d2');
+      expect((await c.find({ groups: { $in: ['g1', 'g2'] } }, { sort: { _id: 1 } })).map((d) => d._id)).toEqual(['d1', 'd2']);
+      expect(await c.countDocuments({ groups: 'g2' })).toBe(1);
+      await c.updateOne({ _id: 'd1' }, { $set: { groups: ['g1', 'g9'] } });
+      expect((await c.findOne({ groups: 'g9' }))?._id).toBe('d1');
+      await c.updateOne({ _id: 'd2' }, { $addToSet: { groups: 'g3' } });
+      await c.updateOne({ _id: 'd2' }, { $addToSet: { groups: 'g4' } });
+      await c.updateOne({ _id: 'd2' }, { $pull: { groups: 'g2' } });
+      expect((await c.findOne({ _id: 'd2' }))?.groups).toEqual(['g3', 'g4']);
+      expect((await c.find({ 'groups.0': 'g3' })).map((d) => d._id)).toEqual(['d2']);
+    });
+
+    it('dates round-trip as Date objects and order by time; $min/$max keep the extreme; $and narrows', async () => {
+      type T = { _id: string; at: Date; n: number; nested?: { when: Date } };
+      const c = store.collection<T>(`dates${Date.now().toString(36)}${seq++}`);
+      await c.createIndex({ at: -1 });
+      for (let i = 0; i < 5; i++) await c.insertOne({ _id: `d${i}`, at: new Date(Date.UTC(2026, 0, 1 + i)), n: i, nested: { when: new Date(Date.UTC(2026, 5, i + 1)) } });
+      const latest = await c.find({ at: { $gte: new Date(Date.UTC(2026, 0, 2)), $lt: new Date(Date.UTC(2026, 0, 5)) } }, { sort: { at: -1 }, limit: 2 });
+      expect(latest.map((d) => d._id)).toEqual(['d3', 'd2']);
+      expect(latest[0]?.at).toBeInstanceOf(Date);
+      expect(latest[0]?.nested?.when).toEqual(new Date(Date.UTC(2026, 5, 4)));
+      await c.updateOne({ _id: 'd0' }, { $min: { n: -5 }, $max: { at: new Date(Date.UTC(2030, 0, 1)) } });
+      await c.updateOne({ _id: 'd0' }, { $min: { n: 3 }, $max: { at: new Date(Date.UTC(2020, 0, 1)) } });
+      expect(await c.findOne({ _id: 'd0' })).toMatchObject({ n: -5, at: new Date(Date.UTC(2030, 0, 1)) });
+      expect((await c.find({ $and: [{ n: { $gte: 1 } }, { n: { $lte: 2 } }] }, { sort: { n: 1 } })).map((d) => d.n)).toEqual([1, 2]);
+      expect((await c.find({ n: { $nin: [1, 2, 3] } }, { sort: { n: 1 } })).map((d) => d.n)).toEqual([-5, 4]);
+      expect((await c.find({ 'nested.when': { $lt: new Date(Date.UTC(2026, 5, 3)) } }, { sort: { _id: 1 } })).map((d) => d._id)).toEqual(['d0', 'd1']);
+    });
+
+    it('a version-conditioned update applies once: of two writers holding one version, one wins', async () => {
+      type T = { _id: string; version: number; owner?: string };
+      const c = store.collection<T>(`cas${Date.now().toString(36)}${seq++}`);
+      await c.insertOne({ _id: 'r', version: 1 });
+      const [a, b] = await Promise.all([
+        c.updateOne({ _id: 'r', version: 1 }, { $set: { owner: 'a' }, $inc: { version: 1 } }),
+        c.updateOne({ _id: 'r', version: 1 }, { $set: { owner: 'b' }, $inc: { version: 1 } }),
+      ]);
+      expect(a.matched + b.matched).toBe(1);
+      expect((await c.findOne({ _id: 'r' }))?.version).toBe(2);
+      const after = await c.findOneAndUpdate({ _id: 'r', version: 2 }, { $inc: { version: 1 } }, { returnDocument: 'after' });
+      expect(after?.version).toBe(3);
+      expect(await c.findOneAndUpdate({ _id: 'r', version: 2 }, { $inc: { version: 1 } })).toBeNull();
+    });
+
     it('a unique index refuses duplicates with a duplicate-key error', async () => {
       const c = fresh();
       await c.createIndex({ name: 1 }, { unique: true });
@@ -86,10 +164,10 @@ function contract(label: string, open: () => Promise<Store>, cleanup: () => Prom
   });
 }
 
-contract('embedded, in memory', () => EmbeddedStore.open(null));
+contract('SQLite, in memory', () => SqliteStore.open(null));
 
 let diskDir: { dir: string; cleanup: () => Promise<void> } | undefined;
-contract('embedded, on disk', async () => { diskDir = await tmpDir(); return EmbeddedStore.open(diskDir.dir); }, async () => diskDir?.cleanup());
+contract('SQLite, on disk', async () => { diskDir = await tmpDir(); return SqliteStore.open(diskDir.dir); }, async () => diskDir?.cleanup());
 
 if (process.env.MONGODB_URL) {
   contract('MongoDB (MONGODB_URL)', () => MongoStore.connect(process.env.MONGODB_URL as string));
@@ -99,17 +177,54 @@ if (process.env.MONGODB_URL) {
   });
 }
 
-describe('embedded store persistence', () => {
+describe('SQLite store persistence', () => {
   it('given data written and the store closed, when reopened on the same directory, then the data is there', async () => {
     const { dir, cleanup } = await tmpDir();
-    const a = await EmbeddedStore.open(dir);
+    const a = await SqliteStore.open(dir);
     await a.collection<Item>('keep').insertOne({ _id: 'p1', name: 'kept', n: 1 });
     await a.collection<Item>('keep').updateOne({ _id: 'p1' }, { $inc: { n: 1 } });
     await a.close();
-    const b = await EmbeddedStore.open(dir);
+    const b = await SqliteStore.open(dir);
     expect(await b.collection<Item>('keep').findOne({ _id: 'p1' })).toEqual({ _id: 'p1', name: 'kept', n: 2 });
     await b.close();
     await cleanup();
+  });
+
+  it('given a write that was committed, when the process dies without closing, then the next open has it (WAL)', async () => {
+    const { dir, cleanup } = await tmpDir();
+    const a = await SqliteStore.open(dir);
+    await a.collection<Item>('wal').insertOne({ _id: 'w1', name: 'committed', n: 1 });
+    // (no close: the WAL file holds the commit, as after kill -9)
+    const b = await SqliteStore.open(dir);
+    expect(await b.collection<Item>('wal').findOne({ _id: 'w1' })).toMatchObject({ name: 'committed' });
+    await b.close();
+    await a.close();
+    await cleanup();
+  });
+
+  it('given a TTL index, when its time has passed, then expired documents are gone and fresh ones stay', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const s = await SqliteStore.open(null, { clock });
+    const c = s.collection<{ _id: string; at: Date }>('ttl');
+    await c.createIndex({ at: 1 }, { expireAfterSeconds: 3600 });
+    await c.insertOne({ _id: 'old', at: clock.date() });
+    clock.advance(50 * 60_000);
+    await c.insertOne({ _id: 'new', at: clock.date() });
+    clock.advance(20 * 60_000);
+    await c.countDocuments(); // a query starts the sweep
+    await new Promise((r) => setImmediate(r));
+    expect((await c.find({})).map((d) => d._id)).toEqual(['new']);
+    await s.close();
+  });
+
+  it('given 10,000 documents and a query mixing SQL-translated and JS-only conditions, then exactly the matches come back', async () => {
+    const s = await SqliteStore.open(null);
+    const c = s.collection<{ _id: string; key: string; open: boolean; note: string }>('many');
+    await c.createIndex({ key: 1 });
+    await Promise.all(Array.from({ length: 10_000 }, (_, i) => c.insertOne({ _id: `m${i}`, key: `k${i}`, open: i % 2 === 0, note: `n${i}` })));
+    expect(await c.countDocuments({ open: true })).toBe(5000);
+    expect((await c.find({ key: { $in: ['k7', 'k8'] }, note: { $regex: /^n[78]$/ } }, { sort: { key: 1 } })).map((d) => d._id)).toEqual(['m7', 'm8']);
+    await s.close();
   });
 });
 

@@ -1,4 +1,4 @@
-/** In-process coordination for a single replica (the embedded default). */
+/** In-process coordination: unit tests only (it spans neither processes nor replicas). */
 import { randomUUID } from 'node:crypto';
 import type { Coordination, Lock, RateDecision } from './types.js';
 

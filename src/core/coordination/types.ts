@@ -1,6 +1,7 @@
 /**
- * Exactly-once across replicas (README "State"): locks per target, once/dedupe for webhooks and
- * scheduled jobs, rate limits. In-process by default; Redis when several replicas run.
+ * Exactly-once across replicas and processes (DESIGN.md §5): locks per target, once/dedupe for
+ * webhooks and scheduled jobs, rate limits. Redis when REDIS_URL is set, otherwise leases in the
+ * store in use (StoreCoordination); in-process (MemoryCoordination) only in unit tests.
  */
 export interface Lock {
   readonly key: string;
@@ -19,7 +20,7 @@ export interface RateDecision {
 }
 
 export interface Coordination {
-  readonly kind: 'memory' | 'redis';
+  readonly kind: 'memory' | 'redis' | 'store';
   /** Takes the lock or returns null if someone else holds it. It expires after `ttlMs`. */
   tryLock(key: string, ttlMs: number): Promise<Lock | null>;
   /** True the first time `key` is seen within `ttlMs`, false for every repeat. */

@@ -22,6 +22,9 @@ export class OutboxQueue {
     this.ready ??= Promise.all([
       this.c.createIndex({ state: 1 }),
       this.c.createIndex({ channel: 1 }),
+      // A lane's next message and its next due time, without sorting every pending item of the channel.
+      this.c.createIndex({ channel: 1, state: 1, priority: 1, seq: 1 }),
+      this.c.createIndex({ channel: 1, state: 1, due: 1 }),
     ]).then(() => undefined);
     return this.ready;
   }

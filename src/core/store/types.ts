@@ -1,8 +1,8 @@
 /**
- * The collection interface in MongoDB's own shape (README "State"). Two implementations: the
- * embedded file store (default) and MongoDB. Filters and updates use MongoDB's operators; keep to
- * the subset both support: $eq $ne $gt $gte $lt $lte $in $nin $exists $regex $or $and;
- * $set $unset $inc $push $addToSet $pull $min $max.
+ * The collection interface in MongoDB's own shape (DESIGN.md §5). Two implementations: the
+ * embedded SQLite store (default, ./sqlite/) and MongoDB. Filters and updates use MongoDB's
+ * operators; keep to the subset both support: $eq $ne $gt $gte $lt $lte $in $nin $exists $regex
+ * $or $and; $set $unset $inc $push $addToSet $pull $min $max $setOnInsert.
  */
 export type Doc = { _id: string };
 export type Filter = Record<string, unknown>;
@@ -45,7 +45,7 @@ export interface Store {
   collection<T extends Doc = Doc>(name: string): Collection<T>;
   /** Throws when the store cannot serve (for /readyz). */
   ping(): Promise<void>;
-  /** Makes everything written so far durable (compaction for the embedded store). */
+  /** Folds what was written into the main file (a WAL checkpoint for SQLite); every commit is durable already. */
   flush(): Promise<void>;
   close(): Promise<void>;
 }
@@ -60,5 +60,5 @@ export class DuplicateKeyError extends Error {
 }
 
 export function isDuplicateKey(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && ((e as { code?: unknown }).code === 11000 || (e as { errorType?: unknown }).errorType === 'uniqueViolated');
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 11000;
 }

@@ -24,7 +24,7 @@ import {
   type Fired, type MachineState, type Phase, type PolicySnapshot,
 } from './machine.js';
 import type { Notifier } from './notifier.js';
-import { escalationBlock, renderPageClosed, type PageRecord } from './render.js';
+import { escalationBlock, renderPageClosed, stoppedText, type PageRecord } from './render.js';
 import type { PageOutbox } from './notifier.js';
 
 export interface EscalationRecord {
@@ -320,8 +320,7 @@ export class Escalations {
       if (e instanceof UserError && e.code === 'not_found') return { stop: 'the alert group is gone' };
       throw e;
     }
-    if (!g.open) return { stop: `resolved${g.resolvedBy ? ` by ${g.resolvedBy}` : ''}`, group: g };
-    if (g.ackedAt) return { stop: `acknowledged by ${g.ackedBy ?? 'someone'}`, group: g };
+    if (!g.open || g.ackedAt) return { stop: stoppedText(g), group: g };
     if (g.silencedUntil && g.silencedUntil.getTime() > now) return { pause: 'silenced' };
     if (this.o.maintenance && this.o.targetsOf) {
       for (const t of this.o.targetsOf(g)) if (await this.o.maintenance.activeFor(t, new Date(now))) return { pause: `${t} is under maintenance` };

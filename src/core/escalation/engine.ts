@@ -149,7 +149,7 @@ export class Escalations {
 
   /** Escalations whose group was acknowledged or resolved while no engine heard it: stopped now, their pages updated. */
   private async stopEnded(): Promise<void> {
-    const live = await this.c.find({ phase: { $in: ['running', 'paused'] } }, { limit: 1000 });
+    const live = await this.c.find({ phase: { $in: ['running', 'paused', 'exhausted'] } }, { limit: 1000 });
     for (const rec of live) {
       const g = await this.o.alerts.find(rec._id).catch(() => undefined);
       if (!g || !g.open || g.ackedAt) await this.process(rec._id).catch((e) => this.o.log.error({ err: e, alert: rec._id }, 'escalation check at start failed'));
@@ -333,7 +333,7 @@ export class Escalations {
       let rec: EscalationRecord | null | undefined = await this.c.findOne({ _id: id });
       if (!rec) return;
       if (rec.pending) rec = await this.deliver(rec);
-      if (!rec || rec.phase === 'stopped' || rec.phase === 'exhausted') return;
+      if (!rec || rec.phase === 'stopped') return;
       const now = this.o.clock.now();
       const verdict = await this.gate(id, now);
       if ('stop' in verdict) {
@@ -344,6 +344,8 @@ export class Escalations {
         await this.repaint(id);
         return;
       }
+      // Every step fired: nothing is due, but an ack or resolve still stops it and updates the pages (above).
+      if (rec.phase === 'exhausted') return;
       if ('pause' in verdict) {
         if (rec.phase === 'running') await this.cas(rec, this.machineFields(pause(rec.machine, now)));
         return;

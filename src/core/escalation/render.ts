@@ -106,7 +106,7 @@ function pagedName(x: PageRecord): string | undefined {
  * the next step fires. `g` (the group as it is being shown) wins over a record not yet stopped.
  */
 export function escalationBlock(p: PolicySnapshot, m: MachineState, pages: PageRecord[], now: number, g?: AlertGroup): ReplyBlock {
-  const over = g && (!g.open || g.ackedAt) && (m.phase === 'running' || m.phase === 'paused');
+  const over = g && (!g.open || g.ackedAt) && m.phase !== 'stopped';
   const state = over ? `stopped, ${stoppedText(g)}`
     : m.phase === 'running' ? `next step ${m.step + 1} of ${p.steps.length}${p.repeat ? ` (pass ${m.pass + 1})` : ''} at ${iso(m.dueAt)}, in ${formatDuration(Math.max(0, m.dueAt - now))}`
       : m.phase === 'paused' ? 'paused (silenced or under maintenance)'

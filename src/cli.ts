@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 /**
- * The `opsbot` command line: `start` (default), `exec`, `validate-config`, and the platform helpers.
+ * The `opsbot` command line: `start` (default), `exec`, `validate-config`, `demo`, and the platform helpers.
  * Exit codes: 0 ok, 1 failed, 2 usage error, 78 bad configuration, 130 stopped by a second signal.
  */
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfigDetailed, loadConfigFile, parseEnv } from './config/load.js';
 import type { Config } from './config/schema.js';
 import type { Env } from './config/env.js';
-import { createBot } from './main.js';
+import { createBot, type Bot } from './main.js';
 import { renderConsole } from './bot/adapters/console/render.js';
 import { errorMessage } from './core/errors.js';
 import { suggest } from './core/suggest.js';
@@ -16,6 +16,8 @@ import { slackManifest } from './bot/adapters/slack/manifest.js';
 import { stringify as toYaml } from 'yaml';
 import { buildOpsCommand } from './bot/adapters/discord/commands.js';
 import { describePlan, registerOpsCommand } from './bot/adapters/discord/register.js';
+import path from 'node:path';
+import { DEMO_ALERT, demoAlertCommand, demoBanner, prepareDemo } from './demo/index.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, config: 78, forced: 130 } as const;
 
@@ -41,12 +43,34 @@ function terminalConsole(env: Env): boolean {
   return !chat && Boolean(process.stdin.isTTY && process.stdout.isTTY);
 }
 
-async function start(opts: { config?: string }): Promise<void> {
-  // On a terminal the console is the user's screen: logs stay at warn unless LOG_LEVEL says otherwise.
+/** What `opsbot demo` adds around a running bot: its own command, a banner, its app to stop afterwards. */
+interface ServeHooks {
+  /** Before start: register further commands. */
+  register?(bot: Bot): void;
+  /** Before start, when the config is loaded (the console prints its prompt after). */
+  beforeStart?(bot: Bot): void;
+  started?(port: number): void;
+  /** After the bot stopped (or failed to start). */
+  stopped?(): Promise<void>;
+}
+
+/** On a terminal the console is the user's screen: logs stay at warn unless LOG_LEVEL says otherwise. */
+function quietTerminal(): boolean {
   const quiet = !process.env.LOG_LEVEL && terminalConsole(parseEnv(process.env));
   if (quiet) process.env.LOG_LEVEL = 'warn';
+  return quiet;
+}
+
+async function start(opts: { config?: string }): Promise<void> {
+  const quiet = quietTerminal();
   const { env, config } = await loadAll(opts.config);
+  await serve(env, config, quiet);
+}
+
+async function serve(env: Env, config: Config, quiet: boolean, hooks: ServeHooks = {}): Promise<void> {
   const bot = await createBot({ config, env, rawEnv: process.env });
+  hooks.register?.(bot);
+  const afterStop = async () => { await hooks.stopped?.(); };
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) {
@@ -58,19 +82,55 @@ async function start(opts: { config?: string }): Promise<void> {
     if (process.stderr.isTTY) process.stderr.write(`\nopsbot: stopping (waits up to ${Math.round(config.bot.shutdownTimeout / 1000)}s for running commands; ${signal === 'SIGINT' ? 'Ctrl-C' : signal} again stops at once)\n`);
     const force = setTimeout(() => process.exit(EXIT.failed), config.bot.shutdownTimeout + 5000);
     force.unref();
-    bot.stop().then(() => process.exit(EXIT.ok), (e) => fail(e));
+    bot.stop().then(afterStop).then(() => process.exit(EXIT.ok), (e) => fail(e));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   if (quiet) process.stdout.write('(logs: warnings and errors only on this terminal; LOG_LEVEL=info shows all)\n');
+  hooks.beforeStart?.(bot);
   try {
-    await bot.start();
+    const { port } = await bot.start();
+    hooks.started?.(port);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     await bot.stop().catch(() => undefined);
+    await afterStop().catch(() => undefined);
     if (code === 'EADDRINUSE') fail(new Error(`port ${env.PORT} is already in use (set PORT to another port)`));
     fail(e);
   }
+}
+
+/** The demo's environment: the embedded store in the demo folder and the console; no outside store or chat. */
+const NOT_FOR_THE_DEMO = /^(MONGODB_URL|REDIS_URL|SLACK_.*|DISCORD_.*|ALERTMANAGER_URL)$/;
+
+async function demo(): Promise<void> {
+  // The demo is always the console (chat variables are ignored): on a terminal, logs stay at warn.
+  const quiet = !process.env.LOG_LEVEL && Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  if (quiet) process.env.LOG_LEVEL = 'warn';
+  const dataDir = parseEnv(process.env).OPSBOT_DATA_DIR;
+  const prepared = await prepareDemo({ dataDir, node: process.execPath, searchPath: process.env.PATH });
+  const raw = Object.fromEntries(Object.entries(process.env).filter(([k]) => !NOT_FOR_THE_DEMO.test(k)));
+  let env: Env;
+  let config: Config;
+  try {
+    env = parseEnv({ ...raw, OPSBOT_DATA_DIR: path.join(prepared.dir, 'store') });
+    config = await loadConfigFile(prepared.configFile, raw);
+  } catch (e) {
+    await prepared.app.stop();
+    throw e;
+  }
+  const host = env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : env.HOST;
+  let port: number | undefined;
+  await serve(env, config, quiet, {
+    register: (bot) => bot.registry.register(demoAlertCommand({
+      webhookUrl: () => (port ? `http://${host.includes(':') ? `[${host}]` : host}:${port}/webhooks/alertmanager` : undefined),
+      token: env.WEBHOOK_TOKEN ?? config.alerting.webhookToken,
+      openGroup: async () => (await bot.alerts.listOpen(50)).find((g) => g.groupLabels.alertname === DEMO_ALERT)?._id,
+    })),
+    beforeStart: () => process.stdout.write(demoBanner(prepared, env.PORT)),
+    started: (p) => { port = p; },
+    stopped: () => prepared.app.stop(),
+  });
 }
 
 async function exec(words: string[], opts: { config?: string; json?: boolean }): Promise<void> {
@@ -202,6 +262,10 @@ Examples:
       process.exit(EXIT.ok);
     }
   });
+
+  program.command('demo')
+    .description('Create a small local app under $OPSBOT_DATA_DIR/demo (SQLite users, a supervised HTTP service, a log) and run the bot on it in the console')
+    .action(demo);
 
   program.command('validate-config')
     .description('Check a configuration file and list every problem with its key path')

@@ -149,7 +149,8 @@ describe('approvals on Slack and Discord', () => {
     const [cb] = await waitFor(() => (discord.callbacks(ask.id).length ? discord.callbacks(ask.id) : undefined), { what: 'held answer' });
     expect(cb?.body.data.flags & 64).toBe(64);
     const id = /Approval requested: (r[a-z0-9]+)/.exec(text(cb?.body.data.embeds))?.[1] as string;
-    const msg = await waitFor(() => [...discord.messages.values()].find((m) => m.channel_id === 'c-ops' && text(m.embeds).includes(id)), { what: 'request on discord' });
+    // The request itself (the copy told to the requester in the same channel has no buttons).
+    const msg = await waitFor(() => [...discord.messages.values()].find((m) => m.channel_id === 'c-ops' && text(m.embeds).includes(id) && text(m.embeds).includes('Approval needed')), { what: 'request on discord' });
     const deny = msg.components.flatMap((r: { components: { label: string; custom_id: string }[] }) => r.components).find((b: { label: string }) => b.label === 'Deny');
     expect(deny.custom_id).toBe(`ops:1:deny ${id}`);
     const press = discord.pressButton(CAROL_D, msg.id, deny.custom_id);
@@ -162,7 +163,7 @@ describe('approvals on Slack and Discord', () => {
     const ask2 = discord.slashCommand(ALICE_D, ['run'], [{ name: 'command', type: 3, value: 'patch pixelforge-staging' }], { channelId: 'c-ops' });
     const [cb2] = await waitFor(() => (discord.callbacks(ask2.id).length ? discord.callbacks(ask2.id) : undefined), { what: 'held answer' });
     const id2 = /Approval requested: (r[a-z0-9]+)/.exec(text(cb2?.body.data.embeds))?.[1] as string;
-    const msg2 = await waitFor(() => [...discord.messages.values()].find((m) => m.channel_id === 'c-ops' && text(m.embeds).includes(id2)), { what: 'second request' });
+    const msg2 = await waitFor(() => [...discord.messages.values()].find((m) => m.channel_id === 'c-ops' && text(m.embeds).includes(id2) && text(m.embeds).includes('Approval needed')), { what: 'second request' });
     discord.pressButton(BOB_D, msg2.id, `ops:0:approve ${id2}`);
     await waitFor(() => runs.length === before + 1, { what: 'executed' });
     expect(runs.at(-1)).toBe(`pixelforge-staging as discord:user:${ALICE_D.id}`);

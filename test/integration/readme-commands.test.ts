@@ -34,6 +34,8 @@ const SKIPPED: Record<string, string> = {
   'npx opsbot …': 'a placeholder for "any subcommand"',
   'opsbot …': 'a placeholder for "any command line"',
   'opsbot start': 'runs until stopped: test/integration/process.test.ts and self-checks.test.ts start it',
+  'opsbot demo': 'runs until stopped: test/integration/demo.test.ts starts it and types the quick start\'s commands',
+  'npx opsbot demo': 'runs until stopped: test/integration/demo.test.ts starts it and types the quick start\'s commands',
   'opsbot exec': 'the subcommand named in prose, without a command line',
   'opsbot exec --json': 'the flag named in prose (the JSON shape); exec-errors.test.ts runs `opsbot exec --json` with command lines',
   'opsbot /healthz': 'the name of a health check in the default config, not a command',

@@ -281,7 +281,12 @@ export class Runbooks {
 
   private async drive(id: string): Promise<void> {
     const lock = await this.deps.coordination.tryLock(`runbook:${id}`, this.leaseMs);
-    if (!lock) return;
+    if (!lock) {
+      // Held by another process, or by one that died (its lease runs out): look again later.
+      const run = await this.runs.get(id);
+      if (run?.state === 'running') this.deps.clock.setTimeout(() => this.kick(id), Math.max(1000, Math.floor(this.leaseMs / 3)));
+      return;
+    }
     const lease = this.keepLease(id, lock);
     try {
       const claimed = await this.runs.mutate(id, (r) => (r.state === 'running' ? { owner: this.me, leaseUntil: this.deps.clock.now() + this.leaseMs } : undefined), this.deps.clock.now());

@@ -47,7 +47,9 @@ export interface Oncall {
  */
 export function withOncallRoutes(config: Config): Config {
   if (Object.keys(config.escalationPolicies).length === 0) return config;
-  return { ...config, alerting: { ...config.alerting, routes: [nobodyOnCallRoute(config.oncall.fallbackChannel), ...config.alerting.routes] } };
+  // Unnamed routes keep the name of their place in the config (`routes[0]`…), not of their place after the added one.
+  const routes = config.alerting.routes.map((r, i) => ({ ...r, name: r.name ?? `routes[${i}]` }));
+  return { ...config, alerting: { ...config.alerting, routes: [nobodyOnCallRoute(config.oncall.fallbackChannel), ...routes] } };
 }
 
 export function wireOncall(config: Config, deps: {

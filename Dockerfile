@@ -9,7 +9,8 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production PORT=3000 OPSBOT_DATA_DIR=/data OPSBOT_CONFIG=/app/config/default.yaml
+# HOST=0.0.0.0: inside a container the bot must listen on every interface (the default is 127.0.0.1).
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 OPSBOT_DATA_DIR=/data OPSBOT_CONFIG=/app/config/default.yaml
 # pg_dump must be at least as new as the server it dumps; Debian 12 ships 15, so the client comes
 # from the PostgreSQL project's apt repository (PG_CLIENT=17 dumps servers up to 17).
 ARG PG_CLIENT=17

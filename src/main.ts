@@ -40,6 +40,7 @@ import type { Gate } from './core/invocation.js';
 import type { ApprovalEvents } from './core/approvals/port.js';
 import { approvalConfigProblems, wireApprovals } from './wiring/approvals.js';
 import type { ApprovalService } from './core/approvals/index.js';
+import { wireRetention } from './wiring/retention.js';
 
 export interface BotOptions {
   config: Config;
@@ -129,6 +130,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   approvals.runner = router.runner;
   runbookWiring.bind(router);
   const { scheduler } = jobs;
+  const retention = wireRetention(config, { store, coordination, clock, log, audit });
   const { runbooks } = runbookWiring;
   // A route's `autoRun` runbook starts when a group opens on it.
   alerting.listeners.push(async (e) => {
@@ -178,6 +180,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
       await oncall.start();
       await runbooks.start();
       await approvals.start();
+      retention.start();
       return { port };
     },
     stop() {
@@ -188,6 +191,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
         await oncall.stop();
         await scheduler.stop(config.bot.shutdownTimeout);
         await approvals.stop();
+        await retention.stop();
         await alerts.stop();
         await maintenance.stop();
         await runbooks.stop();

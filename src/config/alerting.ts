@@ -70,6 +70,8 @@ export const alertingSchema = z.object({
   alertmanagerUrl: z.url().optional(),
   /** Bearer token the webhook requires (WEBHOOK_TOKEN wins); write `${WEBHOOK_TOKEN}`. */
   webhookToken: z.string().min(1).optional(),
+  /** Accept webhooks without a bearer token when none is configured (otherwise each answers 401 `webhook_token_required`). */
+  allowUnauthenticated: z.boolean().default(false),
   /** Largest webhook body accepted (413 above). */
   bodyLimit: byteSize.default(1024 * 1024),
   /** Per-channel chat write rate: at most `messages` calls per `per`. Slack allows about 1/s. */

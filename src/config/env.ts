@@ -7,7 +7,8 @@ export const envSchema = z.object({
   OPSBOT_CONFIG: z.string().default('config/default.yaml'),
   OPSBOT_DATA_DIR: z.string().default('./data'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
+  /** Loopback by default: set 0.0.0.0 (the container image does) to listen on every interface. */
+  HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SLACK_BOT_TOKEN: optional,
   SLACK_SIGNING_SECRET: optional,

@@ -13,6 +13,7 @@ import { checkJobRefs, jobsSchema, withJobSubjects } from './jobs-schema.js';
 import { checkOncallRefs, oncallSections } from './oncall-schema.js';
 import { checkRunbookRefs, runbooksSchema } from './runbooks-schema.js';
 import { approvalsSchema, checkApprovalRoles } from './approvals-schema.js';
+import { retentionSchema } from './retention-schema.js';
 import { checkManagerRefs, hostsSchema, serviceManagerSchema } from './services-schema.js';
 
 /** `30s`, `5m`, `1h`, `7d` or milliseconds → milliseconds. */
@@ -261,6 +262,7 @@ export const configSchema = z.object({
   /** Runbooks: named sequences of commands (README "Runbooks"). */
   runbooks: runbooksSchema.default({}),
   approvals: approvalsSchema.default(() => approvalsSchema.parse({})),
+  retention: retentionSchema.default(() => retentionSchema.parse({})),
   /** Remote hosts reached over SSH (README "Service managers and hosts"). */
   hosts: hostsSchema,
 }).strict().superRefine((cfg, ctx) => {

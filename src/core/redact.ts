@@ -1,16 +1,28 @@
 /**
  * Secret redaction for logs, audit entries and chat. Known secret values (tokens from the
- * environment) are replaced wherever they appear, and common secret shapes are masked too.
+ * environment) are replaced wherever they appear, and common secret shapes are masked too:
+ * credentials in URLs and connection strings (`//user:pw@`, `?token=`, `Password=`), secret
+ * headers (`Authorization:`, `Cookie:`, `X-Api-Key:`) and fields named like secrets.
  * The router passes every outgoing reply through `reply()`.
  */
 import type { Reply, ReplyBlock, ReplyButton } from './reply.js';
 
+/** Names of settings, headers and query parameters whose value is a secret (`DB_PASSWORD`, `X-Api-Key`). */
+const SECRET_NAME = String.raw`(?:[A-Za-z0-9]+[_.-])*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|credentials?)`;
+/** Query parameters carry a few more (`?sig=`, `&X-Amz-Signature=`, `?auth=`, `?session=`). */
+const SECRET_PARAM = String.raw`(?:[A-Za-z0-9]+[_.-])*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|credentials?|auth|sig|signature|session|key)`;
+
 const PATTERNS: [RegExp, string][] = [
   [/\b(xox[abprs]-[A-Za-z0-9-]{6,})/g, '[redacted]'],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/gi, '$1 [redacted]'],
-  [/(\/\/[^/\s:@]+:)[^@\s/]+@/g, '$1[redacted]@'],
-  // Also prefixed names: DB_PASSWORD=…, app.secret: …, X-Api-Key: …
-  [/\b((?:[A-Za-z0-9]+[_.-])*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)["']?\s*[=:]\s*["']?)[^\s"'&,;]+/gi, '$1[redacted]'],
+  // Userinfo of a URL or connection string: `//user:pw@`, `//:pw@` (Redis); a password may hold `@`.
+  [/(\/\/[^/\s:@]*:)[^\s/]*@/g, '$1[redacted]@'],
+  // Secret query parameters: `?token=…`, `&X-Amz-Signature=…`, `?sig=…`.
+  [new RegExp(String.raw`([?&;]${SECRET_PARAM}=)[^&;#\s"']+`, 'gi'), '$1[redacted]'],
+  // Secret headers written out: `Authorization: …` (the scheme kept when it is Bearer or Basic), `Cookie: …`.
+  [/\b((?:proxy-)?authorization|cookie|set-cookie)(["']?\s*[:=]\s*["']?)(?!\s*(?:Bearer|Basic) \[redacted\]|\s*\[redacted\])[^\r\n"']+/gi, '$1$2[redacted]'],
+  // Also prefixed names: DB_PASSWORD=…, app.secret: …, X-Api-Key: …, Password=…; in connection strings.
+  [new RegExp(String.raw`\b(${SECRET_NAME}["']?\s*[=:]\s*["']?)[^\s"'&,;]+`, 'gi'), '$1[redacted]'],
 ];
 
 export const REDACTED = '[redacted]';
@@ -85,7 +97,7 @@ export class Redactor {
   }
 }
 
-export const SECRET_KEY = /(password|passwd|secret|token|apikey|api_key|privatekey|private_key|credentials?)$/i;
+export const SECRET_KEY = /(password|passwd|secret|token|api[-_]?key|access[-_]?key|privatekey|private_key|credentials?|authorization|cookie)$/i;
 
 /** Secret values from the environment: anything whose name says it is one. */
 export function secretsFromEnv(env: NodeJS.ProcessEnv): string[] {

@@ -1,18 +1,21 @@
 /**
- * `POST /webhooks/alertmanager`: Alertmanager's webhook (payload version 4). Bearer token when one
- * is configured (401 before the body is read), body limit (413), malformed JSON or a schema
- * violation (400 naming the field). An accepted notification is persisted and answered at once;
- * the work happens after (Alertmanager cancels slow receivers). Duplicates answer 200 and change nothing.
+ * `POST /webhooks/alertmanager`: Alertmanager's webhook (payload version 4). Bearer token (401 before
+ * the body is read; without a configured token every request is refused unless unauthenticated
+ * webhooks are allowed explicitly), body limit (413), malformed JSON, a schema violation or a body
+ * nested too deep or with too many fields (400 naming the field). An accepted notification is
+ * persisted and answered at once; the work happens after (Alertmanager cancels slow receivers). Duplicates answer 200 and change nothing.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
-import { fieldPath, webhookPayloadSchema, type WebhookPayload } from '../core/alerts/payload.js';
+import { fieldPath, payloadShapeProblem, webhookPayloadSchema, type WebhookPayload } from '../core/alerts/payload.js';
 import type { WebhookOutcome } from '../core/alerts/metrics.js';
 
 export interface AlertmanagerWebhookOptions {
   receive(payload: WebhookPayload): Promise<'accepted' | 'duplicate'>;
-  /** Required bearer token; undefined accepts any caller. */
+  /** Required bearer token. */
   token?: string | undefined;
+  /** Without a token: accept any caller (`alerting.allowUnauthenticated: true`), else answer 401 `webhook_token_required`. */
+  allowUnauthenticated?: boolean;
   bodyLimit: number;
   count?: (outcome: WebhookOutcome) => void;
   path?: string;
@@ -24,6 +27,11 @@ export function alertmanagerWebhook(opts: AlertmanagerWebhookOptions): FastifyPl
   const expected = opts.token ? digest(opts.token) : undefined;
   const count = opts.count ?? (() => undefined);
   return async (app) => {
+    if (!expected) {
+      app.log.warn(opts.allowUnauthenticated
+        ? 'WEBHOOK_TOKEN is not set and alerting.allowUnauthenticated is true: anyone who reaches this port can post alerts'
+        : 'WEBHOOK_TOKEN is not set: every Alertmanager webhook is refused (401 webhook_token_required) until it is, or alerting.allowUnauthenticated is true');
+    }
     app.setErrorHandler((err: FastifyError, req, reply) => {
       const status = err.statusCode ?? 500;
       if (status === 413) {
@@ -46,7 +54,12 @@ export function alertmanagerWebhook(opts: AlertmanagerWebhookOptions): FastifyPl
     app.post(opts.path ?? '/webhooks/alertmanager', {
       bodyLimit: opts.bodyLimit,
       onRequest: async (req, reply) => {
-        if (!expected) return;
+        if (!expected) {
+          if (opts.allowUnauthenticated) return;
+          count('unauthorized');
+          await reply.code(401).send({ error: 'webhook_token_required', message: 'This bot has no webhook token: set WEBHOOK_TOKEN (and the same bearer token in Alertmanager\'s http_config), or alerting.allowUnauthenticated: true' });
+          return;
+        }
         const header = req.headers.authorization ?? '';
         const m = /^Bearer\s+(.+)$/i.exec(header);
         if (!m || !timingSafeEqual(digest((m[1] as string).trim()), expected)) {
@@ -55,6 +68,12 @@ export function alertmanagerWebhook(opts: AlertmanagerWebhookOptions): FastifyPl
         }
       },
     }, async (req, reply) => {
+      // Depth, field and entry counts are bounded before the schema runs and before anything is stored.
+      const shape = payloadShapeProblem(req.body);
+      if (shape) {
+        count('invalid');
+        return reply.code(400).send({ error: 'invalid_payload', field: shape.field, message: `${shape.field}: ${shape.message}`, issues: [shape] });
+      }
       const parsed = webhookPayloadSchema.safeParse(req.body);
       if (!parsed.success) {
         count('invalid');

@@ -16,6 +16,7 @@ export function readinessChecks(state: State, surfaces: ChatSurface[], alerting:
     { name: 'coordination', check: async () => { await coordination.ping(); return undefined; } },
     ...surfaces.map((s) => ({ name: `surface:${s.name}`, check: () => s.notReadyReason() })),
     { name: 'outbox', check: () => alerting.outbox.waitingReason() },
+    { name: 'alert-intake', check: () => alerting.alerts.intakeStalledReason() },
   ];
 }
 
@@ -23,6 +24,7 @@ export function webhookPlugin(config: Config, env: Env, alerting: Alerting): Fas
   return alertmanagerWebhook({
     receive: (p) => alerting.alerts.receive(p),
     token: env.WEBHOOK_TOKEN ?? config.alerting.webhookToken,
+    allowUnauthenticated: config.alerting.allowUnauthenticated,
     bodyLimit: config.alerting.bodyLimit,
     count: (outcome) => alerting.alertMetrics.webhooks.inc({ outcome }),
   });

@@ -25,9 +25,11 @@ const nameOf = (i: number) => `Storm${String(i).padStart(3, '0')}`;
 
 interface Child { proc: ChildProcess; port: number; exited: Promise<void> }
 
+const WEBHOOK_TOKEN = 'crash-test-webhook-token';
+
 function startChild(dataDir: string, chatUrl: string): Promise<Child> {
   const script = path.resolve('test/support/alert-pipeline-child.ts');
-  const proc = spawn(process.execPath, ['--import', 'tsx', script, dataDir, chatUrl, JSON.stringify(ALERTING)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', script, dataDir, chatUrl, JSON.stringify(ALERTING)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WEBHOOK_TOKEN } });
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   process.once('exit', () => proc.kill('SIGKILL'));
   let err = '';
@@ -73,7 +75,7 @@ describe('alert delivery: storm, 429 + 500s, kill -9 and restart', () => {
     for (let batch = 0; batch < GROUPS; batch += 20) {
       const sends = Array.from({ length: 20 }, (_, k) => {
         const body = payload({ alertname: nameOf(batch + k), alerts: hosts(ALERTS_PER_GROUP) });
-        return fetch(`http://127.0.0.1:${child?.port}/webhooks/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+        return fetch(`http://127.0.0.1:${child?.port}/webhooks/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${WEBHOOK_TOKEN}` }, body: JSON.stringify(body) })
           .then((r) => statuses.push(r.status));
       });
       await Promise.all(sends);

@@ -177,9 +177,9 @@ describe('POST /webhooks/alertmanager', () => {
 
 describe('the embedded default: alerts on the console', () => {
   it('given no alerting config and the console surface, when Alertmanager posts, then the console prints the alert as it arrives', async () => {
-    const t = await startTestBot({ yaml: 'bot: {}', console: true });
+    const t = await startTestBot({ yaml: 'bot: {}', console: true, env: { WEBHOOK_TOKEN: TOKEN } });
     try {
-      const res = await fetch(`${t.baseUrl}/webhooks/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload({ alertname: 'NodeDown', alerts: hosts(1) })) });
+      const res = await fetch(`${t.baseUrl}/webhooks/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(payload({ alertname: 'NodeDown', alerts: hosts(1) })) });
       expect(res.status).toBe(200);
       const printed = await waitFor(() => (t.output().includes('[FIRING:1] NodeDown') ? t.output() : undefined), { what: 'the alert on the console' });
       expect(printed).toMatch(/#alerts \[msg \d+\]/);

@@ -41,6 +41,7 @@ targets:
         tcp: { host: 127.0.0.1, port: ${closed} }
 alerting:
   defaultChannel: console:alerts
+  allowUnauthenticated: true
 `,
     });
   }, 30_000);

@@ -14,15 +14,19 @@ import { startRedis, type RedisServer } from '../support/redis.js';
 import { startBotProcess, type RunningBot } from '../support/process.js';
 
 interface ComposeService {
+  ports?: (string | { published: string | number; target: number; host_ip?: string })[];
   environment?: Record<string, string | null>;
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
   volumes?: (string | { source: string; target: string })[];
 }
 
-function composeConfig(): Promise<{ code: number; stdout: string; stderr: string }> {
+/** The token a user puts in `.env` (the example leaves it empty: compose refuses to start without one). */
+const WEBHOOK_TOKEN = 'compose-test-webhook-token';
+
+function composeConfig(extraEnv: Record<string, string> = { WEBHOOK_TOKEN }): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('docker-compose', ['--env-file', '.env.example', '-f', 'docker-compose.yml', 'config'], { env: { PATH: process.env.PATH, HOME: process.env.HOME }, timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile('docker-compose', ['--env-file', '.env.example', '-f', 'docker-compose.yml', 'config'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...extraEnv }, timeout: 30_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
   });
@@ -62,6 +66,18 @@ describeWithServers(['docker-compose', 'redis-server'], 'docker-compose.yml (doc
     expect(services.mongo?.healthcheck?.test).toContain('mongosh');
     expect(services.redis?.healthcheck?.test).toEqual(['CMD', 'redis-cli', 'ping']);
     expect(services.opsbot?.depends_on).toEqual({ mongo: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
+  });
+
+  it('refuses to start without WEBHOOK_TOKEN, naming it', async () => {
+    const r = await composeConfig({});
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('set WEBHOOK_TOKEN in .env');
+  }, 40_000);
+
+  it('publishes the port on the host loopback only, while the bot listens on every interface inside the container', () => {
+    const ports = (services.opsbot?.ports ?? []).map((p) => (typeof p === 'string' ? p : `${p.host_ip ?? ''}:${p.published}:${p.target}`));
+    expect(ports).toEqual([expect.stringMatching(/^127\.0\.0\.1:3000:3000/)]);
+    expect(services.opsbot?.environment?.HOST).toBe('0.0.0.0');
   });
 
   it('names a config file the repository has, under the mounted ./config', () => {
@@ -105,6 +121,12 @@ describeWithServers(['docker-compose', 'redis-server'], 'docker-compose.yml (doc
       await bot?.stop('SIGTERM');
       await redis?.stop();
       await cleanup?.();
+    });
+
+    it('accepts a webhook with the token from .env and refuses one without', async () => {
+      const post = (headers: Record<string, string>) => fetch(`http://127.0.0.1:${port}/webhooks/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+      expect((await post({})).status).toBe(401);
+      expect((await post({ authorization: `Bearer ${WEBHOOK_TOKEN}` })).status).toBe(400);
     });
 
     it('starts (empty ALERTMANAGER_URL and tokens count as unset) and is ready with Redis coordination', async () => {

@@ -18,7 +18,7 @@ describe('HTTP endpoints and shutdown (in-process bot)', () => {
     await t.bot.store.close();
     const res = await fetch(`${t.baseUrl}/readyz`);
     expect(res.status).toBe(503);
-    expect(await res.json()).toEqual({ status: 'not ready', checks: { store: { ready: false, reason: 'store is closed' }, coordination: { ready: false, reason: 'store is closed' }, outbox: { ready: true } } });
+    expect(await res.json()).toEqual({ status: 'not ready', checks: { store: { ready: false, reason: 'store is closed' }, coordination: { ready: false, reason: 'store is closed' }, outbox: { ready: true }, 'alert-intake': { ready: true } } });
     expect((await fetch(`${t.baseUrl}/healthz`)).status).toBe(200);
   });
 

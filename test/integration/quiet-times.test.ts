@@ -45,10 +45,10 @@ rbac:
     "fake:UADMIN": [admin]
     "fake:UDB": [dbteam]
 `,
-      env: { ALERTMANAGER_URL: `http://127.0.0.1:${amPort}` },
+      env: { ALERTMANAGER_URL: `http://127.0.0.1:${amPort}`, WEBHOOK_TOKEN: 'quiet-times-webhook-token' },
       extra: { chatGateways: [chat], clock },
     });
-    am = await startAlertmanager({ webhookUrl: `${bot.baseUrl}/webhooks/alertmanager`, port: amPort });
+    am = await startAlertmanager({ webhookUrl: `${bot.baseUrl}/webhooks/alertmanager`, token: 'quiet-times-webhook-token', port: amPort });
   }, 60_000);
 
   afterAll(async () => {

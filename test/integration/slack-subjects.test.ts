@@ -44,6 +44,13 @@ describe('Slack subjects and user groups', () => {
     expect(slack.callsTo('usergroups.list')).toHaveLength(2);
   });
 
+  it('given a user_id shaped like a user group, then it is refused and never becomes the group subject', async () => {
+    const subjects = new SlackSubjects({ web, ttlMs: 60_000, log });
+    await expect(subjects.subjectOf('usergroup:S0ONCALL')).rejects.toThrow(/is not a Slack user id/);
+    await expect(subjects.subjectOf('U1:x')).rejects.toThrow(/is not a Slack user id/);
+    expect((await subjects.subjectOf('U1')).id).toBe('slack:U1');
+  });
+
   it('a failing lookup leaves users with their own subject only (fewer rights, never more)', async () => {
     slack.failNext('usergroups.list', { status: 400 });
     const subjects = new SlackSubjects({ web, ttlMs: 60_000, log });

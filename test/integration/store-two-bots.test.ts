@@ -20,6 +20,7 @@ rbac:
   subjects: { "console:tester": [admin] }
 `;
 
+const WEBHOOK_TOKEN = 'two-bots-webhook-token';
 const name = (i: number) => `Shared${String(i).padStart(3, '0')}`;
 
 describe('two bot processes and opsbot exec on one data folder, with a kill -9', () => {
@@ -35,7 +36,7 @@ describe('two bot processes and opsbot exec on one data folder, with a kill -9',
   };
   const post = async (which: 'a' | 'b', i: number): Promise<number> => {
     const body = JSON.stringify(payload({ alertname: name(i), alerts: hosts(2) }));
-    const res = await fetch(`http://127.0.0.1:${bots[which].port}/webhooks/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).catch(() => undefined);
+    const res = await fetch(`http://127.0.0.1:${bots[which].port}/webhooks/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${WEBHOOK_TOKEN}` }, body }).catch(() => undefined);
     return res?.status ?? 0;
   };
 
@@ -43,7 +44,7 @@ describe('two bot processes and opsbot exec on one data folder, with a kill -9',
     ({ dir, cleanup } = await tmpDir());
     const configFile = path.join(dir, 'opsbot.yaml');
     await writeFile(configFile, CONFIG);
-    env = { HOST: '127.0.0.1', OPSBOT_DATA_DIR: path.join(dir, 'data'), OPSBOT_CONFIG: configFile };
+    env = { HOST: '127.0.0.1', WEBHOOK_TOKEN, OPSBOT_DATA_DIR: path.join(dir, 'data'), OPSBOT_CONFIG: configFile };
     bots.a.port = await freePort();
     bots.b.port = await freePort();
     await Promise.all([start('a'), start('b')]);

@@ -2,7 +2,7 @@
  * A bot process for crash tests: the real webhook edge, alert service and outbox over the
  * embedded store in a data directory, posting to a chat API over HTTP. Prints one JSON line
  * `{"ready":true,"port":N}` on stdout when it listens.
- * Usage: node --import tsx alert-pipeline-child.ts <dataDir> <chatUrl> <alerting-json>
+ * Usage: WEBHOOK_TOKEN=… node --import tsx alert-pipeline-child.ts <dataDir> <chatUrl> <alerting-json>
  */
 import Fastify from 'fastify';
 import { pino } from 'pino';
@@ -22,7 +22,7 @@ const coordination = new MemoryCoordination();
 const outbox = new Outbox({ store, coordination, gateways: new Map([['chat', new HttpChatGateway('chat', chatUrl)]]), rate: config.rate, log, retry: { attempts: 5, baseDelayMs: 100, maxDelayMs: 1000 } });
 const alerts = new AlertService({ store, coordination, outbox, config, log });
 const app = Fastify({ bodyLimit: config.bodyLimit });
-await app.register(alertmanagerWebhook({ receive: (p) => alerts.receive(p), bodyLimit: config.bodyLimit }));
+await app.register(alertmanagerWebhook({ receive: (p) => alerts.receive(p), bodyLimit: config.bodyLimit, token: process.env.WEBHOOK_TOKEN }));
 await outbox.start();
 await alerts.start();
 await app.listen({ port: 0, host: '127.0.0.1' });

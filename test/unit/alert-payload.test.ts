@@ -79,3 +79,15 @@ describe('notification fingerprint (de-duplication)', () => {
     expect(notificationHash(payload({ alerts: hosts(2), truncatedAlerts: 4 }))).not.toBe(base);
   });
 });
+
+describe('control characters in labels and annotations', () => {
+  it('given NUL, ESC and a right-to-left override in labels and annotations, when the payload is parsed, then they are stripped and line breaks kept', () => {
+    const p = payload({ alerts: hosts(1, { labels: { instance: 'web\u0000-1\u001b[31m', 'te\u202eam': 'ops' }, annotations: { summary: 'disk \u202efull\u2066', description: 'line one\nline two\u0007' } }) });
+    const parsed = webhookPayloadSchema.parse(p);
+    const a = parsed.alerts[0];
+    expect(a?.labels.instance).toBe('web-1[31m');
+    expect(a?.labels.team).toBe('ops');
+    expect(a?.annotations.summary).toBe('disk full');
+    expect(a?.annotations.description).toBe('line one\nline two');
+  });
+});

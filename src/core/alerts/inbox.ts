@@ -29,7 +29,7 @@ export interface InboxDoc {
   entries: StoredEntry[];
 }
 
-interface Waiting extends InboxEntry {
+interface Waiting extends StoredEntry {
   resolve(): void;
   reject(e: unknown): void;
 }
@@ -44,6 +44,8 @@ export class AlertInbox {
   private readonly recent = new Set<string>();
   private readonly writeQueue: Waiting[] = [];
   private writing: Promise<void> | undefined;
+  /** When the round in flight started (clock ms), undefined when no write is in flight. */
+  private writingSince: number | undefined;
   private seq = 0;
 
   constructor(store: Store, private readonly clock: Clock) {
@@ -64,12 +66,31 @@ export class AlertInbox {
   async receive(payload: WebhookPayload): Promise<'accepted' | 'duplicate'> {
     const hash = notificationHash(payload);
     if (this.recent.has(hash)) return 'duplicate';
+    // Serialised here, so a payload that cannot be fails its own request only, never a round.
+    const json = JSON.stringify(payload);
     this.remember(hash);
     await new Promise<void>((resolve, reject) => {
-      this.writeQueue.push({ hash, payload, resolve, reject });
-      this.writing ??= this.write();
+      this.writeQueue.push({ hash, json, resolve, reject });
+      this.startWriting();
     });
     return 'accepted';
+  }
+
+  /**
+   * Why intake is not making progress, or undefined: an inbox write in flight for longer than
+   * `stallMs`, or an accepted notification that has waited longer than that to be applied.
+   */
+  async stalledReason(stallMs: number): Promise<string | undefined> {
+    const now = this.clock.now();
+    if (this.writingSince !== undefined && now - this.writingSince > stallMs) {
+      return `an alert inbox write has been in flight for ${Math.round((now - this.writingSince) / 1000)}s (${this.writeQueue.length} webhook(s) waiting)`;
+    }
+    // A store that cannot be read is the store's readiness to report, not intake's.
+    const [oldest] = await this.inbox.find({}, { sort: { seq: 1 }, limit: 1 }).catch(() => []);
+    if (oldest && now - oldest.receivedAt.getTime() > stallMs) {
+      return `the oldest accepted Alertmanager notification has waited ${Math.round((now - oldest.receivedAt.getTime()) / 1000)}s to be applied`;
+    }
+    return undefined;
   }
 
   /** The oldest inbox documents and their entries. */
@@ -97,21 +118,42 @@ export class AlertInbox {
     }
   }
 
+  /**
+   * Starts the writer unless it runs. It starts on a later tick and clears itself in `finally`, so
+   * no exception (thrown at once or later, anywhere in a round) can leave it marked in flight;
+   * whatever is still queued then starts the next writer.
+   */
+  private startWriting(): void {
+    if (this.writing) return;
+    this.writing = Promise.resolve()
+      .then(() => this.write())
+      .catch((e: unknown) => {
+        for (const w of this.writeQueue.splice(0)) this.fail(w, e);
+      })
+      .finally(() => {
+        this.writing = undefined;
+        this.writingSince = undefined;
+        if (this.writeQueue.length) this.startWriting();
+      });
+  }
+
   /** Writes what is queued, as one inbox document per round; each waiting request settles with its round. */
   private async write(): Promise<void> {
     while (this.writeQueue.length) {
       const round = this.writeQueue.splice(0, ROUND_MAX);
       try {
         const now = this.clock.date();
-        await this.inbox.insertOne({ _id: newId(), seq: now.getTime() * 1000 + (this.seq++ % 1000), receivedAt: now, entries: round.map(({ hash, payload }) => ({ hash, json: JSON.stringify(payload) })) });
+        this.writingSince = now.getTime();
+        await this.inbox.insertOne({ _id: newId(), seq: now.getTime() * 1000 + (this.seq++ % 1000), receivedAt: now, entries: round.map(({ hash, json }) => ({ hash, json })) });
         for (const w of round) w.resolve();
       } catch (e) {
-        for (const w of round) {
-          this.recent.delete(w.hash);
-          w.reject(e);
-        }
+        for (const w of round) this.fail(w, e);
       }
     }
-    this.writing = undefined;
+  }
+
+  private fail(w: Waiting, e: unknown): void {
+    this.recent.delete(w.hash);
+    w.reject(e);
   }
 }

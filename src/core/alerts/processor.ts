@@ -93,7 +93,11 @@ export class AlertProcessor {
       return;
     }
     this.processing = this.drain()
-      .catch((e) => this.d.log.error({ err: e }, 'alert processing failed'))
+      .catch((e) => {
+        // A store failure outside one notification (reading the inbox, taking the lock): try again later, not only on the next webhook.
+        this.d.log.error({ err: e }, 'alert processing failed');
+        this.later(this.d.applyRetryMs ?? 2000);
+      })
       .finally(() => {
         this.processing = undefined;
         if (this.again) {

@@ -47,6 +47,9 @@ export interface AlertServiceOptions {
   onEvent?: AlertEventSink;
 }
 
+/** Longer than the processor's retries and an inbox lock's lifetime: intake that waits this long is stuck. */
+const INTAKE_STALL_MS = 120_000;
+
 function clockOf(opts: AlertServiceOptions): Clock {
   if (opts.clock) return opts.clock;
   const now = opts.now;
@@ -89,7 +92,11 @@ export class AlertService {
       this.groups.createIndex({ open: 1 }),
       this.inbox.init(),
       this.digests.init(),
-    ]).then(() => undefined);
+    ]).then(() => undefined, (e: unknown) => {
+      // A failed start (the store hiccuped) is tried again by the next caller, never remembered.
+      this.ready = undefined;
+      throw e;
+    });
     return this.ready;
   }
 
@@ -117,6 +124,14 @@ export class AlertService {
     for (const a of payload.alerts) this.opts.metrics?.alerts.inc({ status: a.status });
     this.processor.kick();
     return r;
+  }
+
+  /**
+   * Why alert intake has stopped making progress (an inbox write stuck, or accepted notifications
+   * not applied) for longer than `stallMs` (default 2 minutes); undefined while it moves. For /readyz.
+   */
+  intakeStalledReason(stallMs = INTAKE_STALL_MS): Promise<string | undefined> {
+    return this.inbox.stalledReason(stallMs);
   }
 
   /** Settles when every accepted notification has been applied (tests, benchmarks). */

@@ -53,8 +53,8 @@ export function checkName(check: HealthCheckConfig): string {
   if (check.name) return check.name;
   const kind = probeKindsOf(check)[0] as ProbeKind;
   const cfg = check[kind] as Record<string, unknown>;
-  // Database URLs carry passwords: a check's name shows the URL without credentials.
-  const hint = (typeof cfg.url === 'string' ? (cfg.url.includes('@') ? displayUrl(cfg.url) : cfg.url) : undefined) ?? (cfg.path as string | undefined) ?? (cfg.host ? `${String(cfg.host)}:${String(cfg.port)}` : undefined)
+  // URLs carry passwords and tokens: a check's name shows the URL without credentials, query or fragment.
+  const hint = (typeof cfg.url === 'string' ? displayUrl(cfg.url) : undefined) ?? (cfg.path as string | undefined) ?? (cfg.host ? `${String(cfg.host)}:${String(cfg.port)}` : undefined)
     ?? (cfg.name as string | undefined) ?? (cfg.service as string | undefined);
   return hint ? `${kind} ${hint}` : kind;
 }

@@ -140,7 +140,7 @@ export function registerSlackListeners(app: App, deps: SlackInteractionDeps): vo
     const value = (button as { value?: unknown }).value;
     if (button.type !== 'button' || typeof value !== 'string' || !value.trim()) {
       // One of our action ids without a command to run: a payload we did not send. Refused, audited, told to the presser.
-      const subject = await deps.subjects.subjectOf(press.user.id, press.user.username ?? press.user.name).catch(() => ({ id: `slack:${press.user.id}` }));
+      const subject = await deps.subjects.subjectOf(press.user.id, press.user.username ?? press.user.name).catch(() => ({ id: 'slack:(unrecognised user)' }));
       const refused = await deps.router.rejected({
         surface: 'slack', subject, what: 'button', code: 'invalid', channel,
         title: 'This button cannot run', message: `The pressed ${String(button.type)} carries no command (its value is ${value === undefined ? 'missing' : typeof value === 'string' ? 'empty' : `a ${typeof value}`}). Type the command instead (\`help\` lists them).`,

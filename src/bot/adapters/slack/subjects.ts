@@ -6,10 +6,20 @@
  */
 import type { Logger } from 'pino';
 import type { Subject } from '../../../core/command.js';
-import { errorMessage } from '../../../core/errors.js';
+import { errorMessage, UserError } from '../../../core/errors.js';
 import type { SlackWeb } from './web.js';
 
-export const slackSubjectId = (userId: string): string => `slack:${userId}`;
+/** Slack user ids are letters and digits (`U0123ABC`, `W…` on Enterprise Grid). */
+const SLACK_USER_ID = /^[A-Z0-9]{2,64}$/i;
+
+/**
+ * `slack:U…` for a Slack user id. Anything else is refused: a `user_id` shaped like
+ * `usergroup:S…` must never become that group's subject (and with it the group's roles).
+ */
+export const slackSubjectId = (userId: string): string => {
+  if (!SLACK_USER_ID.test(userId)) throw new UserError('invalid', `"${userId.slice(0, 40)}" is not a Slack user id`);
+  return `slack:${userId}`;
+};
 export const slackGroupId = (groupId: string): string => `slack:usergroup:${groupId}`;
 
 export class SlackSubjects {
@@ -31,8 +41,9 @@ export class SlackSubjects {
   }
 
   async subjectOf(userId: string, userName?: string): Promise<Subject> {
+    const id = slackSubjectId(userId);
     const groups = await this.groupsOf(userId);
-    return { id: slackSubjectId(userId), ...(groups.length ? { groups } : {}), display: userName ? `@${userName}` : `<@${userId}>` };
+    return { id, ...(groups.length ? { groups } : {}), display: userName ? `@${userName}` : `<@${userId}>` };
   }
 
   async groupsOf(userId: string): Promise<string[]> {

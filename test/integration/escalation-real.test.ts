@@ -19,6 +19,8 @@ import { startSmtp, startWebhookSink, type TestSmtp, type TestWebhookSink } from
 import { startBotProcess, type RunningBot } from '../support/process.js';
 
 const DISCORD_TOKEN = 'discord-test-token.abc.def';
+/** The bot refuses Alertmanager's webhooks without a token (WEBHOOK_TOKEN). */
+const WEBHOOK_TOKEN = 'escalation-webhook-token-0123';
 const PEOPLE = {
   alice: { slack: 'U0ALICE', discord: '700000000000000001' },
   bob: { slack: 'U0BOB', discord: '700000000000000002' },
@@ -78,9 +80,9 @@ alerting:
   routes:
     - { matchers: ['severity="critical"'], channels: [slack:C0PAGE], escalation: critical }
 `;
-    t = await startTestBot({ yaml, env: { PORT: String(port), ...slackEnv(slack), DISCORD_TOKEN, DISCORD_API_URL: discord.apiUrl } });
+    t = await startTestBot({ yaml, env: { PORT: String(port), WEBHOOK_TOKEN, ...slackEnv(slack), DISCORD_TOKEN, DISCORD_API_URL: discord.apiUrl } });
     await waitFor(async () => (await fetch(`${t.baseUrl}/readyz`)).status === 200, { what: 'bot ready', timeoutMs: 20_000 });
-    am = await startAlertmanager({ webhookUrl: `${t.baseUrl}/webhooks/alertmanager` });
+    am = await startAlertmanager({ webhookUrl: `${t.baseUrl}/webhooks/alertmanager`, token: WEBHOOK_TOKEN });
     const now = new Date();
     const reach = async (layer: string) => {
       const r = await t.bot.oncall.oncall.reach('primary', layer, now);
@@ -215,8 +217,8 @@ alerting:
   routes:
     - { matchers: ['severity="critical"'], channels: [slack:C0PAGE], escalation: critical }
 `);
-    env = { OPSBOT_CONFIG: config, OPSBOT_DATA_DIR: path.join(dir.dir, 'data'), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...slackEnv(slack) };
-    am = await startAlertmanager({ webhookUrl: `http://127.0.0.1:${ports[0]}/webhooks/alertmanager` });
+    env = { OPSBOT_CONFIG: config, OPSBOT_DATA_DIR: path.join(dir.dir, 'data'), HOST: '127.0.0.1', LOG_LEVEL: 'warn', WEBHOOK_TOKEN, ...slackEnv(slack) };
+    am = await startAlertmanager({ webhookUrl: `http://127.0.0.1:${ports[0]}/webhooks/alertmanager`, token: WEBHOOK_TOKEN });
     // Who the schedule answers now (the same maths the processes use)
     const { Schedule } = await import('../../src/core/oncall/schedule.js');
     const { oncallSections } = await import('../../src/config/oncall-schema.js');

@@ -29,7 +29,7 @@ import { wireAlerting } from './wiring/alerting.js';
 import { createRbac, createRouter, registerCommands } from './wiring/commands.js';
 import { createChatSurfaces, createConsoleSurface, type ConsoleIo } from './wiring/surfaces.js';
 import { oncallPlugins, readinessChecks, webhookPlugin } from './wiring/http.js';
-import { wireOncall, type Oncall } from './wiring/oncall.js';
+import { wireOncall, withOncallRoutes, type Oncall } from './wiring/oncall.js';
 import { wireMaintenance, type Maintenance } from './wiring/maintenance.js';
 import { wireScheduler } from './wiring/scheduler.js';
 import type { Scheduler } from './core/scheduler/scheduler.js';
@@ -114,7 +114,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const { store, coordination } = state;
   const audit = new AuditLog(store, { redactor });
   const ops = wireOperations(config, env, state, { toolPath: process.env.PATH, serving: () => opts.http !== false, secretEnv: { ...process.env, ...opts.rawEnv } });
-  const alerting = wireAlerting(config, env, { store, coordination, log, metrics, clock });
+  const alerting = wireAlerting(withOncallRoutes(config), env, { store, coordination, log, metrics, clock });
   // Alerting's own changes (a group opened, resolved by Alertmanager, a silence expired, a storm released) are audited.
   alerting.listeners.push(({ action, detail, ...rest }) => audit.systemEvent({ action, message: detail, detail: { ...rest } }));
   const maintenance = wireMaintenance(config, { store, alerting, audit, log, clock });

@@ -22,6 +22,7 @@ import { Notifier } from '../core/escalation/notifier.js';
 import { SmtpMailer } from '../core/escalation/mailer.js';
 import { DM_SURFACE, DirectMessageGateway, dmAddress } from '../core/escalation/dm-gateway.js';
 import { pagedGrant, type AccessGrant } from '../core/escalation/paged-grant.js';
+import { nobodyOnCallRoute } from '../core/escalation/nobody.js';
 import { oncallCommands } from '../handlers/oncall.js';
 import { escalateCommands } from '../handlers/escalate.js';
 import { oncallCalendar } from '../http/oncall-ics.js';
@@ -40,6 +41,17 @@ export interface Oncall {
   stop(): Promise<void>;
 }
 
+/**
+ * The config alerting runs on: with escalation policies, a route ahead of the others sends the
+ * `OpsbotNobodyOnCall` alert to `oncall.fallbackChannel`.
+ */
+export function withOncallRoutes(config: Config): Config {
+  if (Object.keys(config.escalationPolicies).length === 0) return config;
+  // Unnamed routes keep the name of their place in the config (`routes[0]`…), not of their place after the added one.
+  const routes = config.alerting.routes.map((r, i) => ({ ...r, name: r.name ?? `routes[${i}]` }));
+  return { ...config, alerting: { ...config.alerting, routes: [nobodyOnCallRoute(config.oncall.fallbackChannel), ...routes] } };
+}
+
 export function wireOncall(config: Config, deps: {
   store: Store; coordination: Coordination; log: Logger; alerting: Alerting;
   clock?: Clock; maintenance?: MaintenanceWindows; onFired?: (info: StepFiredInfo) => void;
@@ -53,13 +65,16 @@ export function wireOncall(config: Config, deps: {
   // Direct messages go through the outbox like every other message: its `dm` lanes.
   alerting.gateways.set(DM_SURFACE, new DirectMessageGateway(alerting.gateways));
   const mailer = settings.email ? new SmtpMailer(settings.email.smtpUrl, settings.email.from) : undefined;
-  const notifier = new Notifier({ oncall, people, outbox: alerting.outbox, groupMessageKey: messageKey, fallbackChannel: settings.fallbackChannel, mailer, log });
+  const notifier = new Notifier({ oncall, people, outbox: alerting.outbox, groupMessageKey: messageKey, fallbackChannel: settings.fallbackChannel, alerts: alerting.alerts, mailer, log });
   const targets = new AlertTargets(config.alerting.targetLabels, () => Object.keys(config.targets));
   const escalations = new Escalations({
     store, coordination, clock, alerts: alerting.alerts, notifier, policies: config.escalationPolicies, log,
     targetsOf: (g) => targets.targetsOf(g), maintenance: deps.maintenance, lateAfterMs: settings.lateAfter, tickMs: settings.tick,
+    repaint: (id) => alerting.alerts.repaint(id), outbox: alerting.outbox,
     ...(deps.onFired ? { onFired: deps.onFired } : {}),
   });
+  // Group messages show the escalation's state; an ack or resolve stops it at once.
+  alerting.alerts.extend({ blocks: (g) => escalations.blocksFor(g), saved: (before, after) => escalations.onGroupSaved(before, after) });
   const handoffs = new Handoffs({ oncall, schedules: config.schedules, store, outbox: alerting.outbox, people, clock, log, dmAddress });
   const commands: AnyCommand[] = [
     ...oncallCommands({ oncall, clock }),

@@ -22,6 +22,8 @@ export class RecordingGateway implements ChatGateway {
   readonly attempts: { at: number; channel: string; outcome: string }[] = [];
   /** The latest content of every message by id. */
   readonly messages = new Map<string, { channel: string; reply: Reply; thread?: string; updates: number }>();
+  /** The latest content of every direct message by id. */
+  readonly dms = new Map<string, { channel: string; reply: Reply; updates: number }>();
   private readonly failures: Failure[] = [];
   private seq = 0;
   notReady: string | undefined;
@@ -58,7 +60,7 @@ export class RecordingGateway implements ChatGateway {
   async update(ref: MessageRef, reply: Reply): Promise<void> {
     this.maybeFail(ref.channel);
     this.calls.push({ op: 'update', at: Date.now(), channel: ref.channel, id: ref.id, reply });
-    const m = this.messages.get(ref.id);
+    const m = this.messages.get(ref.id) ?? this.dms.get(ref.id);
     if (!m) throw new ChatDeliveryError('message_not_found', 404);
     m.reply = reply;
     m.updates++;
@@ -67,6 +69,7 @@ export class RecordingGateway implements ChatGateway {
   async directMessage(user: string, reply: Reply): Promise<MessageRef> {
     const id = `d${++this.seq}`;
     this.calls.push({ op: 'dm', at: Date.now(), channel: `@${user}`, id, reply });
+    this.dms.set(id, { channel: `@${user}`, reply, updates: 0 });
     return { surface: this.name, channel: `@${user}`, id };
   }
 

@@ -20,6 +20,8 @@ export interface ApiCall {
   at: number;
   /** HTTP status the stand-in answered. */
   status: number;
+  /** The JSON body it answered with (a posted message's `ts`). */
+  response?: Record<string, unknown>;
 }
 
 export interface SinkPost {
@@ -217,7 +219,8 @@ export class SlackStandIn {
       send(200, { ok: false, error: 'invalid_auth' });
       return;
     }
-    send(200, this.answer(method, args));
+    call.response = this.answer(method, args);
+    send(200, call.response);
   }
 
   private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {

@@ -14,6 +14,15 @@ import type { AlertGroup } from './group.js';
 import { renderDigest, renderGroup, renderResolvedNote } from './render.js';
 import type { DigestBook, Digest } from './storm.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import type { ReplyBlock } from '../reply.js';
+
+/** What another part of the bot adds to group messages (escalations: their state, and stopping on an ack). */
+export interface GroupExtension {
+  /** Blocks shown on the group's message after its fields. */
+  blocks(g: AlertGroup): Promise<ReplyBlock[]>;
+  /** A change of the group was saved (called after the compare-and-set won; must not throw). */
+  saved?(before: AlertGroup, after: AlertGroup): void;
+}
 
 export const messageKey = (groupId: string, channel: string) => `g:${groupId}:${channel}`;
 export const noteKey = (groupId: string, channel: string) => `r:${groupId}:${channel}`;
@@ -31,8 +40,18 @@ export interface FanoutDeps {
 export class AlertFanout {
   /** One digest change per channel at a time in this process: fewer conflicts in a storm (the writes are compare-and-set anyway). */
   private readonly mutex = new KeyedMutex();
+  private extension: GroupExtension | undefined;
 
   constructor(private readonly d: FanoutDeps) {}
+
+  extend(ext: GroupExtension): void {
+    this.extension = ext;
+  }
+
+  /** Tells the extension a change of the group was saved. */
+  saved(before: AlertGroup, after: AlertGroup): void {
+    this.extension?.saved?.(before, after);
+  }
 
   /**
    * Queues every channel's message of `g` (the state about to be saved, `g.version` set), or its
@@ -66,7 +85,7 @@ export class AlertFanout {
           continue;
         }
       }
-      await outbox.enqueue(key, ch, this.render(g, target), this.version(g));
+      await outbox.enqueue(key, ch, await this.renderFull(g, target), this.version(g));
       if (existing && prev?.open && !g.open) {
         await outbox.enqueue(noteKey(g._id, ch), ch, renderResolvedNote(g, now), { kind: 'reply', parent: key, ...this.version(g) });
       }
@@ -85,7 +104,7 @@ export class AlertFanout {
       const held = await digests.holding(ch, g._id);
       if (held) await this.enqueueDigest(held, g);
       const key = messageKey(g._id, ch);
-      if (await outbox.get(key)) await outbox.enqueue(key, ch, this.render(g, target), this.version(g));
+      if (await outbox.get(key)) await outbox.enqueue(key, ch, await this.renderFull(g, target), this.version(g));
       if (!g.open && (await outbox.get(noteKey(g._id, ch)))) {
         await outbox.enqueue(noteKey(g._id, ch), ch, renderResolvedNote(g, clock.date()), { kind: 'reply', parent: key, ...this.version(g) });
       }
@@ -94,11 +113,16 @@ export class AlertFanout {
 
   /** The group's message in one channel, queued ahead of other work (a storm's release). */
   async release(g: AlertGroup, target: AlertGroup['routes'][number]): Promise<void> {
-    await this.d.outbox.enqueue(messageKey(g._id, target.channel), target.channel, this.render(g, target), { priority: 1, ...this.version(g) });
+    await this.d.outbox.enqueue(messageKey(g._id, target.channel), target.channel, await this.renderFull(g, target), { priority: 1, ...this.version(g) });
   }
 
-  render(g: AlertGroup, target: AlertGroup['routes'][number]) {
-    return renderGroup(g, target, { now: this.d.clock.date(), silenceButton: formatDuration(this.d.config.silenceButton) });
+  render(g: AlertGroup, target: AlertGroup['routes'][number], extra?: ReplyBlock[]) {
+    return renderGroup(g, target, { now: this.d.clock.date(), silenceButton: formatDuration(this.d.config.silenceButton), ...(extra?.length ? { extra } : {}) });
+  }
+
+  /** The group's message with the extension's blocks. */
+  async renderFull(g: AlertGroup, target: AlertGroup['routes'][number]) {
+    return this.render(g, target, this.extension ? await this.extension.blocks(g) : undefined);
   }
 
   /** Digests are rendered again once the group is saved: the render after the last save reads every group of the digest. */

@@ -38,6 +38,7 @@ export class GroupWriter {
     const r = await compareAndSet(this.groups, cur, next);
     if (r === 'conflict') return 'conflict';
     if (r === 'unchanged') next.version = cur.version;
+    else this.fanout.saved(cur, next);
     await this.fanout.rerenderDigests(digests, next);
     return 'written';
   }

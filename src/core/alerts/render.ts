@@ -10,6 +10,8 @@ export interface RenderOptions {
   silenceButton?: string;
   /** Most alerts listed in the table. */
   maxRows?: number;
+  /** Blocks shown after the fields (the escalation's state). */
+  extra?: ReplyBlock[];
 }
 
 const HIDDEN_LABELS = new Set(['alertname', 'severity']);
@@ -82,6 +84,7 @@ export function renderGroup(g: AlertGroup, target: Pick<RouteTarget, 'mention' |
       { label: 'Id', value: g._id },
     ],
   });
+  if (opts.extra) blocks.push(...opts.extra);
 
   const maxRows = opts.maxRows ?? 10;
   if (g.alerts.length > 1 || labelText(g.alerts[0]?.labels ?? {}, g.commonLabels)) {

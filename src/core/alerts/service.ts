@@ -20,7 +20,7 @@ import { acknowledge, resolveByHand, silence, type AlertGroup, type GroupState }
 import { DigestBook, type Digest, type DigestRenders } from './storm.js';
 import type { AlertMetrics } from './metrics.js';
 import { eventReporter, type AlertEventSink } from './events.js';
-import { AlertFanout } from './fanout.js';
+import { AlertFanout, type GroupExtension } from './fanout.js';
 import { GroupWriter } from './group-writer.js';
 import { AlertInbox } from './inbox.js';
 import { AlertProcessor } from './processor.js';
@@ -192,6 +192,17 @@ export class AlertService {
 
   renderFor(g: AlertGroup) {
     return this.fanout.render(g, g.routes[0] ?? { channel: this.opts.config.defaultChannel, route: 'default' });
+  }
+
+  /** Adds blocks to every group message and hears every saved change (the escalations). */
+  extend(ext: GroupExtension): void {
+    this.fanout.extend(ext);
+  }
+
+  /** Shows the group's messages again where they already show (an extension's blocks changed). */
+  async repaint(id: string): Promise<void> {
+    await this.init();
+    await this.writer.repaint(id);
   }
 
   async acknowledge(id: string, who: string): Promise<AlertGroup> {

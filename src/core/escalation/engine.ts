@@ -24,7 +24,8 @@ import {
   type Fired, type MachineState, type Phase, type PolicySnapshot,
 } from './machine.js';
 import type { Notifier } from './notifier.js';
-import { escalationBlock, type PageRecord } from './render.js';
+import { escalationBlock, renderPageClosed, stoppedText, type PageRecord } from './render.js';
+import type { PageOutbox } from './notifier.js';
 
 export interface EscalationRecord {
   /** The alert group's id: one escalation per group occurrence. */
@@ -91,6 +92,10 @@ export interface EscalationOptions {
   onFired?: (info: StepFiredInfo) => void;
   /** Look for missed `opened` events every this many passes (default 10). */
   catchUpEvery?: number;
+  /** Shows the group's message again (its escalation block changed): `AlertService.repaint`. */
+  repaint?: (groupId: string) => Promise<void>;
+  /** Where the pages are updated once the escalation stops (their buttons removed). */
+  outbox?: PageOutbox;
   collection?: string;
 }
 
@@ -107,6 +112,8 @@ export class Escalations {
   private started = false;
   private stopped = false;
   private passes = 0;
+  /** Work started outside a pass (stopping on an ack); `stop` and `settled` wait for it. */
+  private readonly side = new Set<Promise<void>>();
 
   constructor(private readonly o: EscalationOptions) {
     this.c = o.store.collection<EscalationRecord>(o.collection ?? 'escalations');
@@ -123,6 +130,7 @@ export class Escalations {
     this.started = true;
     this.stopped = false;
     await this.catchUp();
+    await this.stopEnded();
     this.kick();
   }
 
@@ -139,10 +147,20 @@ export class Escalations {
     for (const g of candidates) if (!have.has(g._id)) await this.startFor(g._id);
   }
 
+  /** Escalations whose group was acknowledged or resolved while no engine heard it: stopped now, their pages updated. */
+  private async stopEnded(): Promise<void> {
+    const live = await this.c.find({ phase: { $in: ['running', 'paused', 'exhausted'] } }, { limit: 1000 });
+    for (const rec of live) {
+      const g = await this.o.alerts.find(rec._id).catch(() => undefined);
+      if (!g || !g.open || g.ackedAt) await this.process(rec._id).catch((e) => this.o.log.error({ err: e, alert: rec._id }, 'escalation check at start failed'));
+    }
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.timer?.cancel();
     await this.running;
+    await Promise.all(this.side);
   }
 
   /** Wire to `AlertService`'s `onEvent`: a group that opened on a route with `escalation:` starts its escalation. */
@@ -186,15 +204,36 @@ export class Escalations {
     return Boolean(rec?.pages.some((p) => p.who === person));
   }
 
-  /** The escalation's state for the group's message, or undefined without one. */
-  async statusBlock(groupId: string): Promise<ReplyBlock | undefined> {
+  /** The escalation's state for the group's message, or undefined without one; `group`: the state being shown. */
+  async statusBlock(groupId: string, group?: AlertGroup): Promise<ReplyBlock | undefined> {
     const rec = await this.get(groupId);
-    return rec ? escalationBlock(rec.policy, rec.machine, rec.pages, this.o.clock.now()) : undefined;
+    return rec ? escalationBlock(rec.policy, rec.machine, rec.pages, this.o.clock.now(), group) : undefined;
+  }
+
+  /** `GroupExtension.blocks`: the escalation block of a group's message (none without an escalation). */
+  async blocksFor(g: AlertGroup): Promise<ReplyBlock[]> {
+    if (!g.routes.some((r) => r.escalation)) return [];
+    try {
+      const b = await this.statusBlock(g._id, g);
+      return b ? [b] : [];
+    } catch (e) {
+      this.o.log.error({ err: e, alert: g._id }, 'could not read the escalation for the group message');
+      return [];
+    }
+  }
+
+  /** `GroupExtension.saved`: an ack or a resolve stops the escalation now, not when its next step falls due. */
+  onGroupSaved(before: AlertGroup, after: AlertGroup): void {
+    const ended = (!before.ackedAt && after.ackedAt) || (before.open && !after.open);
+    if (!ended || !this.started || this.stopped || !after.routes.some((r) => r.escalation)) return;
+    const run = this.process(after._id, 5_000).catch((e) => this.o.log.error({ err: e, alert: after._id }, `stopping the escalation failed: ${errorMessage(e)}`));
+    this.side.add(run);
+    void run.finally(() => this.side.delete(run));
   }
 
   /** Settles when the current pass is done (tests). */
   async settled(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.running || this.side.size) await Promise.all([this.running, ...this.side]);
   }
 
   /** Looks for due work now (the timer does this every tick). */
@@ -273,7 +312,7 @@ export class Escalations {
   }
 
   /** Why the group must not be paged now: `stop` (acknowledged, resolved, gone), `pause` (silenced, maintenance), or nothing. */
-  private async gate(id: string, now: number): Promise<{ stop: string } | { pause: string } | { group: AlertGroup }> {
+  private async gate(id: string, now: number): Promise<{ stop: string; group?: AlertGroup } | { pause: string } | { group: AlertGroup }> {
     let g: AlertGroup;
     try {
       g = await this.o.alerts.find(id);
@@ -281,8 +320,7 @@ export class Escalations {
       if (e instanceof UserError && e.code === 'not_found') return { stop: 'the alert group is gone' };
       throw e;
     }
-    if (!g.open) return { stop: `resolved${g.resolvedBy ? ` by ${g.resolvedBy}` : ''}` };
-    if (g.ackedAt) return { stop: `acknowledged by ${g.ackedBy ?? 'someone'}` };
+    if (!g.open || g.ackedAt) return { stop: stoppedText(g), group: g };
     if (g.silencedUntil && g.silencedUntil.getTime() > now) return { pause: 'silenced' };
     if (this.o.maintenance && this.o.targetsOf) {
       for (const t of this.o.targetsOf(g)) if (await this.o.maintenance.activeFor(t, new Date(now))) return { pause: `${t} is under maintenance` };
@@ -290,19 +328,24 @@ export class Escalations {
     return { group: g };
   }
 
-  private async process(id: string): Promise<void> {
+  private async process(id: string, waitMs = 0): Promise<void> {
     await this.withLock(id, async () => {
       let rec: EscalationRecord | null | undefined = await this.c.findOne({ _id: id });
       if (!rec) return;
       if (rec.pending) rec = await this.deliver(rec);
-      if (!rec || rec.phase === 'stopped' || rec.phase === 'exhausted') return;
+      if (!rec || rec.phase === 'stopped') return;
       const now = this.o.clock.now();
       const verdict = await this.gate(id, now);
       if ('stop' in verdict) {
-        await this.cas(rec, this.machineFields(stop(rec.machine, verdict.stop)));
+        const stopped = await this.cas(rec, this.machineFields(stop(rec.machine, verdict.stop)));
+        if (!stopped) return;
         this.o.log.info({ alert: id, reason: verdict.stop }, 'escalation stopped');
+        if (verdict.group) await this.closePages(stopped, verdict.group);
+        await this.repaint(id);
         return;
       }
+      // Every step fired: nothing is due, but an ack or resolve still stops it and updates the pages (above).
+      if (rec.phase === 'exhausted') return;
       if ('pause' in verdict) {
         if (rec.phase === 'running') await this.cas(rec, this.machineFields(pause(rec.machine, now)));
         return;
@@ -321,7 +364,28 @@ export class Escalations {
       };
       const claimed = await this.cas(rec, { ...this.machineFields(f.state), pending });
       if (claimed) await this.deliver(claimed, verdict.group);
-    });
+    }, waitMs);
+  }
+
+  /** The pages that carry buttons (direct messages, channel pages) lose them and say who acknowledged. */
+  private async closePages(rec: EscalationRecord, g: AlertGroup): Promise<void> {
+    if (!this.o.outbox) return;
+    for (const p of rec.pages) {
+      if (!p.key || !p.channel) continue;
+      try {
+        await this.o.outbox.enqueue(p.key, p.channel, renderPageClosed(g, rec.policy, p), { priority: 0 });
+      } catch (e) {
+        this.o.log.error({ err: e, alert: rec._id, page: p.key }, 'could not update a page');
+      }
+    }
+  }
+
+  private async repaint(id: string): Promise<void> {
+    try {
+      await this.o.repaint?.(id);
+    } catch (e) {
+      this.o.log.error({ err: e, alert: id }, 'could not show the escalation state on the group message');
+    }
   }
 
   /** Hands the pending step to the notifier and records who was paged. */
@@ -337,6 +401,7 @@ export class Escalations {
     const done = await this.cas(rec, { pages: [...rec.pages, ...pages] }, ['pending']);
     if (done) {
       const { pending: _p, ...rest } = done;
+      await this.repaint(rec._id);
       this.o.onFired?.({ groupId: rec._id, step: p.fired.step, pass: p.fired.pass, dueAt: p.fired.dueAt, firedAt: p.fired.firedAt, manual: p.fired.manual });
       return rest;
     }

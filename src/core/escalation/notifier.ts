@@ -2,8 +2,8 @@
  * Sends one fired step to its targets: direct messages and channel lines through the outbox
  * (keys derived from the escalation, the pass and the step, so a step delivered again after a
  * crash updates the same messages instead of posting new ones), e-mail through SMTP and webhooks
- * directly (chat may be down). A step that reaches nobody posts "nobody on call" to the fallback
- * channel.
+ * directly (chat may be down). A step that reaches nobody raises the `OpsbotNobodyOnCall` alert
+ * (nobody.ts), which goes to the fallback channel.
  */
 import type { Logger } from 'pino';
 import type { NotifyTarget } from '../../config/oncall-schema.js';
@@ -15,8 +15,10 @@ import { errorMessage } from '../errors.js';
 import type { OnCall } from '../oncall/service.js';
 import { dmAddress } from './dm-gateway.js';
 import { describeStep, type Fired, type PolicySnapshot } from './machine.js';
-import { renderNobody, renderPage, renderPageLine, type PageRecord } from './render.js';
+import { renderPage, renderPageLine, type PageRecord } from './render.js';
 import type { Mailer } from './mailer.js';
+import { nobodyOnCallPayload, type Miss } from './nobody.js';
+import type { WebhookPayload } from '../alerts/payload.js';
 
 /** The outbox as escalations use it (`Outbox.enqueue`). */
 export interface PageOutbox {
@@ -30,6 +32,8 @@ export interface NotifierDeps {
   /** The key of the alert group's message in a channel (its thread gets the page lines). */
   groupMessageKey: (groupId: string, channel: string) => string;
   fallbackChannel: string;
+  /** Where "nobody on call" is raised as an alert (`AlertService.receive`). */
+  alerts: { receive(payload: WebhookPayload): Promise<unknown> };
   mailer?: Mailer | undefined;
   log: Logger;
   webhookTimeoutMs?: number;
@@ -59,20 +63,21 @@ export class Notifier {
     const key = (suffix: string) => `esc:${c.escalationId}:${fired.pass}.${fired.step}:${suffix}`;
     const at = new Date(fired.firedAt);
     const pages: PageRecord[] = [];
-    const nobody: string[] = [];
+    const nobody: Miss[] = [];
     const paged: string[] = [];
     const page = renderPage(group, policy, fired, { lateMs: c.lateMs, by: c.by });
-    const record = (who: string, via: string) => pages.push({ who, via, step: fired.step, pass: fired.pass, at });
+    const record = (who: string, via: string, message?: { key: string; channel: string }) => pages.push({ who, via, step: fired.step, pass: fired.pass, at, ...message });
 
     const pagePerson = async (personId: string) => {
       const person = this.d.people.get(personId);
       if (!person) {
-        nobody.push(`"${personId}" is not in people:`);
+        nobody.push({ person: personId, reason: `"${personId}" is not in people:` });
         return;
       }
       for (const identity of person.identities) {
-        await this.d.outbox.enqueue(key(`dm:${identity}`), dmAddress(identity), page, { priority: 0 });
-        record(person.id, `dm:${identity}`);
+        const message = { key: key(`dm:${identity}`), channel: dmAddress(identity) };
+        await this.d.outbox.enqueue(message.key, message.channel, page, { priority: 0 });
+        record(person.id, `dm:${identity}`, message);
       }
       paged.push(`@${person.id}`);
     };
@@ -85,11 +90,19 @@ export class Notifier {
         record(describeTarget(t), `failed: ${errorMessage(e).slice(0, 200)}`);
       }
     }
-    if (nobody.length && paged.length === 0) {
-      await this.d.outbox.enqueue(key('nobody'), this.d.fallbackChannel, renderNobody(group, policy, fired, nobody), { priority: 0 });
-      record('nobody', `channel:${this.d.fallbackChannel}`);
+    for (const miss of nobody) {
+      try {
+        await this.d.alerts.receive(nobodyOnCallPayload(miss, group, policy, fired));
+        record('nobody', `alert:${this.d.fallbackChannel}`);
+      } catch (e) {
+        this.d.log.error({ err: e, escalation: c.escalationId }, 'could not raise the nobody-on-call alert');
+        record('nobody', `failed: ${errorMessage(e).slice(0, 200)}`);
+      }
     }
-    const line = renderPageLine(group, policy, fired, paged.length ? paged : nobody.length ? [] : pages.map((p) => p.who), { lateMs: c.lateMs, nextAt: c.nextAt, by: c.by });
+    const line = renderPageLine(group, policy, fired, paged.length ? paged : nobody.length ? [] : pages.map((p) => p.who), {
+      lateMs: c.lateMs, nextAt: c.nextAt, by: c.by,
+      ...(nobody.length ? { nobody: { reasons: nobody.map((m) => m.reason), channel: this.d.fallbackChannel } } : {}),
+    });
     for (const r of group.routes) {
       await this.d.outbox.enqueue(key(`line:${r.channel}`), r.channel, line, { kind: 'reply', parent: this.d.groupMessageKey(group._id, r.channel) });
     }
@@ -97,23 +110,25 @@ export class Notifier {
   }
 
   private async target(t: NotifyTarget, x: {
-    c: StepContext; key: (s: string) => string; at: Date; page: Reply; record: (who: string, via: string) => void;
-    pagePerson: (p: string) => Promise<void>; nobody: string[]; paged: string[];
+    c: StepContext; key: (s: string) => string; at: Date; page: Reply; record: (who: string, via: string, message?: { key: string; channel: string }) => void;
+    pagePerson: (p: string) => Promise<void>; nobody: Miss[]; paged: string[];
   }): Promise<void> {
     const { c } = x;
     if ('schedule' in t) {
       const reach = await this.d.oncall.reach(t.schedule, t.layer, x.at);
       if ('person' in reach) await x.pagePerson(reach.person);
-      else x.nobody.push(reach.nobody);
+      else x.nobody.push({ schedule: t.schedule, reason: reach.nobody });
     } else if ('person' in t) {
       await x.pagePerson(t.person);
     } else if ('group' in t) {
-      await this.d.outbox.enqueue(x.key(`group:${t.group}`), t.channel, { ...x.page, blocks: [{ type: 'text', text: mentionOf(t.group) }, ...x.page.blocks] });
-      x.record(t.group, `channel:${t.channel}`);
+      const message = { key: x.key(`group:${t.group}`), channel: t.channel };
+      await this.d.outbox.enqueue(message.key, message.channel, { ...x.page, blocks: [{ type: 'text', text: mentionOf(t.group) }, ...x.page.blocks] });
+      x.record(t.group, `channel:${t.channel}`, message);
       x.paged.push(t.group);
     } else if ('channel' in t) {
-      await this.d.outbox.enqueue(x.key(`channel:${t.channel}`), t.channel, { ...x.page, blocks: [...(t.mention ? [{ type: 'text' as const, text: t.mention }] : []), ...x.page.blocks] });
-      x.record(t.channel, `channel:${t.channel}`);
+      const message = { key: x.key(`channel:${t.channel}`), channel: t.channel };
+      await this.d.outbox.enqueue(message.key, message.channel, { ...x.page, blocks: [...(t.mention ? [{ type: 'text' as const, text: t.mention }] : []), ...x.page.blocks] });
+      x.record(t.channel, `channel:${t.channel}`, message);
       x.paged.push(t.channel);
     } else if ('email' in t) {
       const address = t.email.includes('@') ? t.email : this.d.people.get(t.email)?.email;

@@ -15,6 +15,9 @@ export interface PageRecord {
   step: number;
   pass: number;
   at: Date;
+  /** The outbox key and channel of the message this page posted (DMs, channel pages): updated when the escalation stops. */
+  key?: string;
+  channel?: string;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
@@ -49,41 +52,74 @@ export function renderPage(g: AlertGroup, p: PolicySnapshot, f: Fired, opts: { l
   };
 }
 
-export function renderPageLine(g: AlertGroup, p: PolicySnapshot, f: Fired, paged: string[], opts: { lateMs?: number | undefined; nextAt?: number | undefined; by?: string | undefined }): Reply {
+export function renderPageLine(g: AlertGroup, p: PolicySnapshot, f: Fired, paged: string[], opts: {
+  lateMs?: number | undefined; nextAt?: number | undefined; by?: string | undefined;
+  /** Why nobody was reached, and where the "nobody on call" alert went. */
+  nobody?: { reasons: string[]; channel: string } | undefined;
+}): Reply {
   const who = paged.length ? `paged ${paged.join(', ')}` : 'paged nobody';
   const next = opts.nextAt !== undefined ? [{ type: 'text' as const, text: `Next step at ${iso(opts.nextAt)} unless someone acknowledges.` }] : [];
+  const nobody = opts.nobody ? [{ type: 'text' as const, text: `Nobody on call: ${opts.nobody.reasons.join('; ')}. Alert OpsbotNobodyOnCall raised in ${opts.nobody.channel}.` }] : [];
   return {
     title: `${who}, ${describeStep(p, f)}${opts.by ? ` (escalated by ${opts.by})` : ''}`,
-    status: 'info',
-    blocks: [...next, ...lateNote(f, opts.lateMs)],
+    status: paged.length ? 'info' : 'fail',
+    blocks: [...nobody, ...next, ...lateNote(f, opts.lateMs)],
     visibility: 'channel',
   };
 }
 
-export function renderNobody(g: AlertGroup, p: PolicySnapshot, f: Fired, reasons: string[]): Reply {
+/** Why an escalation stopped, as people read it: `acknowledged by @alice`. */
+export function stoppedText(g: AlertGroup): string {
+  const at = (d: Date | undefined) => (d ? ` at ${iso(d.getTime())}` : '');
+  if (g.open && g.ackedAt) return `acknowledged by @${(g.ackedBy ?? 'someone').replace(/^@/, '')}${at(g.ackedAt)}`;
+  if (!g.open) return `resolved${g.resolvedBy ? ` by @${g.resolvedBy.replace(/^@/, '')}` : ''}${at(g.resolvedAt)}`;
+  return 'stopped';
+}
+
+/** A page after its escalation stopped: the same message, without buttons, saying who acknowledged (or that it resolved). */
+export function renderPageClosed(g: AlertGroup, p: PolicySnapshot, page: Pick<PageRecord, 'step' | 'pass'>): Reply {
+  const summary = g.commonAnnotations.summary ?? g.commonAnnotations.description;
+  const acked = g.open && Boolean(g.ackedAt);
   return {
-    title: `Nobody on call: ${groupName(g)} (${g._id})`,
-    status: 'fail',
+    title: `${acked ? 'Acknowledged' : 'Resolved'}: ${groupName(g)} (${g._id})`,
+    status: 'ok',
     blocks: [
-      { type: 'text', text: `Escalation ${p.name}, ${describeStep(p, f)} reached no one: ${reasons.join('; ')}. Fix the schedule or add an override (\`oncall override <schedule> <person> <duration>\`).` },
-    ],
-    buttons: [
-      { label: 'Acknowledge', command: `ack ${g._id}`, style: 'primary' },
-      { label: 'Escalate now', command: `escalate ${g._id}`, style: 'danger' },
+      ...(summary ? [{ type: 'text' as const, text: summary }] : []),
+      fields({ Alert: g._id, Severity: severityOf(g), Escalation: `${p.name}, ${describeStep(p, page)}` }),
+      { type: 'text', text: `${stoppedText(g).replace(/^./, (c) => c.toUpperCase())}; nobody else will be paged for it.` },
     ],
     visibility: 'channel',
   };
 }
 
-/** The escalation's state, for the alert group's message. */
-export function escalationBlock(p: PolicySnapshot, m: MachineState, pages: PageRecord[], now: number): ReplyBlock {
-  const last = pages[pages.length - 1];
-  const state = m.phase === 'running'
-    ? `next step ${m.step + 1} of ${p.steps.length} in ${formatDuration(Math.max(0, m.dueAt - now))} (${iso(m.dueAt)})`
-    : m.phase === 'paused' ? 'paused (silenced or under maintenance)'
-      : m.phase === 'stopped' ? `stopped: ${m.stopReason ?? 'done'}` : 'every step fired';
+/** How a page reads in the group message: `@alice`, `bob@example.com (email)`, `slack:C0OPS`, `webhook`. */
+function pagedName(x: PageRecord): string | undefined {
+  if (x.via.startsWith('failed')) return undefined;
+  if (x.via.startsWith('dm:')) return `@${x.who}`;
+  if (x.via === 'email') return `${x.who} (email)`;
+  if (x.via === 'webhook') return 'webhook';
+  return x.who;
+}
+
+/**
+ * The escalation's state, for the alert group's message: the step, who was paged and when, when
+ * the next step fires. `g` (the group as it is being shown) wins over a record not yet stopped.
+ */
+export function escalationBlock(p: PolicySnapshot, m: MachineState, pages: PageRecord[], now: number, g?: AlertGroup): ReplyBlock {
+  const over = g && (!g.open || g.ackedAt) && m.phase !== 'stopped';
+  const state = over ? `stopped, ${stoppedText(g)}`
+    : m.phase === 'running' ? `next step ${m.step + 1} of ${p.steps.length}${p.repeat ? ` (pass ${m.pass + 1})` : ''} at ${iso(m.dueAt)}, in ${formatDuration(Math.max(0, m.dueAt - now))}`
+      : m.phase === 'paused' ? 'paused (silenced or under maintenance)'
+        : m.phase === 'stopped' ? `stopped, ${m.stopReason ?? 'done'}` : 'every step fired';
+  const lines = new Map<string, string>();
+  for (const x of pages) {
+    const name = pagedName(x);
+    if (!name) continue;
+    const step = `step ${x.step + 1}${p.repeat ? `, pass ${x.pass + 1}` : ''}`;
+    lines.set(`${name} ${step}`, `${name} (${step}, ${iso(x.at.getTime())})`);
+  }
   return fields({
-    Escalation: `${p.name}: ${state}`,
-    Paged: last ? pages.filter((x) => x.via.startsWith('dm') || x.via === 'email').map((x) => `@${x.who} (step ${x.step + 1}, ${iso(x.at.getTime())})`).join(', ') || undefined : undefined,
+    Escalation: `${p.name}: ${m.fired.length} of ${p.steps.length * (p.repeat + 1)} step(s) fired; ${state}`,
+    Paged: lines.size ? [...lines.values()].join(', ') : undefined,
   });
 }

@@ -52,6 +52,18 @@ describe('/ops command definition', () => {
     for (const c of t.bot.registry.all()) expect(routed).toContain(c.name);
   });
 
+  it('offers the router-level reason on every command that changes something, and reads it back as --reason', () => {
+    const plan = buildOpsCommand(t.bot.registry.all());
+    const restart = (plan.json.options ?? []).find((o) => o.name === 'restart') as { options: { name: string }[] };
+    expect(restart.options.map((o) => o.name)).toEqual(['target', 'reason', 'dry-run']);
+    const health = (plan.json.options ?? []).find((o) => o.name === 'health') as { options: { name: string }[] };
+    expect(health.options.map((o) => o.name)).not.toContain('reason');
+    const line = lineFromOptions(plan, [{ name: 'restart', type: 1, options: [{ name: 'target', type: 3, value: 'web' }, { name: 'reason', type: 3, value: 'kernel "patch" 1' }] }]);
+    const restartCmd = t.bot.registry.all().find((c) => c.name === 'restart') as AnyCommand;
+    const bound = bindArgs(stripPrefix(tokenize(line)).slice(1), restartCmd.params);
+    expect(bound).toMatchObject({ values: { target: 'web' }, reason: 'kernel "patch" 1' });
+  });
+
   it('gives the whole command surface of the design subcommands and groups within the limits', () => {
     const plan = buildOpsCommand(DESIGN_COMMANDS);
     expect(commandProblems(plan.json as never)).toEqual([]);

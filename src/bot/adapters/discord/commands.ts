@@ -47,10 +47,14 @@ function optionFor(name: string, p: ParamSpec): APIApplicationCommandBasicOption
   return { ...base, type: T.String, ...(choices.length || p.complete ? { autocomplete: true } : {}) };
 }
 
+/** The router-level `--reason` (approvals may require it), offered on every command that changes something. */
+const REASON_PARAM: ParamSpec = { name: 'reason', kind: 'flag', type: 'string', description: 'Why (shown on an approval request; some need one)' };
+
 function subcommand(cmd: AnyCommand, name: string): { json: APIApplicationCommandSubcommandOption; route: CommandRoute } {
   const options = new Map<string, ParamSpec | typeof DRY_RUN_OPTION>();
   const built: APIApplicationCommandBasicOption[] = [];
-  for (const p of cmd.params) {
+  const withReason = cmd.risk !== 'read' && !cmd.params.some((p) => discordName(p.name) === REASON_PARAM.name);
+  for (const p of [...cmd.params, ...(withReason ? [REASON_PARAM] : [])]) {
     const n = discordName(p.name);
     if (!COMMAND_NAME.test(n) || options.has(n) || n === DRY_RUN_OPTION || built.length >= L.optionsPerCommand - 1) continue;
     options.set(n, p);

@@ -53,7 +53,7 @@ export function alertCommands(deps: AlertCommandDeps) {
       risk: 'read',
       touches: (a) => (a.alert ? groupTouches(a.alert) : 'filtered'),
       async run(ctx, a) {
-        if (a.alert) return { ...service.renderFor(await service.find(a.alert)), visibility: 'ephemeral' };
+        if (a.alert) return { ...(await service.renderFor(await service.find(a.alert))), visibility: 'ephemeral' };
         const newest = await service.listOpen(CHECKED);
         const visible = newest.filter((g) => ctx.access.allowsAll(deps.targets.touchesOf(g)));
         const hidden = newest.length - visible.length;

@@ -179,7 +179,7 @@ describe('RBAC scope of commands without a target (router, real handlers)', () =
       for (const kind of ALL_KINDS) {
         const id = ids[kind];
         // The lines the alert message's buttons carry, or the same commands typed
-        const buttons = (t.bot.alerts.renderFor(await t.bot.alerts.find(id)).buttons ?? []).flatMap((b) => ('command' in b && b.command ? [b.command] : []));
+        const buttons = ((await t.bot.alerts.renderFor(await t.bot.alerts.find(id))).buttons ?? []).flatMap((b) => ('command' in b && b.command ? [b.command] : []));
         const lines = how === 'button'
           ? buttons.filter((l) => /^(ack|silence) /.test(l)).concat(buttons.filter((l) => l.startsWith('resolve ')))
           : [`ack ${id}`, `silence ${id} 30m maintenance`, `resolve ${id}`];

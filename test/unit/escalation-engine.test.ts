@@ -212,6 +212,9 @@ describe('escalation engine', () => {
     // Then the group message shows the escalation: one step fired, who was paged, when the next fires
     expect(groupFields().Escalation).toBe('critical: 1 of 3 step(s) fired; next step 2 of 3 at 2026-01-07T10:30:00Z, in 30m');
     expect(groupFields().Paged).toBe('@alice (step 1, 2026-01-07T10:00:00Z)');
+    // And `alerts <id>` (renderFor) shows the same state
+    const shown = await (h as AlertHarness).alerts.renderFor(await (h as AlertHarness).alerts.find(id));
+    expect(JSON.stringify(shown.blocks)).toContain('critical: 1 of 3 step(s) fired');
     clock.advance(30 * MIN);
     await run(e);
     expect(groupFields().Paged).toBe('@alice (step 1, 2026-01-07T10:00:00Z), @bob (step 2, 2026-01-07T10:30:00Z)');

@@ -190,8 +190,9 @@ export class AlertService {
     return out;
   }
 
+  /** The group as its message shows it (with the escalation's state), for `alerts <id>`. */
   renderFor(g: AlertGroup) {
-    return this.fanout.render(g, g.routes[0] ?? { channel: this.opts.config.defaultChannel, route: 'default' });
+    return this.fanout.renderFull(g, g.routes[0] ?? { channel: this.opts.config.defaultChannel, route: 'default' });
   }
 
   /** Adds blocks to every group message and hears every saved change (the escalations). */

@@ -10,6 +10,7 @@ import type { NotifyTarget } from '../../config/oncall-schema.js';
 import type { AlertGroup } from '../alerts/group.js';
 import { groupName, severityOf } from '../alerts/group.js';
 import type { People } from '../people.js';
+import { groupMention, mentionsFor } from '../mentions.js';
 import type { Reply } from '../reply.js';
 import { errorMessage } from '../errors.js';
 import type { OnCall } from '../oncall/service.js';
@@ -46,7 +47,6 @@ export interface StepContext {
   by?: string | undefined;
 }
 
-const mentionOf = (group: string) => (group.startsWith('slack:usergroup:') ? `<!subteam^${group.slice('slack:usergroup:'.length)}>` : `<@&${group.slice('discord:role:'.length)}>`);
 
 export class Notifier {
   constructor(private readonly d: NotifierDeps) {}
@@ -108,11 +108,13 @@ export class Notifier {
     } else if ('person' in t) {
       await x.pagePerson(t.person);
     } else if ('group' in t) {
-      await this.d.outbox.enqueue(x.key(`group:${t.group}`), t.channel, { ...x.page, blocks: [{ type: 'text', text: mentionOf(t.group) }, ...x.page.blocks] });
+      const group = groupMention(t.group);
+      await this.d.outbox.enqueue(x.key(`group:${t.group}`), t.channel, { ...x.page, ...(group ? { mentions: mentionsFor([group], t.channel) } : {}) });
       x.record(t.group, `channel:${t.channel}`);
       x.paged.push(t.group);
     } else if ('channel' in t) {
-      await this.d.outbox.enqueue(x.key(`channel:${t.channel}`), t.channel, { ...x.page, blocks: [...(t.mention ? [{ type: 'text' as const, text: t.mention }] : []), ...x.page.blocks] });
+      const mentions = mentionsFor(t.mention, t.channel, this.d.people);
+      await this.d.outbox.enqueue(x.key(`channel:${t.channel}`), t.channel, { ...x.page, ...(mentions.length ? { mentions } : {}) });
       x.record(t.channel, `channel:${t.channel}`);
       x.paged.push(t.channel);
     } else if ('email' in t) {

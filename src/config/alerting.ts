@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
 import { parseMatcher } from '../core/alerts/matchers.js';
 import { DEFAULT_TARGET_LABELS } from '../core/alerts/targets.js';
+import { checkMentionSurfaces, mentionSchema } from './mentions-schema.js';
 
 const ms = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const out = parseDuration(v);
@@ -47,8 +48,8 @@ export const alertRouteSchema = z.object({
   /** Alertmanager matchers, all must hold: `severity="critical"`, `team=~"db|infra"`, `env!=dev`, `job!~"test.*"`. */
   matchers: z.array(matcherString).default([]),
   channels: z.array(channelAddress).min(1),
-  /** Prepended to a new group's message: `@here`, `<!subteam^S1>`, `@oncall`. */
-  mention: z.string().min(1).max(200).optional(),
+  /** Pinged by a firing group's message: `@here`, `slack:usergroup:S0DBA`, `discord:role:<id>`, `person:alice` (mentions-schema.ts). */
+  mention: mentionSchema.optional(),
   /** Colour of the message; by default derived from the `severity` label. */
   style: z.enum(['danger', 'warning', 'info']).optional(),
   /** A runbook URL (link button) or the name of a configured runbook (button runs `runbook <name> <target>`). */
@@ -59,7 +60,7 @@ export const alertRouteSchema = z.object({
   escalation: z.string().min(1).max(80).optional(),
   /** Alertmanager's `continue`: keep matching the routes after this one. */
   continue: z.boolean().default(false),
-}).strict();
+}).strict().superRefine((r, ctx) => checkMentionSurfaces(r.mention, r.channels, ['mention'], ctx));
 export type AlertRouteConfig = z.infer<typeof alertRouteSchema>;
 
 export const alertingSchema = z.object({

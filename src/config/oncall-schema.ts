@@ -20,6 +20,9 @@ import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
 import { channelAddress } from './alerting.js';
 import { isTimeZone } from './people-schema.js';
+import { checkMentionPeople, checkMentionSurfaces, mentionSchema } from './mentions-schema.js';
+import { surfaceOf } from '../core/mentions.js';
+import type { MentionRef } from '../core/mentions.js';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -116,20 +119,38 @@ export const scheduleSchema = z.object({
 }).strict();
 
 const personRef = z.string().min(1);
-export const notifyTargetSchema = z.union([
+const notifyTargetBranches = [
   /** The on-call of a schedule: `layer: next` pages the one after them in the answering layer (the secondary). */
   z.object({ schedule: z.string().min(1), layer: z.union([z.literal('current'), z.literal('next'), z.string().min(1)]).default('current') }).strict(),
   /** A person of `people:`: a direct message on each surface they have. */
   z.object({ person: personRef }).strict(),
-  /** A line in a channel, with a mention (`@here`). */
-  z.object({ channel: channelAddress, mention: z.string().min(1).max(200).optional() }).strict(),
+  /** A line in a channel, with a surface-neutral mention (`@here`, `person:alice`; mentions-schema.ts). */
+  z.object({ channel: channelAddress, mention: mentionSchema.optional() }).strict().superRefine((t, ctx) => checkMentionSurfaces(t.mention, [t.channel], ['mention'], ctx)),
   /** A Slack user group or Discord role, mentioned in `channel`. */
-  z.object({ group: z.string().regex(/^(slack:usergroup:S[A-Z0-9]+|discord:role:\d{1,20})$/, 'slack:usergroup:S0123 or discord:role:<id>'), channel: channelAddress }).strict(),
+  z.object({ group: z.string().regex(/^(slack:usergroup:S[A-Z0-9]+|discord:role:\d{1,20})$/, 'slack:usergroup:S0123 or discord:role:<id>'), channel: channelAddress }).strict()
+    .superRefine((t, ctx) => {
+      if (surfaceOf(t.group) !== surfaceOf(t.channel)) ctx.addIssue({ code: 'custom', path: ['group'], message: `${t.group} can ping only in a ${surfaceOf(t.group)}: channel, not ${t.channel}` });
+    }),
   /** An e-mail through `oncall.email` SMTP: a person of `people:` (their email) or an address. */
   z.object({ email: z.union([z.email(), personRef]) }).strict(),
   /** A JSON POST (chat may be down). */
   z.object({ webhook: z.url(), headers: z.record(z.string(), z.string()).default({}) }).strict(),
-]);
+] as const;
+const notifyTargetUnion = z.union(notifyTargetBranches);
+
+/** The key that tells which target a step names (`group` before `channel`: a group target has both). */
+const TARGET_KEYS = ['schedule', 'person', 'group', 'channel', 'email', 'webhook'] as const;
+const [scheduleTarget, personTarget, channelTarget, groupTarget, emailTarget, webhookTarget] = notifyTargetBranches;
+const BRANCH = { schedule: scheduleTarget, person: personTarget, channel: channelTarget, group: groupTarget, email: emailTarget, webhook: webhookTarget } as const;
+
+/** A notify target, validated as the kind its key names, so its own problems (a bad mention) are reported, not "Invalid input". */
+export const notifyTargetSchema = z.unknown().transform((v, ctx): z.infer<typeof notifyTargetUnion> => {
+  const key = v && typeof v === 'object' ? TARGET_KEYS.find((k) => k in v) : undefined;
+  const r = key ? BRANCH[key].safeParse(v) : notifyTargetUnion.safeParse(v);
+  if (r.success) return r.data;
+  for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', path: issue.path as PropertyKey[], message: issue.message });
+  return z.NEVER;
+});
 export type NotifyTarget = z.infer<typeof notifyTargetSchema>;
 
 export const policyStepSchema = z.object({
@@ -174,7 +195,7 @@ interface OncallRefs {
   schedules: Record<string, ScheduleConfig>;
   escalationPolicies: Record<string, EscalationPolicyConfig>;
   oncall: OncallSettings;
-  alerting: { routes: { escalation?: string | undefined }[] };
+  alerting: { routes: { escalation?: string | undefined; mention?: MentionRef[] | undefined }[] };
 }
 
 /** People, schedules and policies named anywhere must exist. */
@@ -203,6 +224,7 @@ export function checkOncallRefs(cfg: OncallRefs, ctx: z.RefinementCtx): void {
             ctx.addIssue({ code: 'custom', path: [...path, 'layer'], message: `Schedule "${t.schedule}" has no layer "${t.layer}" (current, next or a layer name)` });
           }
         }
+        if ('channel' in t && 'mention' in t) checkMentionPeople(t.mention, cfg.people, [...path, 'mention'], ctx);
         if ('person' in t && !cfg.people[t.person]) ctx.addIssue({ code: 'custom', path: [...path, 'person'], message: `Unknown person "${t.person}" (people: ${known(people)})` });
         if ('email' in t) {
           if (!cfg.oncall.email) ctx.addIssue({ code: 'custom', path: [...path, 'email'], message: 'An email target needs oncall.email (smtpUrl, from)' });
@@ -216,6 +238,7 @@ export function checkOncallRefs(cfg: OncallRefs, ctx: z.RefinementCtx): void {
     });
   }
   cfg.alerting.routes.forEach((r, i) => {
+    checkMentionPeople(r.mention, cfg.people, ['alerting', 'routes', i, 'mention'], ctx);
     if (r.escalation && !cfg.escalationPolicies[r.escalation]) {
       ctx.addIssue({ code: 'custom', path: ['alerting', 'routes', i, 'escalation'], message: `Unknown escalation policy "${r.escalation}" (escalationPolicies: ${known(Object.keys(cfg.escalationPolicies))})` });
     }

@@ -2,6 +2,9 @@
  * The platform-neutral reply every handler returns. Each surface renders it (console text,
  * Slack Block Kit, Discord embeds) and enforces its own platform's limits.
  */
+import type { Mention } from './mentions.js';
+
+export type { Mention } from './mentions.js';
 export type Status = 'ok' | 'warn' | 'fail' | 'info' | 'denied' | 'error';
 
 export type ReplyBlock =
@@ -32,6 +35,11 @@ export interface Reply {
   /** `ephemeral`: only the asker sees it (errors, help, denials); `channel`: the team sees it. */
   visibility?: 'ephemeral' | 'channel';
   footer?: string;
+  /**
+   * Who the message pings (configured mentions only, never text from a label or a command), shown
+   * as a leading line: Slack `<!here>`, Discord `@here` with `allowed_mentions` naming exactly these.
+   */
+  mentions?: Mention[];
 }
 
 export const STATUS_WORD: Record<Status, string> = {

@@ -13,6 +13,7 @@ import { Outbox, type OutboxGateway } from '../core/outbox/index.js';
 import type { AlertEvent } from '../core/alerts/events.js';
 import type { Clock } from '../core/clock.js';
 import { AlertService } from '../core/alerts/service.js';
+import { People } from '../core/people.js';
 import { AlertMetrics } from '../core/alerts/metrics.js';
 import { AlertmanagerClient } from '../ops/alertmanager.js';
 
@@ -50,7 +51,7 @@ export function wireAlerting(config: Config, env: Env, deps: { store: Store; coo
     store, coordination, gateways, clock, rate: config.alerting.rate, log: log.child({ component: 'outbox' }), metrics: alertMetrics,
     onDelivered: (item): Promise<void> => alerts.delivered(item),
   });
-  const alerts = new AlertService({ store, coordination, outbox, clock, onEvent, config: config.alerting, log: log.child({ component: 'alerts' }), metrics: alertMetrics });
+  const alerts = new AlertService({ store, coordination, outbox, clock, onEvent, config: config.alerting, people: new People(config.people), log: log.child({ component: 'alerts' }), metrics: alertMetrics });
   alertSources.groupsByState = () => alerts.countByState();
   alertSources.outboxDepth = () => outbox.depthBySurface();
   alertSources.outboxDead = () => outbox.deadCount();

@@ -184,6 +184,22 @@ describe('Discord surface against a REST + gateway stand-in', () => {
     expect(JSON.stringify(followUp.body)).not.toContain('database exploded');
   });
 
+  it('posts configured mentions as real pings and lets exactly those through allowed_mentions', async () => {
+    // Given a reply with a role and @here to ping, and label text that tries to ping everyone
+    const ref = await surface.post('c-alerts', {
+      title: 'DiskFull @everyone', status: 'fail', blocks: [{ type: 'text', text: 'owner=<@&999> <@999>' }],
+      mentions: [{ kind: 'here' }, { kind: 'group', surface: 'discord', id: '800000000000000001' }],
+    });
+    // Then the POST that reached Discord leads with the pings and allows only them
+    const post = discord.calls('POST', /^\/channels\/c-alerts\/messages$/).at(-1);
+    expect(post?.body.content).toBe('@here <@&800000000000000001>');
+    expect(post?.body.allowed_mentions).toEqual({ parse: ['everyone'], roles: ['800000000000000001'] });
+    // And an update of the same message (the alert acknowledged) pings nobody
+    await surface.update(ref, { title: 'DiskFull acknowledged', status: 'ok', blocks: [] });
+    const patch = discord.calls('PATCH', new RegExp(`^/channels/c-alerts/messages/${ref.id}$`)).at(-1);
+    expect(patch?.body.allowed_mentions).toEqual({ parse: [] });
+  });
+
   it('updates the message when a button is pressed, as the member who pressed it', async () => {
     // Given a message the bot posted with a button carrying a command
     const ref = await surface.post('c-alerts', { title: 'Web is slow', status: 'warn', blocks: [{ type: 'text', text: 'p99 over 2s' }], buttons: [{ label: 'Check health', command: 'health web', style: 'primary' }] });

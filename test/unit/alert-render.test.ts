@@ -31,9 +31,10 @@ describe('rendering an alert group', () => {
 
   it('firing with a route mention, style, runbook URL and a runbook_url annotation', () => {
     const p = payload({ alerts: [{ labels: { instance: 'db-1' }, annotations: { summary: 'Disk full', description: 'Less than 1% left', runbook_url: 'https://wiki/disk' } }], commonLabels: { severity: 'warning' } });
-    const r = renderGroup(group(p), { mention: '@here', runbook: 'https://runbooks/disk', style: 'danger' }, { now: NOW });
+    const r = renderGroup(group(p), { mentions: [{ kind: 'here' }], runbook: 'https://runbooks/disk', style: 'danger' }, { now: NOW });
     expect(r.status).toBe('fail');
-    expect(r.blocks[0]).toEqual({ type: 'text', text: '@here\nDisk full\nLess than 1% left' });
+    expect(r.mentions).toEqual([{ kind: 'here' }]);
+    expect(r.blocks[0]).toEqual({ type: 'text', text: 'Disk full\nLess than 1% left' });
     expect(r.blocks.find((b) => b.type === 'links')).toMatchObject({ links: [{ label: 'Source' }, { label: 'Runbook', url: 'https://wiki/disk' }, { label: 'Alertmanager' }] });
     expect(buttons(r)).toContain('Runbook=https://runbooks/disk');
   });
@@ -51,7 +52,8 @@ describe('rendering an alert group', () => {
 
   it('acknowledged: who and when, no Acknowledge button, mention dropped', () => {
     const g = acknowledge(group(), '@alice', new Date('2026-11-24T09:10:00Z'));
-    const r = renderGroup(g, { mention: '@here' }, { now: NOW });
+    const r = renderGroup(g, { mentions: [{ kind: 'here' }] }, { now: NOW });
+    expect(r.mentions).toBeUndefined();
     expect(r.title).toBe('[ACKNOWLEDGED:2] HighCPU');
     expect(fieldsOf(r).Status).toBe('ACKNOWLEDGED by @alice at 2026-11-24 09:10:00Z');
     expect(buttons(r)).toEqual(['Resolve=resolve a1b2', 'Silence 1h=silence a1b2 1h']);

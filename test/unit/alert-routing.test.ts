@@ -69,7 +69,7 @@ describe('routing with continue', () => {
   it('given a critical db alert, then the continue route and the first matching route after it both apply; later routes do not', () => {
     const targets = router.route({ severity: 'critical', team: 'db' });
     expect(targets.map((t) => t.channel)).toEqual(['slack:CPAGE', 'slack:CDB', 'discord:42']);
-    expect(targets[0]).toMatchObject({ route: 'critical-page', mention: '@here' });
+    expect(targets[0]).toMatchObject({ route: 'critical-page', mentions: [{ kind: 'here' }] });
     expect(targets[1]).toMatchObject({ route: 'db', runbook: 'https://runbooks/db' });
   });
 

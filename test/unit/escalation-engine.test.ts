@@ -123,7 +123,7 @@ describe('escalation engine', () => {
     clock.advance(30 * MIN);
     await run(e);
     expect(dmsTo('U0CAROL')).toHaveLength(1);
-    expect(fakeChat().topLevel().find((m) => m.channel === 'ops')?.reply.blocks[0]).toEqual({ type: 'text', text: '@here' });
+    expect(fakeChat().topLevel().find((m) => m.channel === 'ops')?.reply.mentions).toEqual([{ kind: 'here' }]);
     expect((await e.get(id))?.phase).toBe('exhausted');
   });
 

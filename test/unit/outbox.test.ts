@@ -5,6 +5,7 @@ import { EmbeddedStore } from '../../src/core/store/embedded.js';
 import { MemoryCoordination } from '../../src/core/coordination/memory.js';
 import { Outbox, type OutboxGateway } from '../../src/core/outbox/index.js';
 import { textReply } from '../../src/core/reply.js';
+import { ManualClock } from '../../src/core/clock.js';
 import type { Store } from '../../src/core/store/types.js';
 import { RecordingGateway } from '../support/recording-gateway.js';
 import { tmpDir, waitFor } from '../support/servers.js';
@@ -21,11 +22,11 @@ describe('outbox', () => {
     }
   });
 
-  async function make(opts: { gateways?: OutboxGateway[]; rate?: { messages: number; per: number }; dir?: string | null; start?: boolean } = {}) {
+  async function make(opts: { gateways?: OutboxGateway[]; rate?: { messages: number; per: number }; dir?: string | null; start?: boolean; clock?: ManualClock } = {}) {
     const store = await EmbeddedStore.open(opts.dir ?? null);
     const chat = new RecordingGateway('fake');
     const gateways = new Map<string, OutboxGateway>((opts.gateways ?? [chat]).map((g) => [g.name, g]));
-    const outbox = new Outbox({ store, coordination: new MemoryCoordination(), gateways, rate: opts.rate ?? { messages: 1000, per: 1000 }, log, retry: { attempts: 5, baseDelayMs: 30, maxDelayMs: 200 } });
+    const outbox = new Outbox({ store, coordination: new MemoryCoordination(), gateways, rate: opts.rate ?? { messages: 1000, per: 1000 }, log, retry: { attempts: 5, baseDelayMs: 30, maxDelayMs: 200 }, ...(opts.clock ? { clock: opts.clock } : {}) });
     open.push({ outbox, store });
     if (opts.start !== false) await outbox.start();
     return { store, chat, outbox, gateways };
@@ -138,6 +139,40 @@ describe('outbox', () => {
       const second = await make({ dir: dir.dir });
       await second.outbox.idle();
       expect(second.chat.calls.map((c) => c.reply.title).sort()).toEqual(['version 1', 'version 2']);
+      await second.outbox.stop();
+      await second.store.close();
+      open.splice(0);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
+  it('given a restart 3 s into a 10 s Retry-After, then the new outbox waits out the remaining 7 s before calling the channel again', async () => {
+    const dir = await tmpDir('opsbot-outbox-');
+    const clock = new ManualClock();
+    try {
+      // Given the chat API answers the first call with 429 and Retry-After 10 s
+      const first = await make({ dir: dir.dir, clock });
+      first.chat.failNext({ status: 429, retryAfterMs: 10_000 });
+      await first.outbox.enqueue('g:1:fake:c', 'fake:c', msg(1));
+      await waitFor(() => first.chat.attempts.length === 1, { what: 'the rate-limited call' });
+      await waitFor(async () => (await first.store.collection('outbox_lanes').countDocuments()) === 1, { what: 'the stored wait' });
+      // When the process stops 3 s later and a new one starts on the same data
+      clock.advance(3_000);
+      await first.outbox.stop();
+      await first.store.close();
+      open.splice(0);
+      const second = await make({ dir: dir.dir, clock });
+      await new Promise((r) => setTimeout(r, 200));
+      // Then nothing is sent before the 10 s are over
+      expect(second.chat.attempts).toEqual([]);
+      clock.advance(6_900);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(second.chat.attempts).toEqual([]);
+      // And the message is sent once they are
+      clock.advance(100);
+      await waitFor(() => second.chat.calls.length === 1, { what: 'the post after the wait' });
+      expect(second.chat.calls.map((c) => c.reply.title)).toEqual(['version 1']);
       await second.outbox.stop();
       await second.store.close();
       open.splice(0);

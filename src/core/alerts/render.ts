@@ -51,7 +51,7 @@ function isUrl(s: string): boolean {
   return /^https?:\/\//i.test(s);
 }
 
-export function renderGroup(g: AlertGroup, target: Pick<RouteTarget, 'mention' | 'style' | 'runbook'>, opts: RenderOptions = {}): Reply {
+export function renderGroup(g: AlertGroup, target: Pick<RouteTarget, 'mentions' | 'style' | 'runbook'>, opts: RenderOptions = {}): Reply {
   const now = opts.now ?? new Date();
   const state = stateOf(g, now.getTime());
   const severity = severityOf(g);
@@ -62,7 +62,6 @@ export function renderGroup(g: AlertGroup, target: Pick<RouteTarget, 'mention' |
   const blocks: ReplyBlock[] = [];
 
   const text: string[] = [];
-  if (target.mention && state === 'firing') text.push(target.mention);
   const summary = firstAnnotation(g, 'summary');
   const description = firstAnnotation(g, 'description') ?? firstAnnotation(g, 'message');
   if (summary) text.push(summary);
@@ -129,6 +128,7 @@ export function renderGroup(g: AlertGroup, target: Pick<RouteTarget, 'mention' |
     status: statusFor(state, severity, target.style),
     blocks,
     ...(buttons.length ? { buttons } : {}),
+    ...(target.mentions?.length && state === 'firing' ? { mentions: target.mentions } : {}),
     visibility: 'channel',
     footer: `alert ${g._id} · receiver ${g.receiver}${g.occurrence > 1 ? ` · occurrence ${g.occurrence}` : ''}`,
   };

@@ -5,12 +5,15 @@
  */
 import type { AlertRouteConfig } from '../../config/alerting.js';
 import { matchesAll, parseMatcher, type Matcher } from './matchers.js';
+import { mentionsFor, type Mention } from '../mentions.js';
+import type { People } from '../people.js';
 
 export interface RouteTarget {
   /** `<surface>:<channel>`. */
   channel: string;
   route: string;
-  mention?: string;
+  /** The route's configured mentions, resolved for this channel's surface (persons → their identity there). */
+  mentions?: Mention[];
   style?: 'danger' | 'warning' | 'info';
   runbook?: string;
   escalation?: string;
@@ -25,7 +28,7 @@ interface CompiledRoute {
 export class AlertRouter {
   private readonly routes: CompiledRoute[];
 
-  constructor(routes: readonly AlertRouteConfig[], private readonly defaultChannel: string) {
+  constructor(routes: readonly AlertRouteConfig[], private readonly defaultChannel: string, private readonly people?: Pick<People, 'get'>) {
     this.routes = routes.map((r, i) => ({ name: r.name ?? `routes[${i}]`, matchers: r.matchers.map(parseMatcher), config: r }));
   }
 
@@ -36,10 +39,11 @@ export class AlertRouter {
       for (const channel of r.config.channels) {
         if (out.has(channel)) continue;
         const c = r.config;
+        const mentions = mentionsFor(c.mention, channel, this.people);
         out.set(channel, {
           channel,
           route: r.name,
-          ...(c.mention ? { mention: c.mention } : {}),
+          ...(mentions.length ? { mentions } : {}),
           ...(c.style ? { style: c.style } : {}),
           ...(c.runbook ? { runbook: c.runbook } : {}),
           ...(c.escalation ? { escalation: c.escalation } : {}),

@@ -14,6 +14,7 @@ import type { Coordination } from '../coordination/types.js';
 import type { Collection, Store } from '../store/types.js';
 import type { Outbox } from '../outbox/index.js';
 import { UserError } from '../errors.js';
+import type { People } from '../people.js';
 import type { WebhookPayload } from './payload.js';
 import { AlertRouter } from './routing.js';
 import { acknowledge, resolveByHand, silence, type AlertGroup, type GroupState } from './group.js';
@@ -45,6 +46,8 @@ export interface AlertServiceOptions {
   lockRetryMs?: number;
   /** System changes for the audit trail (group opened, resolved by Alertmanager, silence expired, storm released). */
   onEvent?: AlertEventSink;
+  /** `people:`, for `person:<id>` mentions of routes. */
+  people?: Pick<People, 'get'>;
 }
 
 /** Longer than the processor's retries and an inbox lock's lifetime: intake that waits this long is stuck. */
@@ -78,7 +81,7 @@ export class AlertService {
     this.writer = new GroupWriter(this.groups, this.fanout);
     const report = eventReporter(opts.onEvent, log);
     this.processor = new AlertProcessor({
-      inbox: this.inbox, groups: this.groups, writer: this.writer, router: new AlertRouter(config.routes, config.defaultChannel),
+      inbox: this.inbox, groups: this.groups, writer: this.writer, router: new AlertRouter(config.routes, config.defaultChannel, opts.people),
       coordination, clock: this.clock, log, report,
       ...(opts.applyRetryMs !== undefined ? { applyRetryMs: opts.applyRetryMs } : {}),
       ...(opts.lockRetryMs !== undefined ? { lockRetryMs: opts.lockRetryMs } : {}),

@@ -10,6 +10,7 @@ import type { NotifyTarget } from '../../config/oncall-schema.js';
 import type { AlertGroup } from '../alerts/group.js';
 import { groupName, severityOf } from '../alerts/group.js';
 import type { People } from '../people.js';
+import { groupMention, mentionsFor } from '../mentions.js';
 import type { Reply } from '../reply.js';
 import { errorMessage } from '../errors.js';
 import type { OnCall } from '../oncall/service.js';
@@ -50,7 +51,6 @@ export interface StepContext {
   by?: string | undefined;
 }
 
-const mentionOf = (group: string) => (group.startsWith('slack:usergroup:') ? `<!subteam^${group.slice('slack:usergroup:'.length)}>` : `<@&${group.slice('discord:role:'.length)}>`);
 
 export class Notifier {
   constructor(private readonly d: NotifierDeps) {}
@@ -121,13 +121,15 @@ export class Notifier {
     } else if ('person' in t) {
       await x.pagePerson(t.person);
     } else if ('group' in t) {
+      const group = groupMention(t.group);
       const message = { key: x.key(`group:${t.group}`), channel: t.channel };
-      await this.d.outbox.enqueue(message.key, message.channel, { ...x.page, blocks: [{ type: 'text', text: mentionOf(t.group) }, ...x.page.blocks] });
+      await this.d.outbox.enqueue(message.key, message.channel, { ...x.page, ...(group ? { mentions: mentionsFor([group], t.channel) } : {}) });
       x.record(t.group, `channel:${t.channel}`, message);
       x.paged.push(t.group);
     } else if ('channel' in t) {
+      const mentions = mentionsFor(t.mention, t.channel, this.d.people);
       const message = { key: x.key(`channel:${t.channel}`), channel: t.channel };
-      await this.d.outbox.enqueue(message.key, message.channel, { ...x.page, blocks: [...(t.mention ? [{ type: 'text' as const, text: t.mention }] : []), ...x.page.blocks] });
+      await this.d.outbox.enqueue(message.key, message.channel, { ...x.page, ...(mentions.length ? { mentions } : {}) });
       x.record(t.channel, `channel:${t.channel}`, message);
       x.paged.push(t.channel);
     } else if ('email' in t) {

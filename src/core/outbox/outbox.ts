@@ -12,6 +12,7 @@
 import { systemClock, type Clock } from '../clock.js';
 import type { Reply } from '../reply.js';
 import { Lane, LaneLock } from './lane.js';
+import { LaneHolds } from './lane-holds.js';
 import { OutboxQueue } from './queue.js';
 import { Sender } from './sending.js';
 import { splitChannel, type EnqueueOptions, type OutboxItem, type OutboxOptions } from './types.js';
@@ -23,6 +24,7 @@ const IDLE_POLL_MS = 20;
 
 export class Outbox {
   private readonly queue: OutboxQueue;
+  private readonly holds: LaneHolds;
   private readonly sender: Sender;
   private readonly clock: Clock;
   private readonly lanes = new Map<string, Lane>();
@@ -34,8 +36,9 @@ export class Outbox {
   constructor(private readonly opts: OutboxOptions) {
     this.clock = opts.clock ?? systemClock;
     this.queue = new OutboxQueue(opts.store, opts.collection ?? 'outbox', this.clock);
+    this.holds = new LaneHolds(opts.store, `${opts.collection ?? 'outbox'}_lanes`);
     this.sender = new Sender({
-      queue: this.queue, clock: this.clock, log: opts.log,
+      queue: this.queue, holds: this.holds, clock: this.clock, log: opts.log,
       ...(opts.metrics ? { metrics: opts.metrics } : {}),
       ...(opts.retry ? { retry: opts.retry } : {}),
       ...(opts.maxAttempts !== undefined ? { maxAttempts: opts.maxAttempts } : {}),
@@ -125,6 +128,8 @@ export class Outbox {
     // One sender per channel across replicas: the lane holds the channel's lock while it runs.
     const lock = new LaneLock(this.opts.coordination, `outbox:lane:${channel}`, this.opts.laneLockMs ?? LANE_LOCK_MS, this.clock);
     try {
+      // A Retry-After from before a restart (or from the replica that sent here before) still holds.
+      lane.blockedUntil = Math.max(lane.blockedUntil, await this.holds.blockedUntil(channel));
       await this.laneLoop(channel, lane, lock);
     } finally {
       await lock.release();

@@ -8,6 +8,7 @@ import type { Clock } from '../clock.js';
 import { retryDelay, type RetryPolicy } from '../delivery.js';
 import { errorMessage } from '../errors.js';
 import type { Lane } from './lane.js';
+import type { LaneHolds } from './lane-holds.js';
 import type { OutboxQueue } from './queue.js';
 import { splitChannel, type OutboxGateway, type OutboxItem, type OutboxMetrics } from './types.js';
 
@@ -16,6 +17,8 @@ const PARENT_WAIT_MS = 200;
 
 export interface SenderOptions {
   queue: OutboxQueue;
+  /** Where a channel's Retry-After is kept, so a restart waits out the rest of it. */
+  holds: LaneHolds;
   clock: Clock;
   log: Logger;
   metrics?: OutboxMetrics;
@@ -69,6 +72,12 @@ export class Sender {
       // Rate limited: the whole channel waits; the item keeps its place and its attempt count.
       lane.blockedUntil = clock.now() + e.retryAfterMs;
       log.warn({ channel: item.channel, retryAfterMs: e.retryAfterMs }, 'chat API rate limit: waiting');
+      try {
+        await this.o.holds.hold(item.channel, lane.blockedUntil);
+      } catch (err) {
+        // The wait still holds in this process; only a restart during it would not know of it.
+        log.warn({ err, channel: item.channel }, 'could not store the Retry-After wait');
+      }
       await queue.change(item._id, (cur) => ({ ...cur, lastError: message }));
       return;
     }

@@ -1,5 +1,6 @@
 /** Plain-text rendering of a Reply: aligned tables; status words coloured only on a terminal. */
 import { STATUS_WORD, type Reply, type Status } from '../../../core/reply.js';
+import { mentionWords } from '../../../core/mentions.js';
 
 const COLOUR: Record<string, string> = {
   ok: '\x1b[32m', warn: '\x1b[33m', fail: '\x1b[31m', FAIL: '\x1b[31m', error: '\x1b[31m', denied: '\x1b[35m', info: '\x1b[36m',
@@ -39,6 +40,8 @@ export function renderTable(columns: string[], rows: string[][], opts: ConsoleRe
 
 export function renderConsole(reply: Reply, opts: ConsoleRenderOptions): string {
   const out: string[] = [];
+  // The console has no pings: the mentions lead in words (`@here slack:usergroup:S0DBA`).
+  if (reply.mentions?.length) out.push([...new Set(reply.mentions.map(mentionWords))].join(' '));
   const word = `[${STATUS_WORD[reply.status as Status]}]`;
   out.push(`${paint(word, reply.status, opts.colour)} ${opts.colour ? BOLD + reply.title + RESET : reply.title}`);
   for (const b of reply.blocks) {

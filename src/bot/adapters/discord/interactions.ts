@@ -59,7 +59,7 @@ function asOptions(m: DiscordMessage): InteractionReplyOptions & InteractionUpda
     ...(m.content !== undefined ? { content: m.content } : {}),
     embeds: m.embeds,
     components: m.components,
-    allowedMentions: { parse: [] },
+    allowedMentions: m.allowed_mentions,
     ...(m.flags ? { flags: m.flags } : {}),
   } as InteractionReplyOptions & InteractionUpdateOptions;
 }

@@ -4,7 +4,7 @@
  * Every Discord limit is respected; what does not fit is cut with "… and N more".
  */
 import { ButtonStyle, ComponentType, MessageFlags, type APIActionRowComponent, type APIButtonComponent, type APIEmbed, type APIEmbedField } from 'discord.js';
-import type { Reply, ReplyBlock, ReplyButton, Status } from '../../../core/reply.js';
+import type { Mention, Reply, ReplyBlock, ReplyButton, Status } from '../../../core/reply.js';
 import { DISCORD_LIMITS as L, clip, cut } from './limits.js';
 import { fitMessage } from './fit.js';
 
@@ -13,8 +13,39 @@ export interface DiscordMessage {
   embeds: APIEmbed[];
   components: APIActionRowComponent<APIButtonComponent>[];
   flags?: number;
-  /** Output of commands never pings anyone (no @everyone from a log line). */
-  allowed_mentions: { parse: [] };
+  /**
+   * Who may be pinged: exactly the reply's configured mentions (`parse: ['everyone']` only for
+   * @here/@everyone, `roles`/`users` only the ids named), nothing else; text never pings.
+   */
+  allowed_mentions: AllowedMentions;
+}
+
+export interface AllowedMentions {
+  parse: 'everyone'[];
+  roles?: string[];
+  users?: string[];
+}
+
+/** The leading line of pings and the allowed_mentions that lets exactly those through. */
+export function discordMentions(mentions: readonly Mention[] | undefined): { line: string; allowed: AllowedMentions } {
+  const words: string[] = [];
+  const roles: string[] = [];
+  const users: string[] = [];
+  let everyone = false;
+  for (const m of mentions ?? []) {
+    if (m.kind === 'here' || m.kind === 'channel') {
+      everyone = true;
+      words.push(m.kind === 'here' ? '@here' : '@everyone');
+    } else if (m.surface === 'discord' && /^\d{1,20}$/.test(m.id)) {
+      if (m.kind === 'group') { roles.push(m.id); words.push(`<@&${m.id}>`); }
+      else { users.push(m.id); words.push(`<@${m.id}>`); }
+    }
+  }
+  const uniq = (a: string[]) => [...new Set(a)];
+  return {
+    line: uniq(words).join(' '),
+    allowed: { parse: everyone ? ['everyone'] : [], ...(roles.length ? { roles: uniq(roles) } : {}), ...(users.length ? { users: uniq(users) } : {}) },
+  };
 }
 
 export const STATUS_COLOUR: Record<Status, number> = {
@@ -215,11 +246,13 @@ export function replyEmbed(reply: Reply, budget: number = L.embedsTotal, maxCell
 
 export function renderDiscord(reply: Reply, opts: RenderOptions): DiscordMessage {
   const { rows, dropped } = buttonRows(reply.buttons ?? [], opts.customId);
-  const notes = [opts.content, dropped ? `… and ${dropped} more action${dropped === 1 ? '' : 's'} (type them as commands)` : undefined].filter(Boolean);
+  // Only the content pings (an embed never does); the pings lead it.
+  const { line, allowed } = discordMentions(reply.mentions);
+  const notes = [line, opts.content, dropped ? `… and ${dropped} more action${dropped === 1 ? '' : 's'} (type them as commands)` : undefined].filter(Boolean);
   const msg: DiscordMessage = {
     embeds: [replyEmbed(reply, L.embedsTotal, opts.maxCell)],
     components: rows,
-    allowed_mentions: { parse: [] },
+    allowed_mentions: allowed,
   };
   if (notes.length) msg.content = notes.join('\n');
   if (opts.ephemeral) msg.flags = MessageFlags.Ephemeral;

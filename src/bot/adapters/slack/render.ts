@@ -4,7 +4,7 @@
  * section, tables become monospaced sections, and whatever does not fit in 50 blocks is
  * replaced by "… and N more". Slack never gets a payload it would reject.
  */
-import { replyPlainSummary, type Reply, type ReplyBlock, type Status } from '../../../core/reply.js';
+import { replyPlainSummary, type Mention, type Reply, type ReplyBlock, type Status } from '../../../core/reply.js';
 import { SLACK_LIMITS as L, type SlackBlock, type SlackButton, type SlackMessage } from './limits.js';
 import { cutPlain, escapeCut, escapeMrkdwn, link, splitEscaped } from './mrkdwn.js';
 
@@ -148,12 +148,29 @@ function buttonsOf(reply: Reply): { elements: SlackButton[]; dropped: number } {
   return { elements, dropped };
 }
 
+/** Slack's ping for a mention; mentions of other surfaces are not Slack's to render. */
+function slackMention(m: Mention): string | undefined {
+  switch (m.kind) {
+    case 'here': return '<!here>';
+    case 'channel': return '<!channel>';
+    case 'user': return m.surface === 'slack' && /^[UW][A-Z0-9]+$/.test(m.id) ? `<@${m.id}>` : undefined;
+    case 'group': return m.surface === 'slack' && /^S[A-Z0-9]+$/.test(m.id) ? `<!subteam^${m.id}>` : undefined;
+  }
+}
+
+/** The leading line of real pings: built only from the reply's `mentions`, never from its text. */
+export function slackMentionLine(reply: Reply): string {
+  return [...new Set((reply.mentions ?? []).map(slackMention).filter((m): m is string => m !== undefined))].join(' ');
+}
+
 /** Renders a Reply as a Slack message (`text` fallback + `blocks`) that respects every Slack limit. */
 export function renderSlack(reply: Reply, opts: RenderOptions = {}): SlackMessage {
   const maxCell = opts.maxCell ?? 60;
   const maxBlocks = Math.max(4, Math.min(L.blocks, opts.maxBlocks ?? L.blocks));
   const id = (name: string) => `${opts.idPrefix ?? 'opsbot'}:${name}`;
   const blocks: SlackBlock[] = [];
+  const pings = slackMentionLine(reply);
+  if (pings) blocks.push(section(pings));
   blocks.push({ type: 'section', block_id: id('title'), text: { type: 'mrkdwn', text: `${STATUS_EMOJI[reply.status]} *${escapeCut(reply.title || '(untitled)', L.sectionText - 40)}*` } });
 
   const { elements, dropped } = buttonsOf(reply);
@@ -180,5 +197,7 @@ export function renderSlack(reply: Reply, opts: RenderOptions = {}): SlackMessag
   if (elements.length) blocks.push({ type: 'actions', block_id: id('actions'), elements });
   if (context) blocks.push(context);
 
-  return { text: escapeCut(replyPlainSummary(reply), L.sectionText), blocks };
+  // The fallback text is what notifications show: the pings lead it too.
+  const summary = escapeCut(replyPlainSummary(reply), L.sectionText);
+  return { text: pings ? `${pings} ${summary}` : summary, blocks };
 }

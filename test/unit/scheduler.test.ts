@@ -196,6 +196,9 @@ describe('Scheduler on a ManualClock', () => {
     // The next tick is not held off by the stopped run.
     clock.advance(8 * MIN);
     await waitUntil(() => t.cmds.started.length === 2);
+    clock.advance(2 * MIN);
+    await waitUntil(() => t.cmds.aborted.length === 2);
+    await s.idle();
   });
 
   it('given the bot was down over two 02:00 slots, when it starts with catchUp: run, then it reports the missed runs and runs once now; with catchUp: skip it only reports', async () => {

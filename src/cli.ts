@@ -179,7 +179,7 @@ function execOutput(result: RouterResult, opts: { json: boolean; colour: boolean
  */
 async function commandProblems(config: Config, env: Env): Promise<string[]> {
   const { MONGODB_URL: _m, REDIS_URL: _r, SLACK_BOT_TOKEN: _sb, SLACK_SIGNING_SECRET: _ss, SLACK_APP_TOKEN: _sa, DISCORD_TOKEN: _d, ...offline } = env;
-  const bot = await createBot({ config, env: { ...offline, LOG_LEVEL: 'silent' } as Env, rawEnv: process.env, http: false, console: false, memoryStore: true });
+  const bot = await createBot({ config, env: { ...offline, LOG_LEVEL: 'silent' }, rawEnv: process.env, http: false, console: false, memoryStore: true });
   try {
     return bot.commandProblems();
   } finally {

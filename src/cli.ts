@@ -172,10 +172,27 @@ function execOutput(result: RouterResult, opts: { json: boolean; colour: boolean
   return `${renderConsole(result.reply, { colour: opts.colour, maxCell: 120 })}\n`;
 }
 
+/**
+ * Command names in roles, approvals rules, jobs and runbooks are checked against the registry,
+ * which only a bot has: one is built offline (in-memory store, no Redis, MongoDB, HTTP, chat or
+ * console) and stopped again.
+ */
+async function commandProblems(config: Config, env: Env): Promise<string[]> {
+  const { MONGODB_URL: _m, REDIS_URL: _r, SLACK_BOT_TOKEN: _sb, SLACK_SIGNING_SECRET: _ss, SLACK_APP_TOKEN: _sa, DISCORD_TOKEN: _d, ...offline } = env;
+  const bot = await createBot({ config, env: { ...offline, LOG_LEVEL: 'silent' }, rawEnv: process.env, http: false, console: false, memoryStore: true });
+  try {
+    return bot.commandProblems();
+  } finally {
+    await bot.stop();
+  }
+}
+
 async function validate(file: string | undefined): Promise<void> {
   const env = parseEnv(process.env);
   const source = file ?? env.OPSBOT_CONFIG;
   const { config, references } = await loadConfigDetailed(source, process.env);
+  const problems = await commandProblems(config, env);
+  if (problems.length) throw new ConfigError(source, problems);
   const targets = Object.keys(config.targets);
   const checks = Object.values(config.targets).reduce((n, t) => n + t.health.length, 0);
   process.stdout.write(`${source}: valid — ${targets.length} target(s) (${targets.join(', ') || 'none'}), ${checks} health check(s), ${Object.keys(config.rbac.roles).length} role(s)\n`);

@@ -91,6 +91,8 @@ export interface Bot {
    * (start and `opsbot exec` do this first).
    */
   checkRbac(): void;
+  /** What `checkRbac` checks, as every problem with its key path (`opsbot validate-config` lists them). */
+  commandProblems(): string[];
   /** Starts surfaces and HTTP; returns the bound HTTP port (0 when HTTP is off). */
   start(): Promise<{ port: number }>;
   /** Graceful: stop accepting, finish running commands (bounded), flush the store. */
@@ -161,6 +163,14 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
       const approvalProblems = approvalConfigProblems(config, registry.all());
       if (approvalProblems.length) throw new ConfigError('approvals', approvalProblems);
       runbookWiring.check(registry);
+    },
+    commandProblems() {
+      return [
+        ...unknownCommandPatterns(config.rbac, registry.all()),
+        ...approvalConfigProblems(config, registry.all()),
+        ...jobs.problems(),
+        ...runbookWiring.problems(registry),
+      ];
     },
     async start() {
       // Commands are all registered by now (tests register theirs before start): role lists must name them.

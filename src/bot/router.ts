@@ -77,6 +77,7 @@ export class Router {
       line, subject: o.subject, surface: o.surface, parentId: o.parentInvocationId,
       ...(o.channel ? { channel: o.channel } : {}),
       ...(o.approval ? { approval: o.approval } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
     }),
   };
   private readonly running = new Set<Promise<unknown>>();
@@ -228,7 +229,7 @@ export class Router {
     try {
       const { inv, invocationId, log, subject } = call;
       const ctx = { invocationId, subject, access, runner: this.runner, surface: inv.surface, channel: inv.channel, dryRun: false, log };
-      const reply = await runHandler(command, args, ctx, timeoutMs, this.shutdown.signal);
+      const reply = await runHandler(command, args, ctx, timeoutMs, this.shutdown.signal, inv.signal);
       return fromReply(reply);
     } catch (e) {
       return fromError(e, { command, invocationId: call.invocationId, log: call.log });

@@ -25,6 +25,8 @@ export interface Invocation {
    * it through.
    */
   approval?: 'required' | `approved:${string}`;
+  /** Aborting it aborts the handler (its `ctx.signal` fires), as the handler's own timeout does. */
+  signal?: AbortSignal;
 }
 
 export interface RouterResult {
@@ -61,6 +63,8 @@ export interface RunOptions {
   parentInvocationId: string;
   /** See `Invocation.approval`. */
   approval?: Invocation['approval'];
+  /** Aborts the command once it runs (a job's timeout): its handler's `ctx.signal` fires. */
+  signal?: AbortSignal;
 }
 
 /** Runs a command line through the router: parsed, RBAC-checked, gated, audited like a typed one. */

@@ -28,6 +28,8 @@ export interface RunbooksWiring {
   bind(router: Router): void;
   /** Every step names a registered command, and autoRun runbooks start with read steps only (a ConfigError otherwise). */
   check(registry: CommandRegistry): void;
+  /** The same checks as `check`, as problems with their key paths (for `validate-config`). */
+  problems(registry: CommandRegistry): string[];
 }
 
 /** The command a template line runs: its first words against the registry (placeholders never name commands). */
@@ -85,6 +87,10 @@ export function wireRunbooks(config: Config, deps: {
     commands: runbookCommands({ runbooks, describeLine, now: () => (deps.clock ?? systemClock).now() }),
     bind(r) { router = r; },
     check(registry) {
+      const problems = this.problems(registry);
+      if (problems.length) throw new ConfigError('runbooks', problems);
+    },
+    problems(registry) {
       const problems: string[] = [];
       for (const [name, rb] of Object.entries(config.runbooks)) {
         rb.steps.forEach((s, i) => {
@@ -97,7 +103,7 @@ export function wireRunbooks(config: Config, deps: {
           if (why) problems.push(`alerting.routes[${i}].autoRun: runbook ${r.runbook} cannot run by itself: ${why}`);
         });
       }
-      if (problems.length) throw new ConfigError('runbooks', problems);
+      return problems;
     },
   };
 }

@@ -28,6 +28,7 @@ function commands() {
   const started: string[] = [];
   const holds = new Map<string, () => void>();
   const hold = new Set<string>();
+  const aborted: string[] = [];
   const registry = new CommandRegistry().register(
     defineCommand({
       name: 'work',
@@ -43,11 +44,25 @@ function commands() {
       },
     }),
     defineCommand({
+      name: 'hang',
+      summary: 'runs until its signal fires',
+      params: [{ name: 'name', kind: 'positional', type: 'string', required: true, description: 'n' }],
+      schema: z.object({ name: z.string() }),
+      risk: 'write',
+      targetOf: () => 'web',
+      async run(ctx, a) {
+        started.push(a.name);
+        await new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true }));
+        aborted.push(a.name);
+        return textReply(`stopped ${a.name}`, 'fail', '');
+      },
+    }),
+    defineCommand({
       name: 'broken', summary: 'fails', params: [], schema: z.object({}), risk: 'read', targetOf: () => 'web',
       async run() { return textReply('backup failed', 'fail', 'disk full'); },
     }),
   );
-  return { registry, started, hold, release: (n: string) => holds.get(n)?.() };
+  return { registry, started, hold, aborted, release: (n: string) => holds.get(n)?.() };
 }
 
 async function setup(opts: { clock?: Clock; store?: Store; cmds?: ReturnType<typeof commands> } = {}) {
@@ -57,7 +72,7 @@ async function setup(opts: { clock?: Clock; store?: Store; cmds?: ReturnType<typ
   const audit = new AuditLog(store);
   const router = new Router({
     registry: cmds.registry, audit, metrics: new Metrics(), log: pino({ level: 'silent' }), redactor: new Redactor([]),
-    rbac: new Rbac(rbacSchema.parse({ roles: { ops: { allow: ['work', 'broken'], targets: ['web'] } }, subjects: { 'system:job:nightly': ['ops'], 'system:job:slow': ['ops'], 'system:job:bad': ['ops'] } })),
+    rbac: new Rbac(rbacSchema.parse({ roles: { ops: { allow: ['work', 'hang', 'broken'], targets: ['web'] } }, subjects: { 'system:job:nightly': ['ops'], 'system:job:slow': ['ops'], 'system:job:bad': ['ops'] } })),
     environmentOf: () => 'production', commandTimeoutMs: 10 * MIN,
   });
   const posts: { key: string; channel: string; reply: Reply }[] = [];
@@ -163,6 +178,29 @@ describe('Scheduler on a ManualClock', () => {
     expect((await s.history('slow', 5)).map((r) => r.state)).toEqual(['ok', 'timeout']);
   });
 
+  it('given a command that runs until it is stopped, when the job times out, then the command is aborted and its audit entry ends with the code timeout', async () => {
+    const t = await setup();
+    const s = started(t.make([job({ name: 'slow', cron: '*/10 * * * *', run: 'hang forever', notify: 'failure', timeoutMs: 2 * MIN })]));
+    await s.start();
+    const clock = t.clock as ManualClock;
+    clock.advance(10 * MIN);
+    await waitUntil(() => t.cmds.started.length === 1);
+    expect(t.cmds.aborted).toEqual([]);
+    clock.advance(2 * MIN);
+    await waitUntil(() => t.cmds.aborted.length === 1);
+    await s.idle();
+    expect((await s.history('slow', 5))[0]?.state).toBe('timeout');
+    await waitUntil(async () => (await t.audit.list({ limit: 5, command: 'hang' }))[0]?.code === 'timeout');
+    const [entry] = await t.audit.list({ limit: 5, command: 'hang' });
+    expect(entry).toMatchObject({ subject: 'system:job:slow', outcome: 'failed', code: 'timeout', message: expect.stringContaining('was stopped by what started it') });
+    // The next tick is not held off by the stopped run.
+    clock.advance(8 * MIN);
+    await waitUntil(() => t.cmds.started.length === 2);
+    clock.advance(2 * MIN);
+    await waitUntil(() => t.cmds.aborted.length === 2);
+    await s.idle();
+  });
+
   it('given the bot was down over two 02:00 slots, when it starts with catchUp: run, then it reports the missed runs and runs once now; with catchUp: skip it only reports', async () => {
     const t = await setup();
     const jobs = [job(), job({ name: 'bad', run: 'broken', catchUp: 'skip' })];
@@ -205,6 +243,39 @@ describe('Scheduler on a ManualClock', () => {
     (t.clock as ManualClock).advance(60 * MIN);
     await s.idle();
     expect(t.cmds.started).toEqual(['backup']);
+  });
+
+  it('given a paused every-hour job in two replicas, when many ticks pass, then each pause leaves one skipped record, not one per tick', async () => {
+    const t = await setup();
+    const a = started(t.make([job({ cron: '0 * * * *' })]));
+    const b = started(t.make([job({ cron: '0 * * * *' })]));
+    await a.start();
+    await b.start();
+    const clock = t.clock as ManualClock;
+    const hours = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        clock.advance(60 * MIN);
+        await Promise.all([a.idle(), b.idle()]);
+      }
+    };
+    await a.setPaused('nightly', true, 'slack:U1');
+    await hours(5);
+    let runs = await a.history('nightly', 20);
+    expect(runs.map((r) => [r.state, r.reason])).toEqual([['skipped', 'paused by slack:U1']]);
+    await b.setPaused('nightly', false, 'slack:U2');
+    await hours(1);
+    await a.setPaused('nightly', true, 'slack:U2');
+    await hours(3);
+    runs = await a.history('nightly', 20);
+    expect(runs.map((r) => r.state)).toEqual(['skipped', 'ok', 'skipped']);
+    expect(t.cmds.started).toEqual(['backup']);
+    // Resumed after the pause, a restart reports no runs missed during it.
+    await a.setPaused('nightly', false, 'slack:U2');
+    await a.stop(100);
+    await b.stop(100);
+    const c = started(t.make([job({ cron: '0 * * * *' })]));
+    await c.start();
+    expect(t.posts.filter((p) => p.reply.title.endsWith('missed while down'))).toEqual([]);
   });
 
   it('given notify: change, then only the first run and a change of outcome are posted', async () => {

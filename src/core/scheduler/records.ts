@@ -52,6 +52,12 @@ export class JobRecords {
     throw new UserError('conflict', `job run ${id} is being changed by someone else; try again`);
   }
 
+  /** Removes a run record (a claimed tick that turned out to need none). */
+  async dropRun(id: string): Promise<void> {
+    await this.init();
+    await this.runs.deleteOne({ _id: id });
+  }
+
   async run(id: string): Promise<JobRun | null> {
     await this.init();
     return this.runs.findOne({ _id: id });

@@ -112,13 +112,17 @@ export class Scheduler {
 
   /** Pauses or resumes the job's scheduled runs (stored; shared by every process). False when it already was. */
   async setPaused(name: string, paused: boolean, by: string): Promise<boolean> {
-    const { def } = this.get(name);
+    const { def, cron } = this.get(name);
     const now = this.deps.clock.date();
+    const latest = cron.latest(now);
     const { result } = await this.records.mutate(name, () => this.initialState(def), (s) => {
       if (s.paused === paused) return false;
       s.paused = paused;
       s.pausedBy = paused ? by : null;
       s.pausedAt = paused ? now : null;
+      s.pauseNoted = false;
+      // The slots of the pause were handled by being paused: catch-up counts from here.
+      if (!paused && latest && (!s.lastSlot || s.lastSlot.getTime() < latest.getTime())) s.lastSlot = latest;
       return true;
     });
     return result;
@@ -140,7 +144,7 @@ export class Scheduler {
   }
 
   private initialState(def: JobDefinition): Omit<JobState, '_id' | 'version'> {
-    return { paused: def.paused, pausedBy: def.paused ? 'config' : null, pausedAt: null, running: null, lastSlot: null, last: null, failingSince: null };
+    return { paused: def.paused, pausedBy: def.paused ? 'config' : null, pausedAt: null, pauseNoted: false, running: null, lastSlot: null, last: null, failingSince: null };
   }
 
   /** The next timer of the job; a slot further away than MAX_TIMER_MS is reached by re-arming. */
@@ -176,10 +180,16 @@ export class Scheduler {
   /**
    * Claims the run (once per slot across processes), then takes the job's hold unless it is
    * paused (scheduled runs) or another run still holds it: then the run is recorded `skipped`
-   * and, for an overlap, said so in the channel. Undefined when another process has the slot.
+   * and, for an overlap, said so in the channel. A pause is recorded at its first tick only;
+   * its later ticks leave no record. Undefined when another process has the slot (or the tick
+   * is one of a pause already recorded).
    */
   private async begin(def: JobDefinition, trigger: RunTrigger, slot: Date | undefined, by: string, parentInvocationId: string | undefined): Promise<{ run: JobRun; skipped?: string } | undefined> {
     const { clock } = this.deps;
+    if (trigger !== 'manual') {
+      const s = await this.records.state(def.name);
+      if (s?.paused && s.pauseNoted) return undefined;
+    }
     const now = clock.date();
     const runId = newInvocationId();
     const run: JobRun = {
@@ -189,13 +199,21 @@ export class Scheduler {
     if (!(await this.records.claim(run))) return undefined;
     const { result: hold } = await this.records.mutate(def.name, () => this.initialState(def), (s) => {
       if (slot && (!s.lastSlot || s.lastSlot.getTime() < slot.getTime())) s.lastSlot = slot;
-      if (s.paused && trigger !== 'manual') return { skip: `paused by ${s.pausedBy ?? 'someone'}`, overlap: false, stale: undefined };
-      if (s.running && s.running.until.getTime() > now.getTime()) return { skip: `run ${s.running.runId} is still running`, overlap: true, stale: undefined };
+      if (s.paused && trigger !== 'manual') {
+        const noted = Boolean(s.pauseNoted);
+        s.pauseNoted = true;
+        return { skip: `paused by ${s.pausedBy ?? 'someone'}`, overlap: false, stale: undefined, noted };
+      }
+      if (s.running && s.running.until.getTime() > now.getTime()) return { skip: `run ${s.running.runId} is still running`, overlap: true, stale: undefined, noted: false };
       const stale = s.running?.runId;
       s.running = { runId, until: new Date(now.getTime() + def.timeoutMs + GRACE_MS) };
-      return { skip: undefined, overlap: false, stale };
+      return { skip: undefined, overlap: false, stale, noted: false };
     });
     if (hold.stale) await this.records.updateRun(hold.stale, ['claimed', 'running'], { state: 'interrupted', reason: 'its process stopped while it ran (found past its deadline)' });
+    if (hold.noted) {
+      await this.records.dropRun(runId);
+      return undefined;
+    }
     if (hold.skip) {
       await this.records.updateRun(runId, ['claimed'], { state: 'skipped', reason: hold.skip, finishedAt: now, durationMs: 0 });
       if (hold.overlap && trigger !== 'manual') await this.skippedOverlap(def, { ...run, state: 'skipped' }, hold.skip);
@@ -219,8 +237,10 @@ export class Scheduler {
     const { clock, runner, log } = this.deps;
     const started = clock.now();
     let timer: Timer | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => { timer = clock.setTimeout(() => resolve('timeout'), def.timeoutMs); });
-    const call = runner.run(def.run, { subject: jobSubject(def.name), surface: 'scheduler', ...(def.channel ? { channel: def.channel } : {}), parentInvocationId });
+    // At the job's timeout the command is aborted (its handler's signal fires) and the run is marked `timeout`.
+    const abort = new AbortController();
+    const timedOut = new Promise<'timeout'>((resolve) => { timer = clock.setTimeout(() => { abort.abort(); resolve('timeout'); }, def.timeoutMs); });
+    const call = runner.run(def.run, { subject: jobSubject(def.name), surface: 'scheduler', ...(def.channel ? { channel: def.channel } : {}), parentInvocationId, signal: abort.signal });
     let result: RouterResult | 'timeout' | Error;
     try {
       result = await Promise.race([call, timedOut]);
@@ -238,7 +258,7 @@ export class Scheduler {
       state = 'timeout';
       message = timeoutMessage(def, run, durationMs);
       set = { reason: `did not finish within ${def.timeoutMs}ms` };
-      void call.then((late) => log.warn({ job: def.name, runId: run._id, outcome: late.outcome }, `job ${def.name} finished after its timeout`), () => undefined);
+      void call.then((late) => log.warn({ job: def.name, runId: run._id, outcome: late.outcome }, `job ${def.name} stopped after its timeout`), () => undefined);
     } else if (result instanceof Error) {
       state = 'failed';
       message = resultMessage(def, run, { title: 'could not run', status: 'error', blocks: [{ type: 'text', text: result.message }] }, durationMs);

@@ -68,6 +68,8 @@ export interface JobState {
   paused: boolean;
   pausedBy?: string | null;
   pausedAt?: Date | null;
+  /** This pause's first skipped tick is recorded; later ticks of the same pause leave no run record. */
+  pauseNoted?: boolean;
   /** The run that holds the job now, and until when it may (its timeout and a grace period). */
   running: { runId: string; until: Date } | null;
   /** The latest scheduled time handled (run, skipped or held) by any process: where catch-up counts from. */

@@ -7,6 +7,7 @@ import type { AnyCommand, Subject } from './command.js';
 import type { Outcome } from './audit.js';
 import type { Reply } from './reply.js';
 import type { ErrorInfo } from './errors.js';
+import type { ProgressSink } from './progress.js';
 
 export interface Invocation {
   subject: Subject;
@@ -25,6 +26,8 @@ export interface Invocation {
    * it through.
    */
   approval?: 'required' | `approved:${string}`;
+  /** Where the surface shows progress of a long operation while it runs (the router throttles and redacts it). */
+  progress?: ProgressSink;
 }
 
 export interface RouterResult {

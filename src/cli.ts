@@ -144,7 +144,9 @@ async function exec(words: string[], opts: { config?: string; json?: boolean }):
     await bot.stop();
     throw e;
   }
-  const handled = await bot.router.handle({ subject: bot.consoleSubject, surface: 'cli', line: words.join(' ') });
+  // Progress of a long operation goes to stderr on a terminal, so stdout stays the result alone.
+  const progress = process.stderr.isTTY ? (text: string) => { process.stderr.write(`… ${text}\n`); } : undefined;
+  const handled = await bot.router.handle({ subject: bot.consoleSubject, surface: 'cli', line: words.join(' '), ...(progress ? { progress } : {}) });
   // Held for approval: nothing ran yet, so a script must not read success; the request id is printed.
   const result: RouterResult = handled.pending
     ? { ...handled, error: { code: 'approval_pending', message: `held for approval: request ${handled.pending.approval} (\`approve ${handled.pending.approval}\`)` } }

@@ -128,7 +128,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const runbookWiring = wireRunbooks(config, { store, coordination, outbox: alerting.outbox, alerts: alerting.alerts, log, audit, clock, approvals: opts.approvals?.events ?? approvals });
   const registry = registerCommands(config, { audit, redactor, ops, alerting, rbac, maintenance, jobs: jobs.commands, runbooks: runbookWiring, approvals });
   registry.register(...oncall.commands);
-  const router = createRouter(config, { registry, rbac, audit, metrics, log, redactor, gate: opts.approvals?.gate ?? approvals.gate });
+  const router = createRouter(config, { registry, rbac, audit, metrics, log, redactor, clock, gate: opts.approvals?.gate ?? approvals.gate });
   approvals.runner = router.runner;
   runbookWiring.bind(router);
   const { scheduler } = jobs;

@@ -20,6 +20,8 @@ import { outgoingReply } from './router/outgoing.js';
 import { fromError, fromReply, ok, type Settled } from './router/settled.js';
 import { auditUnavailable, dryRun, permissionDenied } from './router/replies.js';
 import { textReply } from '../core/reply.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { throttledProgress } from '../core/progress.js';
 
 export interface RouterDeps {
   registry: CommandRegistry;
@@ -32,6 +34,8 @@ export interface RouterDeps {
   environmentOf: (target: string) => string | undefined;
   commandTimeoutMs: number;
   gate?: Gate;
+  /** Paces progress updates (at most one a second); systemClock when not given. */
+  clock?: Clock;
 }
 
 /** Something an adapter refused before it became an invocation (bad options, an expired button, a bad payload). */
@@ -228,9 +232,17 @@ export class Router {
     }
     try {
       const { inv, invocationId, log, subject } = call;
-      const ctx = { invocationId, subject, access, runner: this.runner, surface: inv.surface, channel: inv.channel, dryRun: false, log };
-      const reply = await runHandler(command, args, ctx, timeoutMs, this.shutdown.signal, inv.signal);
-      return fromReply(reply);
+      const sink = inv.progress;
+      const progress = sink && throttledProgress((text) => sink(this.deps.redactor.text(text)), {
+        clock: this.deps.clock ?? systemClock,
+        onError: (e) => log.warn({ err: errorMessage(e) }, 'progress update not shown'),
+      });
+      const ctx = { invocationId, subject, access, runner: this.runner, surface: inv.surface, channel: inv.channel, dryRun: false, log, ...(progress ? { progress: progress.report } : {}) };
+      try {
+        return fromReply(await runHandler(command, args, ctx, timeoutMs, this.shutdown.signal, inv.signal));
+      } finally {
+        await progress?.close();
+      }
     } catch (e) {
       return fromError(e, { command, invocationId: call.invocationId, log: call.log });
     }

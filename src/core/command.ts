@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Reply } from './reply.js';
 import type { CommandRunner } from './invocation.js';
+import type { ProgressFn } from './progress.js';
 
 export type Risk = 'read' | 'write' | 'dangerous';
 
@@ -63,6 +64,8 @@ export interface CommandContext {
   signal: AbortSignal;
   /** Runs another command through the router (RBAC, gate, audit), with this invocation as its parent. */
   runner: CommandRunner;
+  /** Shows what a long operation is doing now, on the surface that started it (throttled; see core/progress.ts). */
+  progress?: ProgressFn;
 }
 
 export interface CommandSpec<A = Record<string, unknown>> {

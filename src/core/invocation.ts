@@ -7,6 +7,7 @@ import type { AnyCommand, Subject } from './command.js';
 import type { Outcome } from './audit.js';
 import type { Reply } from './reply.js';
 import type { ErrorInfo } from './errors.js';
+import type { ProgressSink } from './progress.js';
 
 export interface Invocation {
   subject: Subject;
@@ -27,6 +28,8 @@ export interface Invocation {
   approval?: 'required' | `approved:${string}`;
   /** Aborting it aborts the handler (its `ctx.signal` fires), as the handler's own timeout does. */
   signal?: AbortSignal;
+  /** Where the surface shows progress of a long operation while it runs (the router throttles and redacts it). */
+  progress?: ProgressSink;
 }
 
 export interface RouterResult {

@@ -118,7 +118,7 @@ export function backupCommands(deps: BackupDeps): AnyCommand[] {
     },
     async run(ctx, a) {
       check(a.target);
-      const reports = (await backups.run(a.target, { ...(a.job ? { job: a.job } : {}), by: ctx.subject.id, signal: ctx.signal })).map((r) => withoutInternals(ctx, r));
+      const reports = (await backups.run(a.target, { ...(a.job ? { job: a.job } : {}), by: ctx.subject.id, signal: ctx.signal, ...(ctx.progress ? { progress: ctx.progress } : {}) })).map((r) => withoutInternals(ctx, r));
       const now = Date.now();
       const status: Status = reports.every((r) => r.ok) ? 'ok' : 'fail';
       const failed = reports.filter((r) => !r.ok).length;
@@ -248,7 +248,7 @@ export function backupCommands(deps: BackupDeps): AnyCommand[] {
     },
     async run(ctx, a) {
       check(a.target);
-      const r = await backups.restore(a.target, a['backup-id'], { by: ctx.subject.id, signal: ctx.signal });
+      const r = await backups.restore(a.target, a['backup-id'], { by: ctx.subject.id, signal: ctx.signal, ...(ctx.progress ? { progress: ctx.progress } : {}) });
       const reply: Reply = {
         title: `Restored ${a.target} from ${r.record._id}`,
         status: 'ok',

@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Redactor } from '../core/redact.js';
 import type { AuditLog } from '../core/audit.js';
+import type { Clock } from '../core/clock.js';
 import type { Gate } from '../core/invocation.js';
 import { Rbac, type AccessGrant } from '../core/rbac.js';
 import { People } from '../core/people.js';
@@ -59,7 +60,7 @@ export function registerCommands(config: Config, deps: { audit: AuditLog; redact
   return registry;
 }
 
-export function createRouter(config: Config, deps: { registry: CommandRegistry; rbac: Rbac; audit: AuditLog; metrics: Metrics; log: Logger; redactor: Redactor; gate?: Gate | undefined }): Router {
+export function createRouter(config: Config, deps: { registry: CommandRegistry; rbac: Rbac; audit: AuditLog; metrics: Metrics; log: Logger; redactor: Redactor; clock: Clock; gate?: Gate | undefined }): Router {
   const { gate, ...rest } = deps;
   return new Router({
     ...rest,

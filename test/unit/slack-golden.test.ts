@@ -10,6 +10,8 @@ import { healthReport } from '../../src/handlers/health.js';
 import { renderSlack } from '../../src/bot/adapters/slack/render.js';
 import { renderButtonOutcome } from '../../src/bot/adapters/slack/outcome.js';
 import { slackLimitViolations } from '../../src/bot/adapters/slack/limits.js';
+import { renderDiscord } from '../../src/bot/adapters/discord/render.js';
+import { inlineCustomId } from '../../src/bot/adapters/discord/buttons.js';
 
 const dir = path.join(process.cwd(), 'test', 'golden');
 
@@ -51,5 +53,13 @@ describe('Slack rendering (golden files)', () => {
     const after = renderButtonOutcome(msg.blocks, { title: 'Alert a1b2 acknowledged', status: 'ok', blocks: [], visibility: 'channel', footer: 'ref fedcba987654' }, '`ack a1b2` by <@U024BE7LH>');
     expect(slackLimitViolations(after)).toEqual([]);
     golden('alert-acknowledged', after);
+  });
+
+  it('the same alert on Discord (test/golden/discord-alert.json, shown in the README)', () => {
+    const msg = renderDiscord(alert, { customId: (command, i) => inlineCustomId(command, i) });
+    const file = path.join(dir, 'discord-alert.json');
+    const text = `${JSON.stringify(msg, null, 2)}\n`;
+    if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) writeFileSync(file, text);
+    expect(text).toBe(readFileSync(file, 'utf8'));
   });
 });

@@ -68,7 +68,7 @@ export function restartCommand(deps: { targets: Config['targets']; docker: Docke
       if (svc) {
         const result = await svc.services.restarts.restart({
           target: svc.target, manager: svc.manager, checks: restartChecks(svc.t),
-          checkTimeoutMs: deps.checkTimeoutMs, restartTimeoutMs: svc.m.restartTimeout, logLines: svc.m.logLines,
+          checkTimeoutMs: deps.checkTimeoutMs, restartTimeoutMs: svc.m.restartTimeout, logLines: svc.m.logLines, progress: ctx.progress,
         }, { signal: ctx.signal, log: ctx.log });
         return serviceRestartReply(svc.target, result, svc.manager, redactor, (title, lines) => logBlock(title, lines, redactor, false));
       }
@@ -81,6 +81,7 @@ export function restartCommand(deps: { targets: Config['targets']; docker: Docke
         restartTimeoutMs: c.restartTimeout,
         checkTimeoutMs: deps.checkTimeoutMs,
         logLines: c.logLines,
+        progress: ctx.progress,
       };
       const result = await deps.restarts.restart(plan, { signal: ctx.signal, log: ctx.log });
       return restartReply(target, result, redactor);

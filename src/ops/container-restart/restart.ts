@@ -5,10 +5,13 @@
 import type { HealthCheckConfig } from '../../config/schema.js';
 import { isUserError } from '../../core/errors.js';
 import type { ContainerInfo, ContainerSelector, DockerService, LogLine } from '../docker/index.js';
-import { runChecks, type CheckResult, type ProbeServices } from '../probes/index.js';
+import { checkName, runChecks, type CheckResult, type ProbeServices } from '../probes/index.js';
+import type { ProgressFn } from '../../core/progress.js';
 
 export interface RestartPlan {
   target: string;
+  /** Told each step as it starts (which container, waiting, checks). */
+  progress?: ProgressFn | undefined;
   sel: ContainerSelector;
   stopTimeoutMs: number;
   /** Longest wait, per container, from the restart call until it is running and its checks pass (plus at most one round of checks). */
@@ -83,6 +86,7 @@ async function restartOne(docker: DockerService, plan: RestartPlan, before: Cont
   const result: ContainerRestart = { before, ok: false, tookMs: 0, checks: [], logs: [] };
   try {
     await docker.restart(plan.sel, before.id, plan.stopTimeoutMs / 1000, signal);
+    plan.progress?.(`${before.name} restarted; waiting for it to run${plan.checks.length ? ' and pass its checks' : ''}…`);
     const settleMs = plan.settleMs ?? 1_000;
     for (;;) {
       const now = await docker.inspect(plan.sel, before.id, signal);
@@ -98,6 +102,7 @@ async function restartOne(docker: DockerService, plan: RestartPlan, before: Cont
       } else {
         // Each round of checks gets its full timeout (a check cut short near the deadline would
         // report a timeout instead of the real failure); the wait overshoots by at most that.
+        if (plan.checks.length) plan.progress?.(`${now.name} is running; checking ${plan.checks.map(checkName).join(', ')}…`);
         result.checks = await runChecks(
           plan.checks.map((check) => ({ target: plan.target, check })),
           plan.checkTimeoutMs,
@@ -149,9 +154,11 @@ async function restartOne(docker: DockerService, plan: RestartPlan, before: Cont
 export async function restartContainers(docker: DockerService, plan: RestartPlan, before: ContainerInfo[], signal: AbortSignal, services?: ProbeServices): Promise<RestartOutcome> {
   const started = performance.now();
   const containers: ContainerRestart[] = [];
-  for (const c of before) {
+  for (const [i, c] of before.entries()) {
+    plan.progress?.(`Restarting ${c.name} (${i + 1} of ${before.length})…`);
     const r = await restartOne(docker, plan, c, signal, services);
     containers.push(r);
+    if (r.ok) plan.progress?.(`${c.name} is running${plan.checks.length ? ' and healthy' : ''} (${i + 1} of ${before.length})`);
     if (!r.ok) break;
   }
   return { ok: containers.length === before.length && containers.every((r) => r.ok), tookMs: Math.round(performance.now() - started), containers };

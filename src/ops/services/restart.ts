@@ -7,11 +7,14 @@ import type { HealthCheckConfig } from '../../config/schema.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { isUserError } from '../../core/errors.js';
 import type { LogLine } from '../docker/index.js';
-import { runChecks, type CheckResult, type ProbeServices } from '../probes/index.js';
+import { checkName, runChecks, type CheckResult, type ProbeServices } from '../probes/index.js';
 import type { ServiceManager, ServiceState } from './types.js';
+import type { ProgressFn } from '../../core/progress.js';
 
 export interface ServiceRestartPlan {
   target: string;
+  /** Told each step as it starts (the restart command, waiting, checks). */
+  progress?: ProgressFn | undefined;
   manager: ServiceManager;
   checks: HealthCheckConfig[];
   checkTimeoutMs: number;
@@ -80,7 +83,9 @@ export async function restartService(plan: ServiceRestartPlan, signal: AbortSign
   const before = await manager.status(signal);
   const out: ServiceRestartOutcome = { ok: false, tookMs: 0, before, after: [], checks: [], logs: [] };
   try {
+    plan.progress?.(`Running \`${manager.restartCommand()}\`…`);
     await manager.restart(signal);
+    plan.progress?.(`Restarted; waiting for ${manager.name} to run${plan.checks.length ? ' and pass its checks' : ''}…`);
     for (;;) {
       const now = await manager.status(signal);
       out.after = now;
@@ -89,6 +94,7 @@ export async function restartService(plan: ServiceRestartPlan, signal: AbortSign
         out.reason = why.reason;
         if (why.final) break;
       } else {
+        if (plan.checks.length) plan.progress?.(`${manager.name} is running; checking ${plan.checks.map(checkName).join(', ')}…`);
         out.checks = await runChecks(plan.checks.map((check) => ({ target: plan.target, check })), plan.checkTimeoutMs, signal, services);
         const failed = out.checks.filter((r) => r.status === 'fail');
         if (failed.length === 0) {

@@ -89,7 +89,9 @@ export class ConsoleSurface implements ChatSurface {
 
   private async handleLine(line: string): Promise<void> {
     if (line.trim()) {
-      const result = await this.opts.router.handle({ subject: this.opts.subject, surface: 'console', line, channel: 'console' });
+      // A long operation's steps, one line each while it runs (the router sends at most one a second).
+      const progress = (text: string) => this.write(this.opts.interactive ? `\x1b[2m… ${text}\x1b[0m` : `… ${text}`);
+      const result = await this.opts.router.handle({ subject: this.opts.subject, surface: 'console', line, channel: 'console', progress });
       this.write(this.render(result.reply));
     }
     if (this.opts.interactive) this.rl?.prompt();

@@ -111,7 +111,15 @@ export class InteractionHandler {
       await this.answerPresserOnly(i, refused.reply);
       return;
     }
-    const pending = this.deps.router.handle({ subject: subjectOf(i), surface: 'discord', line, channel: i.channelId, id: newInvocationId() });
+    // Progress edits the deferred response (its token lasts 15 minutes); before the defer the latest step is kept.
+    let deferred = false;
+    let step: string | undefined;
+    const shown = (text: string) => this.deliver('interaction progress edit', () => i.editReply({ content: `⏳ ${text.slice(0, 1900)}`, allowedMentions: { parse: [] } }));
+    const progress = async (text: string) => {
+      if (!deferred) { step = text; return; }
+      await shown(text);
+    };
+    const pending = this.deps.router.handle({ subject: subjectOf(i), surface: 'discord', line, channel: i.channelId, id: newInvocationId(), progress });
     const quick = await within(pending, this.deps.ackDeadlineMs);
     if (quick) {
       const ephemeral = quick.reply.visibility === 'ephemeral';
@@ -121,6 +129,8 @@ export class InteractionHandler {
     }
     // Slow: tell Discord we are on it (it shows "thinking…"), then edit that response.
     await this.deliver('interaction defer', () => i.deferReply());
+    deferred = true;
+    if (step) await shown(step);
     const result = await pending;
     await this.finishDeferred(i, result);
   }
@@ -134,7 +144,8 @@ export class InteractionHandler {
       return;
     }
     const msg = update ? await update(result.reply) : await this.render(result.reply);
-    await this.deliver('interaction edit original', () => i.editReply(asOptions(msg)));
+    // The result replaces any progress line the response showed.
+    await this.deliver('interaction edit original', () => i.editReply({ content: '', ...asOptions(msg) }));
   }
 
   async button(i: ButtonInteraction): Promise<void> {

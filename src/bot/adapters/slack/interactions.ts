@@ -19,6 +19,10 @@ import { renderSlack } from './render.js';
 import { renderButtonOutcome } from './outcome.js';
 import { escapeCut, unescapeSlackText } from './mrkdwn.js';
 import type { SlackMessage } from './limits.js';
+import type { ProgressSink } from '../../../core/progress.js';
+
+/** How many times a slash command's "Working on…" answer is replaced with progress (response_url takes 5 responses). */
+export const SLACK_PROGRESS_UPDATES = 3;
 
 export interface SlackInteractionDeps {
   router: Router;
@@ -59,10 +63,10 @@ export function registerSlackListeners(app: App, deps: SlackInteractionDeps): vo
     visibility: 'ephemeral',
   });
 
-  async function runAs(user: { id: string; name?: string | undefined }, line: string, channel: string | undefined, id: string): Promise<RouterResult> {
+  async function runAs(user: { id: string; name?: string | undefined }, line: string, channel: string | undefined, id: string, progress?: ProgressSink): Promise<RouterResult> {
     try {
       const subject = await deps.subjects.subjectOf(user.id, user.name);
-      return await deps.router.handle({ subject, surface: 'slack', line, id, ...(channel ? { channel } : {}) });
+      return await deps.router.handle({ subject, surface: 'slack', line, id, ...(channel ? { channel } : {}), ...(progress ? { progress } : {}) });
     } catch (e) {
       log.error({ err: e, invocationId: id }, `slack invocation failed: ${errorMessage(e)}`);
       return { invocationId: id, outcome: 'error', error: { code: 'internal', message: internalErrorMessage(id) }, reply: failureReply(id) };
@@ -85,11 +89,23 @@ export function registerSlackListeners(app: App, deps: SlackInteractionDeps): vo
     const line = unescapeSlackText(command.text).trim();
     const id = newInvocationId();
     const who = `\`${escapeCut(`${deps.command} ${line}`.trim(), 300)}\` by <@${command.user_id}>`;
-    const running = runAs({ id: command.user_id, name: command.user_name }, line, command.channel_id, id);
-    const quick = await within(running, deps.ackWithinMs);
+    const working = (step?: string) => `:hourglass_flowing_sand: Working on \`${escapeCut(line || 'help', 200)}\`…${step ? ` ${escapeCut(step, 300)}` : ''} (ref ${id})`;
     let acked = false;
+    // Progress replaces the "Working on…" answer through the response_url, which takes 5 responses
+    // in all: SLACK_PROGRESS_UPDATES of them, the result and a failure notice. Before the ack the
+    // latest step is kept and shown in the ack itself.
+    let step: string | undefined;
+    let updates = 0;
+    const progress: ProgressSink = async (text) => {
+      if (!acked) { step = text; return; }
+      if (updates >= SLACK_PROGRESS_UPDATES) return;
+      updates++;
+      await deps.web.respond(command.response_url, { response_type: 'ephemeral', replace_original: true, text: working(text) });
+    };
+    const running = runAs({ id: command.user_id, name: command.user_name }, line, command.channel_id, id, progress);
+    const quick = await within(running, deps.ackWithinMs);
     if (quick === PENDING) {
-      await ack({ response_type: 'ephemeral', text: `:hourglass_flowing_sand: Working on \`${escapeCut(line || 'help', 200)}\`… (ref ${id})` });
+      await ack({ response_type: 'ephemeral', text: working(step) });
       acked = true;
     }
     const result = quick === PENDING ? await running : quick;

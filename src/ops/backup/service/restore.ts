@@ -13,6 +13,7 @@ import type { RestorePlan, RestoreReport } from './reports.js';
 import { runJob } from './run.js';
 import { verifyRecord } from './verify.js';
 import { freshWorkDir, engineContext, removeQuietly } from './workspace.js';
+import type { ProgressFn } from '../../../core/progress.js';
 
 /** What a restore of this backup would do and where it writes (for --dry-run and the reply). */
 export async function planRestore(ctx: BackupContext, target: string, id: string): Promise<RestorePlan> {
@@ -29,7 +30,7 @@ function serviceToStop(ctx: BackupContext, target: string) {
   return service;
 }
 
-export async function restoreBackup(ctx: BackupContext, target: string, id: string, opts: { by?: string; signal?: AbortSignal } = {}): Promise<RestoreReport> {
+export async function restoreBackup(ctx: BackupContext, target: string, id: string, opts: { by?: string; signal?: AbortSignal; progress?: ProgressFn } = {}): Promise<RestoreReport> {
   const plan = await planRestore(ctx, target, id);
   const { record, job } = plan;
   if (record.status !== 'ok') throw new UserError('invalid', `backup ${id} did not complete (${record.status}): it cannot be restored`);
@@ -37,6 +38,7 @@ export async function restoreBackup(ctx: BackupContext, target: string, id: stri
     const started = performance.now();
     // The local file is gone (retention, a lost disk): bring it back from its off-site copy first.
     const fetched = job.offsite && (record.localDeleted || !existsSync(record.path)) ? await fetchOffsite(offsiteDepsOf(ctx), job, record, opts.signal) : undefined;
+    opts.progress?.(`Verifying ${id} before restoring it (checksum, ${record.compression === 'gzip' ? 'gzip integrity, ' : ''}restore test)…`);
     const verify = await verifyRecord(ctx, record, opts.signal);
     if (!verify.ok) {
       const failed = verify.steps.find((s) => !s.ok);
@@ -45,6 +47,7 @@ export async function restoreBackup(ctx: BackupContext, target: string, id: stri
     const engine = engineFor(ctx.deps.engines, job);
     let safety: BackupRecord | null = null;
     let safetyNote: string | undefined;
+    opts.progress?.(`Verified. Keeping a safety copy of ${plan.target}…`);
     const copy = await runJob(ctx, target, job, { ...opts, safety: true, reason: `before restore of ${id}` });
     if (copy.ok) safety = copy.record;
     else if (copy.errorCode === 'not_found') {
@@ -59,6 +62,7 @@ export async function restoreBackup(ctx: BackupContext, target: string, id: stri
     try {
       const artifact = path.join(work, `artifact.${engine.extension(job)}`);
       const real = await containedFile(job.destination, record.path);
+      opts.progress?.(`Unpacking ${id}…`);
       await extractArtifact(real, artifact, record.compression === 'gzip', opts.signal);
       if (service) {
         try {
@@ -71,6 +75,7 @@ export async function restoreBackup(ctx: BackupContext, target: string, id: stri
       let done: Awaited<ReturnType<typeof engine.restore>> | undefined;
       let restoreError: unknown;
       try {
+        opts.progress?.(`Restoring ${plan.target} from ${id} (${plan.method})…`);
         done = await engine.restore(job, artifact, engineContext(job, work, ctx.deps.toolPath, opts.signal));
       } catch (e) {
         restoreError = e;

@@ -14,21 +14,27 @@ import { locked } from './lock.js';
 import type { RunReport } from './reports.js';
 import { verifyRecord } from './verify.js';
 import { engineContext, freshWorkDir, removeQuietly, workDirOf } from './workspace.js';
+import type { ProgressFn } from '../../../core/progress.js';
 
 export interface RunOptions {
   by?: string | undefined;
   signal?: AbortSignal | undefined;
+  /** Told each step as it starts (dump, compress, verify…). */
+  progress?: ProgressFn | undefined;
   /** A safety copy taken before a restore (from the restore target, kept apart, verified on its artifact). */
   safety?: boolean;
   reason?: string;
 }
 
 /** `backup run <target> [job]`: each job in turn, under the target's lock. */
-export async function runBackups(ctx: BackupContext, target: string, opts: { job?: string; by?: string; signal?: AbortSignal } = {}): Promise<RunReport[]> {
+export async function runBackups(ctx: BackupContext, target: string, opts: { job?: string; by?: string; signal?: AbortSignal; progress?: ProgressFn } = {}): Promise<RunReport[]> {
   const jobs = jobsOf(ctx, target, opts.job);
   return locked(ctx, target, jobs, async () => {
     const reports: RunReport[] = [];
-    for (const job of jobs) reports.push(await runJob(ctx, target, job, opts));
+    for (const [i, job] of jobs.entries()) {
+      const of = jobs.length > 1 ? ` (job ${i + 1} of ${jobs.length})` : '';
+      reports.push(await runJob(ctx, target, job, { ...opts, ...(opts.progress ? { progress: (text: string) => opts.progress?.(`${text}${of}`) } : {}) }));
+    }
     return reports;
   });
 }
@@ -58,11 +64,15 @@ export async function runJob(ctx: BackupContext, target: string, job: BackupJob,
     await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
     await freshWorkDir(job, id);
     const ectx = engineContext(job, work, ctx.deps.toolPath, opts.signal);
+    const what = opts.safety ? `safety copy of ${target}` : `${target} / ${job.name}`;
+    opts.progress?.(`Dumping ${what} (${job.kind})…`);
     const dumped = await engine.dump(job, opts.safety ? 'restore-target' : 'source', ectx);
+    opts.progress?.(`${gzip ? `Compressing (gzip level ${job.compressionLevel})` : 'Storing'} and checksumming ${what}…`);
     const stored = await storeArtifact(dumped.artifact, file, { gzip, level: job.compressionLevel, signal: ectx.signal });
     Object.assign(record, { status: 'ok', size: stored.size, checksum: stored.checksum, finishedAt: ctx.now(), figures: dumped.figures });
     if (opts.safety) {
       // The safety copy's restore test runs on the artifact it was just made from.
+      opts.progress?.(`Checking the safety copy of ${target}…`);
       const check = await engine.check(job, dumped.artifact, ectx);
       Object.assign(record, { verified: true, verifiedAt: ctx.now(), verifyDetail: check.detail });
     }
@@ -76,9 +86,11 @@ export async function runJob(ctx: BackupContext, target: string, job: BackupJob,
   } finally {
     await removeQuietly(work);
   }
+  if (!opts.safety) opts.progress?.(`Verifying ${id} (checksum, ${gzip ? 'gzip integrity, ' : ''}restore test)…`);
   const verify = opts.safety ? undefined : await verifyRecord(ctx, record, opts.signal);
   // A verified backup is copied off-site; the copy's check is one more step of the run.
   if (verify?.ok && job.offsite) {
+    opts.progress?.(`Copying ${id} off-site…`);
     const step = await copyOffsite(offsiteDepsOf(ctx), job, verify.record, opts.signal);
     verify.steps.push(step);
     verify.ok = step.ok;

@@ -14,6 +14,7 @@ import { restoreBackup, planRestore } from './restore.js';
 import { runBackups, wouldExpire } from './run.js';
 import { backupStatus } from './status.js';
 import { verifyBackups } from './verify.js';
+import type { ProgressFn } from '../../../core/progress.js';
 
 export class BackupService implements BackupFreshness {
   private readonly ctx: BackupContext;
@@ -54,7 +55,7 @@ export class BackupService implements BackupFreshness {
     return wouldExpire(this.ctx, target, job);
   }
 
-  run(target: string, opts: { job?: string; by?: string; signal?: AbortSignal } = {}): Promise<RunReport[]> {
+  run(target: string, opts: { job?: string; by?: string; signal?: AbortSignal; progress?: ProgressFn } = {}): Promise<RunReport[]> {
     return runBackups(this.ctx, target, opts);
   }
 
@@ -71,7 +72,7 @@ export class BackupService implements BackupFreshness {
     return planRestore(this.ctx, target, id);
   }
 
-  restore(target: string, id: string, opts: { by?: string; signal?: AbortSignal } = {}): Promise<RestoreReport> {
+  restore(target: string, id: string, opts: { by?: string; signal?: AbortSignal; progress?: ProgressFn } = {}): Promise<RestoreReport> {
     return restoreBackup(this.ctx, target, id, opts);
   }
 }

@@ -118,15 +118,43 @@ export interface ParsedConfig {
   references: EnvReference[];
 }
 
+/** No config section needs more; deeper trees (and alias cycles) are refused before they are walked. */
+const MAX_CONFIG_DEPTH = 32;
+
+/** A YAML library failure (a parser stack overflow, an unresolved alias) as a ConfigError. */
+function yamlStep<T>(source: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw new ConfigError(source, [`YAML: ${e instanceof RangeError ? 'nested too deep' : (e as Error).message.split('\n')[0]}`]);
+  }
+}
+
+/** The path of the first value nested deeper than `max`, walking without recursion. */
+function deeperThan(value: unknown, max: number): PathPart[] | undefined {
+  const stack: { v: unknown; path: PathPart[] }[] = [{ v: value, path: [] }];
+  while (stack.length) {
+    const { v, path } = stack.pop() as { v: unknown; path: PathPart[] };
+    if (!v || typeof v !== 'object') continue;
+    if (path.length >= max) return path;
+    for (const [k, child] of Object.entries(v)) stack.push({ v: child, path: [...path, Array.isArray(v) ? Number(k) : k] });
+  }
+  return undefined;
+}
+
 export function parseConfigDetailed(text: string, source: string, env: NodeJS.ProcessEnv): ParsedConfig {
   const protectedText = protectRefs(text);
-  const doc = parseDocument(protectedText.text, { prettyErrors: true });
+  const doc = yamlStep(source, () => parseDocument(protectedText.text, { prettyErrors: true }));
   if (doc.errors.length) {
     throw new ConfigError(source, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
   }
   const problems: string[] = [];
   const uses: EnvReferences = new Map();
-  const raw = substituteEnv(doc.toJS() ?? {}, env, problems, [], protectedText.refs, uses);
+  // Unresolved or excessive aliases throw from toJS; a self-referencing alias makes a cycle.
+  const tree: unknown = yamlStep(source, () => doc.toJS() as unknown) ?? {};
+  const tooDeep = deeperThan(tree, MAX_CONFIG_DEPTH);
+  if (tooDeep) throw new ConfigError(source, [`${formatPath(tooDeep)}: nested deeper than ${MAX_CONFIG_DEPTH} levels (or an alias that contains itself)`]);
+  const raw = substituteEnv(tree, env, problems, [], protectedText.refs, uses);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     // A key whose value is empty because its variable is unset was already reported as such.

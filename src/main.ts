@@ -123,7 +123,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const oncall = wireOncall(config, { store, coordination, log, alerting, clock, maintenance: maintenance.windows });
   alerting.listeners.push((e) => oncall.escalations.onAlertEvent(e));
   const rbac = createRbac(config, oncall.grant);
-  const jobs = wireScheduler(config, { store, clock, log, audit, alerting, rbac, runner: () => router.runner, registry: () => registry });
+  const jobs = wireScheduler(config, { store, clock, log, audit, alerting, rbac, runner: () => router.runner, registry: () => registry, maintenance: maintenance.windows });
   const approvals = wireApprovals(config, { store, messages: alerting.outbox, rbac, audit, redactor, log, clock });
   const runbookWiring = wireRunbooks(config, { store, coordination, outbox: alerting.outbox, alerts: alerting.alerts, log, audit, clock, approvals: opts.approvals?.events ?? approvals });
   const registry = registerCommands(config, { audit, redactor, ops, alerting, rbac, maintenance, jobs: jobs.commands, runbooks: runbookWiring, approvals });

@@ -3,6 +3,7 @@
  * router's runner, the outbox and the alert service, the `jobs` commands, and the start-up check
  * that every job's `run` line parses as a registered command its subject may run.
  */
+import type { MaintenanceWindows } from '../core/maintenance/port.js';
 import type { Config } from '../config/schema.js';
 import { jobSubjectId } from '../config/jobs-schema.js';
 import type { Clock } from '../core/clock.js';
@@ -36,7 +37,7 @@ export interface SchedulerWiring {
 /** `router` and `registry` are read when a job runs or is checked, after createBot has made them. */
 export function wireScheduler(config: Config, deps: {
   store: Store; clock: Clock; log: Logger; audit: AuditLog; alerting: Alerting; rbac: Rbac;
-  runner: () => CommandRunner; registry: () => CommandRegistry;
+  runner: () => CommandRunner; registry: () => CommandRegistry; maintenance?: MaintenanceWindows;
 }): SchedulerWiring {
   const targetOf = (line: string): string | undefined => {
     const step = parseLine(deps.registry(), line);
@@ -46,6 +47,7 @@ export function wireScheduler(config: Config, deps: {
     store: deps.store, clock: deps.clock, log: deps.log.child({ component: 'scheduler' }),
     runner: { run: (line, o) => deps.runner().run(line, o) },
     outbox: deps.alerting.outbox, alerts: deps.alerting.alerts, audit: deps.audit, targetOf,
+    ...(deps.maintenance ? { maintenance: deps.maintenance } : {}),
   });
   const targetOfJob = (name: string) => {
     const def = scheduler.definition(name);

@@ -17,6 +17,7 @@ import { defineCommand } from '../../src/core/command.js';
 import { textReply, type Reply } from '../../src/core/reply.js';
 import { rbacSchema } from '../../src/config/schema.js';
 import { ManualClock, systemClock, type Clock } from '../../src/core/clock.js';
+import type { MaintenanceWindows } from '../../src/core/maintenance/port.js';
 import { Scheduler } from '../../src/core/scheduler/scheduler.js';
 import type { JobDefinition } from '../../src/core/scheduler/types.js';
 import type { WebhookPayload } from '../../src/core/alerts/payload.js';
@@ -65,7 +66,7 @@ function commands() {
   return { registry, started, hold, aborted, release: (n: string) => holds.get(n)?.() };
 }
 
-async function setup(opts: { clock?: Clock; store?: Store; cmds?: ReturnType<typeof commands> } = {}) {
+async function setup(opts: { clock?: Clock; store?: Store; cmds?: ReturnType<typeof commands>; maintenance?: MaintenanceWindows } = {}) {
   const store = opts.store ?? await EmbeddedStore.open(null);
   const clock = opts.clock ?? new ManualClock(Date.UTC(2026, 0, 5, 0, 0, 0));
   const cmds = opts.cmds ?? commands();
@@ -81,6 +82,7 @@ async function setup(opts: { clock?: Clock; store?: Store; cmds?: ReturnType<typ
     store, clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), runner: router.runner, audit, targetOf: () => 'web',
     outbox: { enqueue: async (key, channel, reply) => { posts.push({ key, channel, reply }); } },
     alerts: { receive: async (p) => { alerts.push(p); return 'accepted'; } },
+    ...(opts.maintenance ? { maintenance: opts.maintenance } : {}),
   });
   return { store, clock, cmds, audit, router, posts, alerts, make };
 }
@@ -122,6 +124,25 @@ describe('Scheduler on a ManualClock', () => {
     const [view] = await s.list();
     expect(view?.next).toEqual(new Date('2026-01-06T01:00:00Z'));
     expect(view?.last).toMatchObject({ state: 'ok', runId: run?._id });
+  });
+
+  it('given its target under maintenance, when the job runs, then it runs but posts nothing to its channel', async () => {
+    const windows: MaintenanceWindows = {
+      activeFor: async (target, at) => (target === 'web' && at < new Date('2026-01-05T03:00:00Z')
+        ? { id: 'm1', target, from: new Date('2026-01-05T00:00:00Z'), until: new Date('2026-01-05T03:00:00Z'), by: 'console:ops' }
+        : undefined),
+    };
+    const t = await setup({ maintenance: windows });
+    const s = started(t.make([job({ cron: '0 * * * *' })]));
+    await s.start();
+    const clock = t.clock as ManualClock;
+    clock.advance(60 * MIN);
+    await s.idle();
+    expect(t.cmds.started).toEqual(['backup']);
+    expect(t.posts).toEqual([]);
+    clock.advance(3 * 60 * MIN);
+    await s.idle();
+    expect(t.posts.length).toBeGreaterThan(0);
   });
 
   it('given two schedulers over one store (two replicas), when the tick comes, then the job runs once', async () => {

@@ -14,6 +14,7 @@ import { UserError, errorMessage } from '../errors.js';
 import { newInvocationId } from '../ids.js';
 import { CronSchedule, MAX_TIMER_MS } from './cron.js';
 import { JobRecords } from './records.js';
+import type { MaintenanceWindows } from '../maintenance/port.js';
 import { isFailure, jobAlert, missedMessage, resultMessage, shouldNotify, skippedMessage, timeoutMessage } from './notice.js';
 import type { JobDefinition, JobRun, JobState, RunState, RunTrigger } from './types.js';
 
@@ -32,6 +33,8 @@ export interface SchedulerDeps {
   audit: { systemEvent(e: { action: string; subject?: string; message?: string; detail?: Record<string, unknown> }): Promise<void> };
   /** The target a command line acts on (for the alert's `target` label and RBAC of `jobs run`). */
   targetOf?: (line: string) => string | undefined;
+  /** Maintenance windows: a job whose target is under maintenance runs, but posts nothing to its channel. */
+  maintenance?: MaintenanceWindows;
 }
 
 export interface JobView {
@@ -229,7 +232,16 @@ export class Scheduler {
     const message = `${reason}; this tick (${run.slot?.toISOString()}) is skipped.`;
     this.deps.log.warn({ job: def.name, runId: run._id }, `job ${def.name} skipped: ${message}`);
     await this.deps.audit.systemEvent({ action: 'job.skipped', subject: jobSubject(def.name).id, message, detail: { job: def.name, runId: run._id } });
-    if (def.channel) await this.deps.outbox.enqueue(`job:${run._id}`, def.channel, skippedMessage(def, run, message));
+    if (await this.mayPost(def)) await this.deps.outbox.enqueue(`job:${run._id}`, def.channel as string, skippedMessage(def, run, message));
+  }
+
+  /** The job has a channel, and its target is not under maintenance (then it stays quiet, and says so in the log). */
+  private async mayPost(def: JobDefinition): Promise<boolean> {
+    if (!def.channel) return false;
+    const target = this.deps.targetOf?.(def.run);
+    const window = target ? await this.deps.maintenance?.activeFor(target, this.deps.clock.date()) : undefined;
+    if (window) this.deps.log.info({ job: def.name, target, maintenance: window.id }, `job ${def.name}: ${target} is under maintenance; nothing posted`);
+    return !window;
   }
 
   /** Runs the command with the job's timeout, records how it ended, posts, and raises or resolves the job alert. */
@@ -290,7 +302,7 @@ export class Scheduler {
     });
     log.info({ job: def.name, runId: run._id, state, durationMs }, `job ${def.name} ${state}`);
     if (state === 'timeout') await this.deps.audit.systemEvent({ action: 'job.timeout', subject: jobSubject(def.name).id, message: `job ${def.name} run ${run._id} timed out`, detail: { job: def.name, runId: run._id } });
-    if (def.channel && shouldNotify(def, state, before.last)) await this.deps.outbox.enqueue(`job:${run._id}`, def.channel, message);
+    if (shouldNotify(def, state, before.last) && (await this.mayPost(def))) await this.deps.outbox.enqueue(`job:${run._id}`, def.channel as string, message);
     if (alert) {
       const summary = alert.status === 'firing' ? `Job ${def.name} ${state === 'timeout' ? 'timed out' : 'failed'}: ${title}` : `Job ${def.name} ran fine again`;
       await this.deps.alerts.receive(jobAlert(def, { ...alert, now: finishedAt, run, target: this.deps.targetOf?.(def.run), summary }));
@@ -343,6 +355,6 @@ export class Scheduler {
       message: `job ${def.name}: ${missed} run(s) missed while the bot was down; catchUp: ${action}`,
       detail: { job: def.name, missed, latest: latest.toISOString(), runId },
     });
-    if (def.channel) await this.deps.outbox.enqueue(`job:${runId}:missed`, def.channel, missedMessage(def, missed, latest, action));
+    if (await this.mayPost(def)) await this.deps.outbox.enqueue(`job:${runId}:missed`, def.channel as string, missedMessage(def, missed, latest, action));
   }
 }

@@ -21,6 +21,9 @@ const durationMs = z.union([z.string(), z.number()]).transform((v, ctx) => {
 export const BACKUP_JOB_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
 const jobName = z.string().regex(BACKUP_JOB_NAME, 'Use lower-case letters, digits and "-" (at most 32)');
 
+/** `host:` of a job whose data lives on an SSH host (a name of `hosts:`; README "Service managers and hosts"). */
+const remoteHost = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'A host name of hosts:').optional();
+
 const absolutePath = z.string().min(1).refine((p) => path.isAbsolute(p), 'Must be an absolute path');
 const noNul = (s: string) => !s.includes('\0');
 
@@ -64,6 +67,8 @@ const dbUrl = (protocols: string[]) => z.string().min(1).refine((u) => {
 export const sqliteBackupSchema = z.object({
   ...common,
   kind: z.literal('sqlite'),
+  /** The SSH host the database file is on: `sqlite3 .backup` runs there and the copy streams to the bot. */
+  host: remoteHost,
   /** The database file. */
   source: absolutePath,
   /** The file `restore` replaces (default: source). */
@@ -101,6 +106,8 @@ export const mongodbBackupSchema = z.object({
 export const filesBackupSchema = z.object({
   ...common,
   kind: z.literal('files'),
+  /** The SSH host the files are on: `tar -c` runs there and streams to the bot; restore streams the tar back to `tar -x`. */
+  host: remoteHost,
   source: z.object({
     /** The directory the paths are relative to. */
     dir: absolutePath,

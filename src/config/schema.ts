@@ -14,7 +14,8 @@ import { checkOncallRefs, oncallSections } from './oncall-schema.js';
 import { checkRunbookRefs, runbooksSchema } from './runbooks-schema.js';
 import { approvalsSchema, checkApprovalRoles } from './approvals-schema.js';
 import { retentionSchema } from './retention-schema.js';
-import { checkManagerRefs, hostsSchema, serviceManagerSchema } from './services-schema.js';
+import { checkManagerRefs, HOST_NAME, hostsSchema, serviceManagerSchema } from './services-schema.js';
+import { checkRemoteHostRefs } from './remote-host-refs.js';
 import { checkLogCountFields, checkLogFileRefs, logFileCountShape, logFilesSchema } from './logfiles-schema.js';
 
 /** `30s`, `5m`, `1h`, `7d` or milliseconds → milliseconds. */
@@ -52,11 +53,15 @@ export const tcpProbeSchema = z.object({
 
 export const diskProbeSchema = z.object({
   path: z.string().min(1).default('/'),
+  /** A host of `hosts:` (default: the target's manager host, else the bot's own host). */
+  host: z.string().regex(HOST_NAME, 'A host name of hosts:').optional(),
   maxUsedPercent: percent.default(90),
   warnUsedPercent: percent.optional(),
 }).strict();
 
 export const memoryProbeSchema = z.object({
+  /** A host of `hosts:` (default: the target's manager host, else the bot's own host). */
+  host: z.string().regex(HOST_NAME, 'A host name of hosts:').optional(),
   maxUsedPercent: percent.default(90),
   warnUsedPercent: percent.optional(),
 }).strict();
@@ -276,6 +281,7 @@ export const configSchema = z.object({
   checkContainerProbes(cfg.targets, ctx);
   checkManagerRefs(cfg, ctx);
   checkLogFileRefs(cfg, ctx);
+  checkRemoteHostRefs(cfg, ctx);
   checkPeopleRoles(cfg.people, cfg.rbac ? Object.keys(cfg.rbac.roles) : [DEFAULT_ROLE], ctx);
   checkJobRefs(cfg.jobs, cfg.rbac, [DEFAULT_ROLE], ctx);
   checkApprovalRoles(cfg.approvals, cfg.rbac ? Object.keys(cfg.rbac.roles) : [DEFAULT_ROLE], ctx);

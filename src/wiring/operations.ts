@@ -49,6 +49,12 @@ function serviceManagers(config: Config, hosts: Hosts, docker: DockerService) {
   };
 }
 
+/** The SSH host a target's service manager runs on, if any. */
+function managerHostOf(config: Config, target: string | undefined): string | undefined {
+  const m = target ? config.targets[target]?.manager : undefined;
+  return m && 'host' in m ? m.host : undefined;
+}
+
 /**
  * `toolPath`: the PATH external tools (pg_dump, mongodump) run with. `serving`: whether this
  * process serves HTTP (checks marked `self: true` are skipped when it does not). `secretEnv`: the
@@ -70,13 +76,19 @@ export function wireOperations(
     jobs: Object.fromEntries(Object.entries(config.targets).map(([name, t]) => [name, t.backups])),
     catalog: BackupCatalog.of(store),
     coordination,
-    engines: createEngines(),
+    engines: createEngines({ hosts }),
     toolPath,
     offsite: offsiteStores(host.secretEnv ?? {}),
   });
   const logFiles = new LogFiles(Object.fromEntries(Object.entries(config.targets).map(([name, t]) => [name, t.logFiles ?? []])), hosts);
   const probeServices: ProbeServices = {
     logFiles,
+    hosts: {
+      execFor: (target, host) => {
+        const name = host ?? managerHostOf(config, target);
+        return name ? hosts.get(name) : undefined;
+      },
+    },
     docker: {
       service: docker,
       containerOf: (t) => { const c = config.targets[t]?.container; return c ? selectorOf(c) : undefined; },

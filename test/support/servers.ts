@@ -28,3 +28,17 @@ export function describeWithServers(binaries: string[], title: string, fn: () =>
   describe.skip(title, fn);
 }
 
+
+/**
+ * `describe` for suites that only run when asked (`<envVar>=1`), such as booting systemd in a
+ * container (slow, needs root and Debian's mirror): skipped with the reason otherwise, also in CI.
+ * When asked, the binaries are required as in describeWithServers.
+ */
+export function describeOptIn(envVar: string, binaries: string[], title: string, fn: () => void): void {
+  if (process.env[envVar] === '1') {
+    describeWithServers(binaries, title, fn);
+    return;
+  }
+  process.stderr.write(`[skip] ${title}: set ${envVar}=1 to run it\n`);
+  describe.skip(title, fn);
+}

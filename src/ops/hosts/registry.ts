@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { SshHostConfig } from '../../config/services-schema.js';
 import type { HostSecrets } from '../../config/host-secrets.js';
 import { UserError } from '../../core/errors.js';
-import type { ExecOptions, ExecResult, HostExec } from './exec.js';
+import type { ExecOptions, ExecResult, HostExec, StreamOptions } from './exec.js';
 import { parsePinnedKey } from './host-key.js';
 import { LocalExec } from './local.js';
 import { SshExec } from './ssh.js';
@@ -49,6 +49,10 @@ class LazySshExec implements HostExec {
 
   async exec(argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
     return (await this.open()).exec(argv, opts);
+  }
+
+  async stream(argv: readonly string[], opts: StreamOptions): Promise<ExecResult> {
+    return (await this.open()).stream(argv, opts);
   }
 }
 

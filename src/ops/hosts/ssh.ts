@@ -8,7 +8,7 @@
  */
 import { Client, type ConnectConfig } from 'ssh2';
 import { commandLine } from './quote.js';
-import { DEFAULT_MAX_BYTES, type ExecOptions, type ExecResult, type HostExec } from './exec.js';
+import { DEFAULT_MAX_BYTES, type ExecOptions, type ExecResult, type HostExec, type StreamOptions } from './exec.js';
 import { hostKeyRefusal, type PinnedKey } from './host-key.js';
 
 export interface SshTarget {
@@ -41,6 +41,14 @@ export class SshExec implements HostExec {
   }
 
   exec(argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
+    return this.run(argv, opts);
+  }
+
+  stream(argv: readonly string[], opts: StreamOptions): Promise<ExecResult> {
+    return this.run(argv, opts, opts);
+  }
+
+  private run(argv: readonly string[], opts: ExecOptions, io?: StreamOptions): Promise<ExecResult> {
     const line = commandLine(argv);
     const { t } = this;
     const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
@@ -77,7 +85,16 @@ export class SshExec implements HostExec {
             } catch { /* the server may not support signals; the connection is closed below */ }
             finish(() => resolve({ code: null, stdout: text(out), stderr: text(err), timedOut: true, truncated }));
           }, opts.timeoutMs);
+          if (io?.stdin) {
+            io.stdin.on('error', (se: Error) => finish(() => reject(se)));
+            io.stdin.pipe(stream);
+          }
           stream.on('data', (d: Buffer) => {
+            if (io) {
+              // Backpressure: the channel's window stops the remote writer while the file catches up.
+              if (!io.stdout.write(d)) { stream.pause(); io.stdout.once('drain', () => stream.resume()); }
+              return;
+            }
             if (outBytes + d.length > maxBytes) truncated = true;
             else { out.push(d); outBytes += d.length; }
           });

@@ -2,6 +2,7 @@ import type { ContainerSelector, DockerService } from '../docker/index.js';
 import type { BackupFreshness } from '../backup/catalog.js';
 import type { LogFiles } from '../logfiles/index.js';
 import type { Clock } from '../../core/clock.js';
+import type { HostExec } from '../hosts/index.js';
 
 export type ProbeStatus = 'ok' | 'warn' | 'fail';
 
@@ -35,6 +36,11 @@ export interface ProbeServices {
   logFiles?: LogFiles;
   /** The clock of time windows (default: the system clock). */
   clock?: Clock;
+  /**
+   * Where `disk` and `memory` checks run: the check's own `host`, else the target's manager host;
+   * undefined means the bot's own host.
+   */
+  hosts?: { execFor(target: string | undefined, host: string | undefined): HostExec | undefined };
   /** Whether this process serves the bot's HTTP endpoint, for checks marked `self: true`. */
   self?: { serving(): boolean };
 }

@@ -24,7 +24,7 @@ import { driverConnector } from '../../src/ops/backup/mongo-driver.js';
 import { readDumpDir, storeDumpSource, writeDump } from '../../src/ops/backup/mongo-dump.js';
 import { BackupService } from '../../src/ops/backup/service/index.js';
 import type { BackupRecord } from '../../src/ops/backup/types.js';
-import { freePort, tmpDir } from '../support/servers.js';
+import { freePort, tmpDir, describeWithUrl } from '../support/servers.js';
 import { storeConnector, type StoreConnector } from '../support/mongo-store.js';
 
 const run = promisify(execFile);
@@ -251,7 +251,7 @@ targets:
 });
 
 const MONGODB_URL = process.env.MONGODB_URL;
-(MONGODB_URL ? describe : describe.skip)('backup: mongodb round trip against MONGODB_URL', () => {
+describeWithUrl('MONGODB_URL', 'backup: mongodb round trip against MONGODB_URL', () => {
   it('given a real server, when backed up and restored into another database, then the documents and indexes match', async () => {
     const url = MONGODB_URL as string;
     const suffix = Math.random().toString(16).slice(2, 8);

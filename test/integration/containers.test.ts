@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, chown, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { describeWithServers, freePort, waitFor, which } from '../support/servers.js';
+import { describeWithServers, freePort, itWithBinary, waitFor, which } from '../support/servers.js';
 import { startDockerd, type DockerdServer } from '../support/docker.js';
 import { startTestBot, type TestBot } from '../support/bot.js';
 import { startRedis } from '../support/redis.js';
@@ -394,15 +394,14 @@ describeWithServers(['dockerd', 'redis-server'], 'containers on a real dockerd',
   });
 
   describe('permission denied', () => {
-    const setpriv = which('setpriv');
-    (setpriv ? it : it.skip)('given a process without access to the Docker socket, when it asks Docker, then the message says permission denied', async () => {
+    itWithBinary('setpriv', 'given a process without access to the Docker socket, when it asks Docker, then the message says permission denied', async () => {
       // The socket goes to another owner, and the child runs as root minus the capabilities that
       // override file permissions: what a bot user outside the docker group meets.
       const was = await stat(d.socketPath);
       await chown(d.socketPath, 65534, 65534);
       await chmod(d.socketPath, 0o600);
       try {
-        const { stdout } = await promisify(execFile)(setpriv as string, [
+        const { stdout } = await promisify(execFile)(which('setpriv') as string, [
           '--bounding-set=-dac_override,-dac_read_search,-fowner',
           process.execPath, '--import', 'tsx', 'test/support/docker-version-cli.ts', d.host,
         ], { timeout: 30_000 });

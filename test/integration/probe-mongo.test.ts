@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import net from 'node:net';
-import { freePort } from '../support/servers.js';
+import { freePort, describeWithUrl } from '../support/servers.js';
 import { runConfiguredCheck } from '../support/probe.js';
 
 describe('mongo probe failure paths with the real driver', () => {
@@ -36,7 +36,7 @@ describe('mongo probe failure paths with the real driver', () => {
 });
 
 const MONGODB_URL = process.env.MONGODB_URL;
-(MONGODB_URL ? describe : describe.skip)('mongo probe against a real MongoDB (MONGODB_URL)', () => {
+describeWithUrl('MONGODB_URL', 'mongo probe against a real MongoDB (MONGODB_URL)', () => {
   it('given a reachable server, then ping is ok', async () => {
     const r = await runConfiguredCheck({ mongo: { url: MONGODB_URL as string } });
     expect(r.status).toBe('ok');

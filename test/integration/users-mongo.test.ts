@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { userDirectorySchema } from '../../src/config/users-schema.js';
 import { UserDirectories } from '../../src/ops/users/open.js';
-import { freePort } from '../support/servers.js';
+import { freePort, describeWithUrl } from '../support/servers.js';
 import { EmbeddedStore } from '../../src/core/store/embedded.js';
 import { MongoStore } from '../../src/core/store/mongo.js';
 import type { Collection, Doc } from '../../src/core/store/types.js';
@@ -26,7 +26,7 @@ describe('user directory over the embedded engine (MongoDB collection interface)
 });
 
 const MONGODB_URL = process.env.MONGODB_URL;
-(MONGODB_URL ? describe : describe.skip)('user directory over a real MongoDB (MONGODB_URL)', () => {
+describeWithUrl('MONGODB_URL', 'user directory over a real MongoDB (MONGODB_URL)', () => {
   userDirectoryContract(async (fields) => {
     const store = await MongoStore.connect(MONGODB_URL as string);
     const name = `opsbot_users_test_${process.pid}_${Date.now()}`;

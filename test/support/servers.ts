@@ -42,3 +42,31 @@ export function describeOptIn(envVar: string, binaries: string[], title: string,
   process.stderr.write(`[skip] ${title}: set ${envVar}=1 to run it\n`);
   describe.skip(title, fn);
 }
+
+/**
+ * `describe` for suites against a server this machine's package sources do not have (MongoDB:
+ * none in Debian), run when its URL is given (`MONGODB_URL=mongodb://…`): skipped with the
+ * reason otherwise, also in CI. The failure paths of the same code run against a closed port.
+ */
+export function describeWithUrl(envVar: string, title: string, fn: () => void): void {
+  if (process.env[envVar]) {
+    describe(title, fn);
+    return;
+  }
+  process.stderr.write(`[skip] ${title}: set ${envVar} to run it\n`);
+  describe.skip(title, fn);
+}
+
+/** `it` that needs a binary: runs, skips with a hint, or (in CI) fails when it is missing. */
+export function itWithBinary(binary: string, title: string, fn: () => Promise<void>, timeoutMs?: number): void {
+  if (which(binary)) {
+    it(title, fn, timeoutMs);
+    return;
+  }
+  if (REQUIRE_SERVERS) {
+    it(title, () => { throw new Error(`${binary} not installed: ${INSTALL_HINT}. CI requires it.`); });
+    return;
+  }
+  process.stderr.write(`[skip] ${title}: ${binary} not installed\n`);
+  it.skip(title, fn);
+}

@@ -82,8 +82,9 @@ export class StoreCoordination implements Coordination {
 
   /**
    * Atomic updates only, no read-then-write: `now` is pushed only while the list has fewer than
-   * `limit` entries (the update's filter says so). When it is full, the events older than the
-   * window are pulled and, if any were, the push is tried once more.
+   * `limit` entries (the update's filter says so). When it is full and the list as read holds
+   * events older than the window, those are pulled and the push is tried once more; when it
+   * holds none, the answer comes from that read (no write: the usual case in a storm).
    */
   async rateLimit(key: string, limit: number, windowMs: number): Promise<RateDecision> {
     if (limit <= 0) return { allowed: false, retryAfterMs: Math.max(1, windowMs) };
@@ -91,10 +92,14 @@ export class StoreCoordination implements Coordination {
     const id = `rate:${key}`;
     const now = this.clock.now();
     if (await this.pushUnderLimit(id, limit, now, windowMs)) return { allowed: true, retryAfterMs: 0 };
-    const pruned = await this.c.updateOne({ _id: id }, { $pull: { events: { $lte: now - windowMs } } });
-    if (pruned.modified > 0 && (await this.pushUnderLimit(id, limit, now, windowMs))) return { allowed: true, retryAfterMs: 0 };
-    const events = (await this.c.findOne({ _id: id }))?.events ?? [];
-    const oldest = Math.min(...events.filter((t) => t > now - windowMs), now);
+    let events = (await this.c.findOne({ _id: id }))?.events ?? [];
+    if (events.length < limit || events.some((t) => t <= now - windowMs)) {
+      const pruned = await this.c.updateOne({ _id: id }, { $pull: { events: { $lte: now - windowMs } } });
+      if ((pruned.modified > 0 || events.length < limit) && (await this.pushUnderLimit(id, limit, now, windowMs))) return { allowed: true, retryAfterMs: 0 };
+      events = (await this.c.findOne({ _id: id }))?.events ?? [];
+    }
+    let oldest = now;
+    for (const t of events) if (t > now - windowMs && t < oldest) oldest = t;
     return { allowed: false, retryAfterMs: Math.max(1, oldest + windowMs - now) };
   }
 

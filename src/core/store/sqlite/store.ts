@@ -54,7 +54,8 @@ export class SqliteStore implements Store {
       db.pragma('synchronous = NORMAL');
       db.exec(`CREATE TABLE IF NOT EXISTS opsbot_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS opsbot_ttl (collection TEXT NOT NULL, field TEXT NOT NULL, seconds REAL NOT NULL, PRIMARY KEY (collection, field));
-        CREATE TABLE IF NOT EXISTS opsbot_array_fields (collection TEXT NOT NULL, field TEXT NOT NULL, PRIMARY KEY (collection, field))`);
+        CREATE TABLE IF NOT EXISTS opsbot_array_fields (collection TEXT NOT NULL, field TEXT NOT NULL, PRIMARY KEY (collection, field));
+        CREATE TABLE IF NOT EXISTS opsbot_multikey (collection TEXT NOT NULL, field TEXT NOT NULL, PRIMARY KEY (collection, field))`);
     } catch (e) {
       db.close();
       throw e;

@@ -30,6 +30,8 @@ export class StoreCoordination implements Coordination {
   private readonly clock: Clock;
   private ready: Promise<void> | undefined;
   private nextSweep = 0;
+  /** Rate windows found full, and when each frees its first slot (see rateLimit). */
+  private readonly fullUntil = new Map<string, number>();
 
   constructor(private readonly store: Store, opts: { clock?: Clock; collection?: string } = {}) {
     this.c = store.collection<Lease>(opts.collection ?? COLLECTION);
@@ -88,19 +90,38 @@ export class StoreCoordination implements Coordination {
    */
   async rateLimit(key: string, limit: number, windowMs: number): Promise<RateDecision> {
     if (limit <= 0) return { allowed: false, retryAfterMs: Math.max(1, windowMs) };
+    const now = this.clock.now();
+    const full = `${key}\n${limit}\n${windowMs}`;
+    const until = this.fullUntil.get(full);
+    // A full window frees its first slot when its oldest event leaves it, in every process alike
+    // (events leave only by age): until then the answer needs no store.
+    if (until !== undefined) {
+      if (now < until) return { allowed: false, retryAfterMs: until - now };
+      this.fullUntil.delete(full);
+    }
+    const { decision, inWindow } = await this.rateLimitInStore(key, limit, windowMs, now);
+    if (!decision.allowed && inWindow >= limit) this.fullUntil.set(full, now + decision.retryAfterMs);
+    return decision;
+  }
+
+  private async rateLimitInStore(key: string, limit: number, windowMs: number, now: number): Promise<{ decision: RateDecision; inWindow: number }> {
     await this.init();
     const id = `rate:${key}`;
-    const now = this.clock.now();
-    if (await this.pushUnderLimit(id, limit, now, windowMs)) return { allowed: true, retryAfterMs: 0 };
+    if (await this.pushUnderLimit(id, limit, now, windowMs)) return { decision: { allowed: true, retryAfterMs: 0 }, inWindow: 0 };
     let events = (await this.c.findOne({ _id: id }))?.events ?? [];
     if (events.length < limit || events.some((t) => t <= now - windowMs)) {
       const pruned = await this.c.updateOne({ _id: id }, { $pull: { events: { $lte: now - windowMs } } });
-      if ((pruned.modified > 0 || events.length < limit) && (await this.pushUnderLimit(id, limit, now, windowMs))) return { allowed: true, retryAfterMs: 0 };
+      if ((pruned.modified > 0 || events.length < limit) && (await this.pushUnderLimit(id, limit, now, windowMs))) return { decision: { allowed: true, retryAfterMs: 0 }, inWindow: 0 };
       events = (await this.c.findOne({ _id: id }))?.events ?? [];
     }
     let oldest = now;
-    for (const t of events) if (t > now - windowMs && t < oldest) oldest = t;
-    return { allowed: false, retryAfterMs: Math.max(1, oldest + windowMs - now) };
+    let inWindow = 0;
+    for (const t of events) {
+      if (t <= now - windowMs) continue;
+      inWindow++;
+      if (t < oldest) oldest = t;
+    }
+    return { decision: { allowed: false, retryAfterMs: Math.max(1, oldest + windowMs - now) }, inWindow };
   }
 
   private async pushUnderLimit(id: string, limit: number, now: number, windowMs: number): Promise<boolean> {

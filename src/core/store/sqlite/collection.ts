@@ -34,6 +34,8 @@ export interface CollectionContext {
   db: Db;
   /** Runs `fn` in a BEGIN IMMEDIATE transaction (retried when the file stays busy). */
   write<R>(fn: () => R): Promise<R>;
+  /** SQLite's data_version: changes when another connection commits. */
+  dataVersion(): number;
   clock: Clock;
 }
 
@@ -42,8 +44,10 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   private nextSweep = 0;
   private readonly knownArrays = new Set<string>();
-  /** Array fields with an element index (multikey.ts). */
+  /** Array fields with an element index (multikey.ts), as last read. */
   private readonly multikey = new Set<string>();
+  /** data_version when the array fields were read; undefined: read them again. */
+  private arraysReadAt: number | undefined;
 
   constructor(readonly name: string, private readonly ctx: CollectionContext) {
     this.table = ident(`coll_${name}`);
@@ -62,17 +66,22 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
 
   /**
    * Top-level fields that have held an array in this collection (any process): queries on them
-   * match elements too. The list only grows; this process's copy is refreshed on every query.
-   * It and the rows are read by two statements: a document another process committed in between
-   * is one the query may equally well not have seen; inside a write transaction both are one snapshot.
+   * match elements too. The list only grows; it is read again whenever another connection
+   * committed since (SQLite's data_version) or this one noted a field. It and the rows are read by
+   * two statements: a document another process committed in between is one the query may equally
+   * well not have seen; inside a write transaction both are one snapshot.
    */
   private arrayFields(): ReadonlySet<string> {
+    const version = this.ctx.dataVersion();
+    if (version === this.arraysReadAt) return this.knownArrays;
     const rows = this.stmt(`SELECT a.field AS field, m.field IS NOT NULL AS mk FROM opsbot_array_fields a
       LEFT JOIN opsbot_multikey m ON m.collection = a.collection AND m.field = a.field WHERE a.collection = ?`).all(this.name) as { field: string; mk: number }[];
+    this.multikey.clear();
     for (const { field, mk } of rows) {
       this.knownArrays.add(field);
       if (mk) this.multikey.add(field);
     }
+    this.arraysReadAt = version;
     return this.knownArrays;
   }
 
@@ -88,8 +97,9 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
       if (!Array.isArray(v) || this.knownArrays.has(k)) continue;
       this.stmt('INSERT OR IGNORE INTO opsbot_array_fields (collection, field) VALUES (?, ?)').run(this.name, k);
       this.knownArrays.add(k);
+      this.arraysReadAt = undefined; // read again: in this transaction, or as it ended (committed or rolled back)
       // An indexed field that now holds an array gets its element index (before this row is written: its triggers see it).
-      if (hasFieldIndex(this.ctx.db, this.name, k) && ensureMultikey(this.ctx.db, this.name, this.table, k)) this.multikey.add(k);
+      if (hasFieldIndex(this.ctx.db, this.name, k)) ensureMultikey(this.ctx.db, this.name, this.table, k);
     }
   }
 
@@ -251,7 +261,7 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
       }
     }
     const only = fields.length === 1 ? fields[0]?.[0] : undefined;
-    if (only !== undefined && this.arrayFields().has(only) && ensureMultikey(this.ctx.db, this.name, this.table, only)) this.multikey.add(only);
+    if (only !== undefined && this.arrayFields().has(only) && ensureMultikey(this.ctx.db, this.name, this.table, only)) this.arraysReadAt = undefined;
     if (options.expireAfterSeconds !== undefined) {
       if (fields.length !== 1) throw new Error('a TTL index (expireAfterSeconds) takes one field');
       this.stmt('INSERT INTO opsbot_ttl (collection, field, seconds) VALUES (?, ?, ?) ON CONFLICT (collection, field) DO UPDATE SET seconds = excluded.seconds')

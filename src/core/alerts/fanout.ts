@@ -108,10 +108,8 @@ export class AlertFanout {
 
   /** Digests are rendered again once the group is saved: the render after the last save reads every group of the digest. */
   async rerenderDigests(digests: Digest[], g: AlertGroup): Promise<void> {
-    for (const d of digests) {
-      const fresh = await this.d.digests.holdingById(d._id);
-      if (fresh) await this.enqueueDigest(fresh, g);
-    }
+    // (Digests are never deleted; the render reads the digest as it is then.)
+    for (const d of digests) await this.enqueueDigest(d, g);
   }
 
   /**

@@ -210,7 +210,7 @@ export class AlertProcessor {
         if (!created) continue; // another process opened it first: apply to theirs
         const channels = created.routes.map((r) => r.channel);
         this.d.log.info({ alert: created._id, groupKey: p.groupKey, occurrence, channels }, 'alert group opened');
-        await this.d.report({ action: 'alert.opened', alertId: created._id, groupKey: created.groupKey, channels, detail: `alert group ${created._id} opened (occurrence ${occurrence}, ${created.alerts.length} alert(s))`, at: now });
+        await this.d.report({ action: 'alert.opened', alertId: created._id, groupKey: created.groupKey, channels, detail: `alert group ${created._id} opened (occurrence ${occurrence}, ${created.alerts.length} alert(s))`, at: now, group: created });
         await this.announce(created);
         return;
       }

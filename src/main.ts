@@ -138,7 +138,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   });
 
   const consoleSubject: Subject = { id: config.bot.consoleUser, display: config.bot.consoleUser };
-  const { surfaces, plugins } = createChatSurfaces(config, env, { router, log, store });
+  const { surfaces, plugins } = await createChatSurfaces(config, env, { router, log, store });
   const consoleIo = consoleIoOf(opts, surfaces.length);
   if (consoleIo) surfaces.push(createConsoleSurface(router, consoleSubject, consoleIo, opts.onConsoleEnd));
   for (const g of [...surfaces, ...(opts.chatGateways ?? [])]) alerting.gateways.set(g.name, g);

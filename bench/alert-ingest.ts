@@ -23,6 +23,7 @@ import { Redactor } from '../src/core/redact.js';
 import type { ChatGateway, MessageRef } from '../src/core/chat.js';
 import type { Reply } from '../src/core/reply.js';
 import { hosts, payload } from '../test/support/alert-payloads.js';
+import { summary, table } from './summary.js';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -180,11 +181,6 @@ alerting:
     ['opsbot POST /webhooks/alertmanager', String(botRun.ok), botRun.seconds.toFixed(2), (botRun.ok / botRun.seconds).toFixed(0), ((botRun.ok / botRun.seconds) / (bareRun.ok / bareRun.seconds)).toFixed(2)],
     ['opsbot, duplicates only', String(dupRun.ok), dupRun.seconds.toFixed(2), (dupRun.ok / dupRun.seconds).toFixed(0), ((dupRun.ok / dupRun.seconds) / (bareRun.ok / bareRun.seconds)).toFixed(2)],
   ];
-  const table = (head: string[], body: string[][]) => {
-    const w = head.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
-    const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i] as number) : c.padStart(w[i] as number))).join('  ');
-    return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...body.map(line)].join('\n');
-  };
   process.stdout.write(`\nAlertmanager webhook ingest — ${GROUPS} webhooks (3 alerts, ~${avgBytes} bytes each), concurrency ${CONCURRENCY}, loopback, ${os.cpus().length} CPUs, Node ${process.version}\n\n`);
   process.stdout.write(`${table(['server', 'ok', 'seconds', 'req/s', 'vs bare'], rows)}\n`);
   process.stdout.write(`\nprocessing after accept: ${GROUPS} notifications applied in ${processSeconds.toFixed(2)}s after the last answer (${open} open groups)\n`);
@@ -220,6 +216,9 @@ alerting:
   }
   process.stdout.write(`\nalert storm: ${STORM_GROUPS * 10} alerts in ${STORM_GROUPS} groups to one channel at 1 call/s (storm threshold 10/min, 40 groups per digest):\n`);
   process.stdout.write(`${table(['accepted', 'groups named in chat', 'seconds until all named', 'chat calls', 'max calls in any 1 s'], [[String(stormRun.ok), `${accounted}/${STORM_GROUPS}`, accountedSeconds.toFixed(1), String(stormChat.calls), String(maxPerSecond)]])}\n`);
+  const ratio = (botRun.ok / botRun.seconds) / (bareRun.ok / bareRun.seconds);
+  summary('alert-ingest.ts', 'in one process: webhooks/s vs a bare server; webhook → first chat call; RSS with 10,000 groups; storm',
+    `${(botRun.ok / botRun.seconds).toFixed(0)}/s = ${ratio.toFixed(2)}× bare; applied ${processSeconds.toFixed(1)} s after; p50 ${pct(latencies, 50).toFixed(1)} / p99 ${pct(latencies, 99).toFixed(1)} ms; ${mib(rssOpen)}; ${accounted} groups named in ${accountedSeconds.toFixed(0)} s at 1 msg/s, max ${maxPerSecond} call(s) in any 1 s`);
   await stormBot.stop();
   await rm(stormDir, { recursive: true, force: true, maxRetries: 5 });
   agent.destroy();

@@ -16,6 +16,7 @@ import { envSchema } from '../src/config/env.js';
 import { createBot } from '../src/main.js';
 import { createLogger } from '../src/core/logger.js';
 import { Redactor } from '../src/core/redact.js';
+import { summary } from './summary.js';
 
 const N = Number(process.argv[2] ?? 300);
 const TOKEN = 'bench-token';
@@ -84,6 +85,7 @@ console.log(`${'case'.padEnd(44)} ${'n'.padStart(5)} ${'p50'.padStart(8)} ${'p99
 console.log(row('baseline: bare ws client, fixed callback', baseline));
 console.log(row('opsbot + discord.js: /ops help', help));
 console.log(row('opsbot + discord.js: /ops audit (store read)', audit));
+summary('discord-ack.ts', 'slash command → first interaction response', `p50 ${pct(help, 50).toFixed(1)} ms / p99 ${pct(help, 99).toFixed(0)} ms (bare ws client: ${pct(baseline, 50).toFixed(1)} / ${pct(baseline, 99).toFixed(1)} ms)`);
 await bot.stop();
 await rm(dataDir, { recursive: true, force: true });
 await discord.close();

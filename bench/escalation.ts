@@ -16,6 +16,7 @@ import { Notifier } from '../src/core/escalation/notifier.js';
 import { Escalations } from '../src/core/escalation/engine.js';
 import { messageKey } from '../src/core/alerts/service.js';
 import type { AlertGroup } from '../src/core/alerts/group.js';
+import { summary } from './summary.js';
 
 const N = 1000;
 const log = pino({ level: 'silent' });
@@ -69,4 +70,5 @@ const mib = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
 console.log(`escalations: ${N}, steps fired: ${lateness.length} of ${N * 3} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 console.log(`step lateness (delivered − due): p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${sorted[sorted.length - 1]} ms (goal: p99 < 1000 ms)`);
 console.log(`memory: RSS ${mib(rssBefore)} before, peak ${mib(peakRss)}; heap used ${mib(process.memoryUsage().heapUsed)}`);
+summary('escalation.ts', `${N} concurrent escalations, three steps 5 s apart: step lateness (delivered to the outbox − due) and memory`, `p50 ${q(0.5)} ms / p99 ${q(0.99)} ms; RSS ${mib(rssBefore)} → ${mib(peakRss)} peak`);
 await store.close();

@@ -17,6 +17,7 @@ import { envSchema } from '../src/config/env.js';
 import { createLogger } from '../src/core/logger.js';
 import { Redactor } from '../src/core/redact.js';
 import { SlackStandIn, signSlack } from '../test/support/slack.js';
+import { summary } from './summary.js';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '300' }, concurrency: { type: 'string', default: '10' } } });
 const REQUESTS = Math.max(200, Number(values.requests));
@@ -113,6 +114,9 @@ async function main(): Promise<void> {
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
   process.stdout.write(`Slash command ack latency: signed "/ops help" (form body, HMAC verified, Bolt, router, audit on the embedded store) vs a bare node:http server reading the same request,\ninterleaved in rounds of 50; client and both servers share this process. Node ${process.version}, ${os.cpus().length} CPUs, loopback. Slack's limit is 3000 ms.\n\n`);
   process.stdout.write(`${line(head)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`);
+  const bareRow = rows.find((r) => r[0]?.startsWith('bare'));
+  const botRow = rows.find((r) => r[0]?.startsWith('opsbot'));
+  if (bareRow && botRow) summary('slack-ack.ts', `signed \`/ops help\` → ack, ${botRow[2]} requests at concurrency ${botRow[1]}`, `p50 ${botRow[3]} ms / p99 ${botRow[5]} ms (bare node:http: ${bareRow[3]} / ${bareRow[5]} ms)`);
 }
 
 await main();

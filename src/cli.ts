@@ -14,8 +14,6 @@ import { suggest } from './core/suggest.js';
 import type { RouterResult } from './core/invocation.js';
 import { slackManifest } from './bot/adapters/slack/manifest.js';
 import { stringify as toYaml } from 'yaml';
-import { buildOpsCommand } from './bot/adapters/discord/commands.js';
-import { describePlan, registerOpsCommand } from './bot/adapters/discord/register.js';
 import path from 'node:path';
 import { DEMO_ALERT, demoAlertCommand, demoBanner, prepareDemo } from './demo/index.js';
 
@@ -204,6 +202,8 @@ async function validate(file: string | undefined): Promise<void> {
 async function discordRegister(opts: { config?: string; guild?: string; print?: boolean }): Promise<void> {
   const { env, config } = await loadAll(opts.config);
   const bot = await createBot({ config, env, rawEnv: process.env, http: false, console: false, memoryStore: true });
+  // discord.js is loaded only for this command (and by a bot with DISCORD_TOKEN).
+  const [{ buildOpsCommand }, { describePlan, registerOpsCommand }] = await Promise.all([import('./bot/adapters/discord/commands.js'), import('./bot/adapters/discord/register.js')]);
   try {
     const plan = buildOpsCommand(bot.registry.all());
     if (opts.print) {

@@ -118,7 +118,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const ops = wireOperations(config, env, state, { toolPath: process.env.PATH, serving: () => opts.http !== false, secretEnv: { ...process.env, ...opts.rawEnv } });
   const alerting = wireAlerting(withOncallRoutes(config), env, { store, coordination, log, metrics, clock });
   // Alerting's own changes (a group opened, resolved by Alertmanager, a silence expired, a storm released) are audited.
-  alerting.listeners.push(({ action, detail, ...rest }) => audit.systemEvent({ action, message: detail, detail: { ...rest } }));
+  alerting.listeners.push(({ action, detail, group: _group, ...rest }) => audit.systemEvent({ action, message: detail, detail: { ...rest } }));
   const maintenance = wireMaintenance(config, { store, alerting, audit, log, clock });
   const oncall = wireOncall(config, { store, coordination, log, alerting, clock, maintenance: maintenance.windows });
   alerting.listeners.push((e) => oncall.escalations.onAlertEvent(e));
@@ -136,11 +136,11 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const { runbooks } = runbookWiring;
   // A route's `autoRun` runbook starts when a group opens on it.
   alerting.listeners.push(async (e) => {
-    if (e.action === 'alert.opened' && e.alertId) await runbooks.onAlertEvent({ type: 'opened', group: await alerting.alerts.find(e.alertId) });
+    if (e.action === 'alert.opened' && e.alertId) await runbooks.onAlertEvent({ type: 'opened', group: e.group ?? await alerting.alerts.find(e.alertId) });
   });
 
   const consoleSubject: Subject = { id: config.bot.consoleUser, display: config.bot.consoleUser };
-  const { surfaces, plugins } = createChatSurfaces(config, env, { router, log, store });
+  const { surfaces, plugins } = await createChatSurfaces(config, env, { router, log, store });
   const consoleIo = consoleIoOf(opts, surfaces.length);
   if (consoleIo) surfaces.push(createConsoleSurface(router, consoleSubject, consoleIo, opts.onConsoleEnd));
   for (const g of [...surfaces, ...(opts.chatGateways ?? [])]) alerting.gateways.set(g.name, g);

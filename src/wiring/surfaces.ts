@@ -10,7 +10,6 @@ import type { Router } from '../bot/router.js';
 import type { ChatSurface } from '../bot/surface.js';
 import { ConsoleSurface } from '../bot/adapters/console/surface.js';
 import { SlackSurface } from '../bot/adapters/slack/surface.js';
-import { DiscordSurface } from '../bot/adapters/discord/surface.js';
 
 export interface ConsoleIo {
   input: Readable;
@@ -24,8 +23,8 @@ export interface Surfaces {
   plugins: FastifyPluginAsync[];
 }
 
-/** Slack and Discord when their credentials are set. */
-export function createChatSurfaces(config: Config, env: Env, deps: { router: Router; log: Logger; store: Store }): Surfaces {
+/** Slack and Discord when their credentials are set (discord.js, ~45 MiB, is loaded only then). */
+export async function createChatSurfaces(config: Config, env: Env, deps: { router: Router; log: Logger; store: Store }): Promise<Surfaces> {
   const { router, log, store } = deps;
   const surfaces: ChatSurface[] = [];
   const plugins: FastifyPluginAsync[] = [];
@@ -46,6 +45,7 @@ export function createChatSurfaces(config: Config, env: Env, deps: { router: Rou
     if (plugin) plugins.push(plugin);
   }
   if (env.DISCORD_TOKEN) {
+    const { DiscordSurface } = await import('../bot/adapters/discord/surface.js');
     surfaces.push(new DiscordSurface({
       token: env.DISCORD_TOKEN,
       apiUrl: env.DISCORD_API_URL,

@@ -82,6 +82,30 @@ export function coordinationContract(label: string, open: () => Promise<Coordina
       expect((await p.a.rateLimit(k, 3, window)).allowed).toBe(true);
     });
 
+    it('rateLimit: a full window refuses on both until its oldest event leaves it, and then frees exactly one slot', async () => {
+      const k = key('full');
+      const window = unitMs * 4;
+      for (let i = 0; i < 3; i++) {
+        expect((await p.a.rateLimit(k, 3, window)).allowed).toBe(true);
+        await p.advance(unitMs);
+      }
+      // At 3 units: full on both, and asked again (answers that may come from what each saw)
+      for (const c of [p.a, p.b, p.a, p.b]) {
+        const d = await c.rateLimit(k, 3, window);
+        expect(d.allowed).toBe(false);
+        expect(d.retryAfterMs).toBeLessThanOrEqual(unitMs);
+        expect(d.retryAfterMs).toBeGreaterThan(unitMs * 0.75);
+      }
+      await p.advance(unitMs / 2);
+      expect((await p.b.rateLimit(k, 3, window)).allowed).toBe(false);
+      await p.advance(unitMs / 2);
+      // At 4 units the first event has left: one slot, taken by whichever asks first
+      const [first, second] = [await p.b.rateLimit(k, 3, window), await p.a.rateLimit(k, 3, window)];
+      expect([first.allowed, second.allowed]).toEqual([true, false]);
+      expect(second.retryAfterMs).toBeLessThanOrEqual(unitMs);
+      expect(second.retryAfterMs).toBeGreaterThan(unitMs * 0.75);
+    });
+
     it('rateLimit: of ten events at once from both with a limit of four, exactly four are allowed', async () => {
       const k = key('burst');
       const decisions = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? p.a : p.b).rateLimit(k, 4, unitMs * 100)));

@@ -57,6 +57,31 @@ describe('outbox', () => {
     expect(quiet.at - (busy[0] as number)).toBeLessThan(300);
   });
 
+  it('given slots of the shared rate limit granted late (a slow store write), then the calls themselves still keep to the rate', async () => {
+    // Given a coordination whose slot answers arrive after a delay that varies: early slots wait longest
+    const store = await EmbeddedStore.open(null);
+    const chat = new RecordingGateway('fake');
+    const shared = new MemoryCoordination();
+    let n = 0;
+    const slow = Object.assign(Object.create(shared) as MemoryCoordination, {
+      rateLimit: async (key: string, limit: number, windowMs: number) => {
+        const d = await shared.rateLimit(key, limit, windowMs);
+        if (d.allowed && key.startsWith('outbox:')) await new Promise((r) => setTimeout(r, n++ % 2 ? 0 : 60));
+        return d;
+      },
+    });
+    const outbox = new Outbox({ store, coordination: slow, gateways: new Map([['fake', chat]]), rate: { messages: 1, per: 100 }, log });
+    open.push({ outbox, store });
+    await outbox.start();
+    // When six messages go out on one channel
+    for (let i = 0; i < 6; i++) await outbox.enqueue(`s${i}`, 'fake:slow', msg(i));
+    await outbox.idle();
+    // Then no two calls were closer than the rate
+    const at = chat.calls.map((c) => c.at);
+    expect(at).toHaveLength(6);
+    for (let i = 1; i < at.length; i++) expect((at[i] as number) - (at[i - 1] as number)).toBeGreaterThanOrEqual(99);
+  });
+
   it('given a 429 with Retry-After, then the whole channel waits that long and the message is still sent', async () => {
     const { chat, outbox } = await make();
     chat.failNext({ status: 429, retryAfterMs: 400 });

@@ -122,6 +122,27 @@ function contract(label: string, open: () => Promise<Store>, cleanup: () => Prom
       expect((await c.find({ 'groups.0': 'g3' })).map((d) => d._id)).toEqual(['d2']);
     });
 
+    it('an indexed array field created after the data matches elements as they are added, removed and deleted', async () => {
+      type T = { _id: string; channel: string; groups: unknown };
+      const c = store.collection<T>(`arrix${Date.now().toString(36)}${seq++}`);
+      // Given documents written before the index exists (one holding a JSON-looking string)
+      for (let i = 0; i < 50; i++) await c.insertOne({ _id: `d${i}`, channel: i % 2 ? 'odd' : 'even', groups: [`g${i}`, `g${i + 100}`] });
+      await c.insertOne({ _id: 'text', channel: 'odd', groups: '["g7"]' });
+      await c.createIndex({ groups: 1 });
+      // Then their elements are found, a string matches only as a whole
+      expect((await c.findOne({ channel: 'odd', groups: 'g107' }))?._id).toBe('d7');
+      expect((await c.find({ groups: '["g7"]' })).map((d) => d._id)).toEqual(['text']);
+      expect((await c.find({ channel: 'even', groups: { $in: ['g1', 'g2', 'g104', 'nope'] } }, { sort: { _id: 1 } })).map((d) => d._id)).toEqual(['d2', 'd4']);
+      // When elements are pulled, pushed and documents deleted, then queries follow
+      await c.updateOne({ _id: 'd2' }, { $pull: { groups: 'g2' } });
+      await c.updateOne({ _id: 'd3' }, { $push: { groups: 'g2' } });
+      await c.deleteOne({ _id: 'd4' });
+      expect((await c.find({ groups: { $in: ['g2', 'g104'] } })).map((d) => d._id)).toEqual(['d3']);
+      expect(await c.countDocuments({ groups: 'g102' })).toBe(1);
+      await c.deleteMany({ channel: 'odd' });
+      expect(await c.countDocuments({ groups: { $in: ['g7', 'g107', 'g2'] } })).toBe(0);
+    });
+
     it('dates round-trip as Date objects and order by time; $min/$max keep the extreme; $and narrows', async () => {
       type T = { _id: string; at: Date; n: number; nested?: { when: Date } };
       const c = store.collection<T>(`dates${Date.now().toString(36)}${seq++}`);
@@ -199,6 +220,27 @@ describe('SQLite store persistence', () => {
     expect(await b.collection<Item>('wal').findOne({ _id: 'w1' })).toMatchObject({ name: 'committed' });
     await b.close();
     await a.close();
+    await cleanup();
+  });
+
+  it('given two connections on one file, when one makes an indexed field an array, then the other finds elements the first writes and its own', async () => {
+    const { dir, cleanup } = await tmpDir();
+    const a = await SqliteStore.open(dir);
+    const b = await SqliteStore.open(dir);
+    const ca = a.collection<{ _id: string; groups: string[] }>('digests');
+    const cb = b.collection<{ _id: string; groups: string[] }>('digests');
+    await ca.createIndex({ groups: 1 });
+    await cb.createIndex({ groups: 1 });
+    // When a turns the field into an array (its element index is made) and b then writes without having seen one
+    await ca.insertOne({ _id: 'a1', groups: ['x1', 'x2'] });
+    await cb.insertOne({ _id: 'b1', groups: ['y1'] });
+    await cb.updateOne({ _id: 'a1' }, { $push: { groups: 'x3' } });
+    // Then both find every element, whoever wrote it
+    for (const c of [ca, cb]) {
+      expect((await c.find({ groups: { $in: ['x3', 'y1'] } }, { sort: { _id: 1 } })).map((d) => d._id)).toEqual(['a1', 'b1']);
+    }
+    await a.close();
+    await b.close();
     await cleanup();
   });
 

@@ -3,6 +3,7 @@
  * after the change is saved; a failing sink is logged and never stops alerting.
  */
 import type { Logger } from 'pino';
+import type { AlertGroup } from './group.js';
 
 export type AlertEventAction =
   /** A notification opened a new group (or a new occurrence of one). */
@@ -26,6 +27,8 @@ export interface AlertEvent {
   /** One line for people. */
   detail: string;
   at: Date;
+  /** `alert.opened`: the group as it was saved (its routes never change), so listeners need not read it again. */
+  group?: AlertGroup;
 }
 
 export type AlertEventSink = (e: AlertEvent) => void | Promise<void>;

@@ -13,7 +13,6 @@ import { formatDuration } from '../duration.js';
 import type { AlertGroup } from './group.js';
 import { renderDigest, renderGroup, renderResolvedNote } from './render.js';
 import type { DigestBook, Digest } from './storm.js';
-import { KeyedMutex } from './keyed-mutex.js';
 import type { ReplyBlock } from '../reply.js';
 
 /** What another part of the bot adds to group messages (escalations: their state, and stopping on an ack). */
@@ -23,6 +22,7 @@ export interface GroupExtension {
   /** A change of the group was saved (called after the compare-and-set won; must not throw). */
   saved?(before: AlertGroup, after: AlertGroup): void;
 }
+import { Coalescer } from './coalescer.js';
 
 export const messageKey = (groupId: string, channel: string) => `g:${groupId}:${channel}`;
 export const noteKey = (groupId: string, channel: string) => `r:${groupId}:${channel}`;
@@ -38,9 +38,14 @@ export interface FanoutDeps {
 }
 
 export class AlertFanout {
-  /** One digest change per channel at a time in this process: fewer conflicts in a storm (the writes are compare-and-set anyway). */
-  private readonly mutex = new KeyedMutex();
   private extension: GroupExtension | undefined;
+  /** One digest write per channel at a time in this process, for every group that arrived meanwhile (fewer writes and conflicts in a storm). */
+  private readonly digestAdds = new Coalescer<{ groupId: string; now: Date }, Digest>((channel, adds) =>
+    this.d.digests.addMany(channel, adds.map((a) => a.groupId), adds.reduce((t, a) => (a.now > t ? a.now : t), adds[0]?.now ?? this.d.clock.date())));
+  private readonly digestRenders = new Coalescer<AlertGroup, void>(async (id, changed) => {
+    await this.renderDigest(id, changed);
+    return [];
+  });
 
   constructor(private readonly d: FanoutDeps) {}
 
@@ -77,7 +82,7 @@ export class AlertFanout {
       if (!existing) {
         const slot = await this.d.coordination.rateLimit(`storm:${ch}`, config.storm.threshold, config.storm.window);
         if (!slot.allowed) {
-          const d = await this.mutex.run(`digest:${ch}`, () => digests.add(ch, g._id, now));
+          const d = await this.digestAdds.run(ch, { groupId: g._id, now });
           heldIn.add(ch);
           g.heldIn = [...heldIn];
           await this.enqueueDigest(d, g);
@@ -127,25 +132,31 @@ export class AlertFanout {
 
   /** Digests are rendered again once the group is saved: the render after the last save reads every group of the digest. */
   async rerenderDigests(digests: Digest[], g: AlertGroup): Promise<void> {
-    for (const d of digests) {
-      const fresh = await this.d.digests.holdingById(d._id);
-      if (fresh) await this.enqueueDigest(fresh, g);
-    }
+    // (Digests are never deleted; the render reads the digest as it is then.)
+    for (const d of digests) await this.enqueueDigest(d, g);
   }
 
+  /**
+   * Queues a render of the digest showing `changed` as given. One render of a digest runs at a
+   * time in this process; requests that arrive meanwhile share the next one (each group shown in
+   * the state of its latest request, the others as stored), which starts after all of them, so
+   * it numbers itself and reads the store after every save that asked for it. In a storm this is
+   * one render per round instead of two per group (fewer conflicts on its outbox entry too; the
+   * order across processes comes from the render number).
+   */
   private enqueueDigest(held: Digest, changed: AlertGroup): Promise<void> {
-    // One render of a digest at a time in this process (fewer conflicts on its outbox entry; the order across processes comes from the render number).
-    return this.mutex.run(`digest-render:${held._id}`, () => this.renderDigest(held, changed));
+    return this.digestRenders.run(held._id, changed);
   }
 
-  private async renderDigest(held: Digest, changed: AlertGroup): Promise<void> {
+  private async renderDigest(id: string, changed: AlertGroup[]): Promise<void> {
+    const shown = new Map(changed.map((g) => [g._id, g] as const)); // the latest request of a group wins
     // Numbered before reading the groups: the highest number read the store after every save that came before it.
-    const next = await this.d.digests.nextRender(held._id);
+    const next = await this.d.digests.nextRender(id);
     if (!next) return;
     const d = next.digest;
-    const others = await this.d.groups.find({ _id: { $in: d.groups.filter((id) => id !== changed._id) } });
-    const byId = new Map([...others, changed].map((g) => [g._id, g] as const));
-    const ordered = d.groups.map((id) => byId.get(id)).filter((g): g is AlertGroup => g !== undefined);
+    const others = await this.d.groups.find({ _id: { $in: d.groups.filter((g) => !shown.has(g)) } });
+    const byId = new Map([...others.map((g) => [g._id, g] as const), ...shown]);
+    const ordered = d.groups.map((g) => byId.get(g)).filter((g): g is AlertGroup => g !== undefined);
     await this.d.outbox.enqueue(digestKey(d._id), d.channel, renderDigest(ordered, { now: this.d.clock.date() }), { sourceVersion: next.n });
   }
 

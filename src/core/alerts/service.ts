@@ -125,6 +125,7 @@ export class AlertService {
     const r = await this.inbox.receive(payload);
     if (r === 'duplicate') return r;
     for (const a of payload.alerts) this.opts.metrics?.alerts.inc({ status: a.status });
+    this.processor.noteIntake();
     this.processor.kick();
     return r;
   }

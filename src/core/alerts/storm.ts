@@ -35,7 +35,7 @@ export class DigestBook {
   constructor(private readonly c: Collection<Digest>, private readonly renders: Collection<DigestRenders>, private readonly maxGroups: number) {}
 
   init(): Promise<void> {
-    return Promise.all([this.c.createIndex({ channel: 1 }), this.c.createIndex({ open: 1 }), this.c.createIndex({ groups: 1 })]).then(() => undefined);
+    return Promise.all([this.c.createIndex({ channel: 1 }), this.c.createIndex({ channel: 1, seq: 1 }), this.c.createIndex({ open: 1 }), this.c.createIndex({ groups: 1 })]).then(() => undefined);
   }
 
   /** The digest that names `groupId` on `channel`, if any. */
@@ -50,25 +50,47 @@ export class DigestBook {
 
   /** Adds a group to the channel's open digest (a new one when full); returns the digest. */
   async add(channel: string, groupId: string, now: Date): Promise<Digest> {
-    for (let i = 0; i < MAX_CAS_TRIES; i++) {
-      const existing = await this.holding(channel, groupId);
-      if (existing) return existing;
+    return (await this.addMany(channel, [groupId], now))[0] as Digest;
+  }
+
+  /**
+   * Adds groups to the channel's open digest, opening the next one whenever it is full; returns
+   * the digest of each group, in their order. A group some digest already names stays there.
+   * Each digest is written once per call (compare-and-set), however many groups join it.
+   */
+  async addMany(channel: string, groupIds: string[], now: Date): Promise<Digest[]> {
+    const placed = new Map<string, Digest>();
+    let todo = [...new Set(groupIds)];
+    for (let conflicts = 0; todo.length; ) {
+      if (conflicts >= MAX_CAS_TRIES) throw new ConflictError(this.c.name, channel, MAX_CAS_TRIES);
+      const wanted = new Set(todo);
+      for (const d of await this.c.find({ channel, groups: { $in: todo } })) for (const id of d.groups) if (wanted.has(id)) placed.set(id, d);
+      todo = todo.filter((id) => !placed.has(id));
+      if (!todo.length) break;
       // The channel's latest digest: joined while open and not full, else the next one is opened.
       const last = await this.c.findOne({ channel }, { sort: { seq: -1 } });
       if (last?.open && last.groups.length < this.maxGroups) {
-        const next = { ...last, groups: [...last.groups, groupId], lastAddedAt: now };
-        if ((await compareAndSet(this.c, last, next)) !== 'conflict') return { ...next, version: (last.version ?? 0) + 1 };
+        const joining = todo.slice(0, this.maxGroups - last.groups.length);
+        const next = { ...last, groups: [...last.groups, ...joining], lastAddedAt: now };
+        if ((await compareAndSet(this.c, last, next)) === 'conflict') { conflicts++; continue; }
+        const stored = { ...next, version: (last.version ?? 0) + 1 };
+        for (const id of joining) placed.set(id, stored);
+        todo = todo.slice(joining.length);
         continue;
       }
-      if (last?.open && (await compareAndSet(this.c, last, { ...last, open: false })) === 'conflict') continue;
+      if (last?.open && (await compareAndSet(this.c, last, { ...last, open: false })) === 'conflict') { conflicts++; continue; }
       const seq = (last?.seq ?? 0) + 1;
+      const joining = todo.slice(0, this.maxGroups);
       try {
-        return await this.c.insertOne({ _id: digestId(channel, seq), channel, seq, groups: [groupId], open: true, createdAt: now, lastAddedAt: now, version: 1 });
+        const created = await this.c.insertOne({ _id: digestId(channel, seq), channel, seq, groups: joining, open: true, createdAt: now, lastAddedAt: now, version: 1 });
+        for (const id of joining) placed.set(id, created);
+        todo = todo.slice(joining.length);
       } catch (e) {
         if (!isDuplicateKey(e)) throw e; // another process opened this digest: join it
+        conflicts++;
       }
     }
-    throw new ConflictError(this.c.name, channel, MAX_CAS_TRIES);
+    return groupIds.map((id) => placed.get(id) as Digest);
   }
 
   /**

@@ -4,7 +4,11 @@
  * set, checked and counted atomically in one Lua script.
  */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import type * as RedisDriver from 'ioredis';
+import { lazyRequire } from '../lazy-require.js';
+
+const ioredis = lazyRequire<typeof RedisDriver>('ioredis');
 import type { Coordination, Lock, RateDecision } from './types.js';
 
 const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
@@ -29,7 +33,7 @@ export class RedisCoordination implements Coordination {
   private constructor(private readonly redis: Redis, private readonly prefix: string) {}
 
   static async connect(url: string, opts: { prefix?: string; connectTimeoutMs?: number } = {}): Promise<RedisCoordination> {
-    const redis = new Redis(url, {
+    const redis = new (ioredis().Redis)(url, {
       lazyConnect: true,
       connectTimeout: opts.connectTimeoutMs ?? 5000,
       maxRetriesPerRequest: 2,

@@ -30,6 +30,8 @@ export class StoreCoordination implements Coordination {
   private readonly clock: Clock;
   private ready: Promise<void> | undefined;
   private nextSweep = 0;
+  /** Rate windows found full, and when each frees its first slot (see rateLimit). */
+  private readonly fullUntil = new Map<string, number>();
 
   constructor(private readonly store: Store, opts: { clock?: Clock; collection?: string } = {}) {
     this.c = store.collection<Lease>(opts.collection ?? COLLECTION);
@@ -82,20 +84,44 @@ export class StoreCoordination implements Coordination {
 
   /**
    * Atomic updates only, no read-then-write: `now` is pushed only while the list has fewer than
-   * `limit` entries (the update's filter says so). When it is full, the events older than the
-   * window are pulled and, if any were, the push is tried once more.
+   * `limit` entries (the update's filter says so). When it is full and the list as read holds
+   * events older than the window, those are pulled and the push is tried once more; when it
+   * holds none, the answer comes from that read (no write: the usual case in a storm).
    */
   async rateLimit(key: string, limit: number, windowMs: number): Promise<RateDecision> {
     if (limit <= 0) return { allowed: false, retryAfterMs: Math.max(1, windowMs) };
+    const now = this.clock.now();
+    const full = `${key}\n${limit}\n${windowMs}`;
+    const until = this.fullUntil.get(full);
+    // A full window frees its first slot when its oldest event leaves it, in every process alike
+    // (events leave only by age): until then the answer needs no store.
+    if (until !== undefined) {
+      if (now < until) return { allowed: false, retryAfterMs: until - now };
+      this.fullUntil.delete(full);
+    }
+    const { decision, inWindow } = await this.rateLimitInStore(key, limit, windowMs, now);
+    if (!decision.allowed && inWindow >= limit) this.fullUntil.set(full, now + decision.retryAfterMs);
+    return decision;
+  }
+
+  private async rateLimitInStore(key: string, limit: number, windowMs: number, now: number): Promise<{ decision: RateDecision; inWindow: number }> {
     await this.init();
     const id = `rate:${key}`;
-    const now = this.clock.now();
-    if (await this.pushUnderLimit(id, limit, now, windowMs)) return { allowed: true, retryAfterMs: 0 };
-    const pruned = await this.c.updateOne({ _id: id }, { $pull: { events: { $lte: now - windowMs } } });
-    if (pruned.modified > 0 && (await this.pushUnderLimit(id, limit, now, windowMs))) return { allowed: true, retryAfterMs: 0 };
-    const events = (await this.c.findOne({ _id: id }))?.events ?? [];
-    const oldest = Math.min(...events.filter((t) => t > now - windowMs), now);
-    return { allowed: false, retryAfterMs: Math.max(1, oldest + windowMs - now) };
+    if (await this.pushUnderLimit(id, limit, now, windowMs)) return { decision: { allowed: true, retryAfterMs: 0 }, inWindow: 0 };
+    let events = (await this.c.findOne({ _id: id }))?.events ?? [];
+    if (events.length < limit || events.some((t) => t <= now - windowMs)) {
+      const pruned = await this.c.updateOne({ _id: id }, { $pull: { events: { $lte: now - windowMs } } });
+      if ((pruned.modified > 0 || events.length < limit) && (await this.pushUnderLimit(id, limit, now, windowMs))) return { decision: { allowed: true, retryAfterMs: 0 }, inWindow: 0 };
+      events = (await this.c.findOne({ _id: id }))?.events ?? [];
+    }
+    let oldest = now;
+    let inWindow = 0;
+    for (const t of events) {
+      if (t <= now - windowMs) continue;
+      inWindow++;
+      if (t < oldest) oldest = t;
+    }
+    return { decision: { allowed: false, retryAfterMs: Math.max(1, oldest + windowMs - now) }, inWindow };
   }
 
   private async pushUnderLimit(id: string, limit: number, now: number, windowMs: number): Promise<boolean> {

@@ -64,6 +64,8 @@ export interface AlertLookup {
 export interface AlertEventLike {
   action: string;
   alertId?: string | undefined;
+  /** The group as opened, when the event carries it (its routes never change). */
+  group?: Pick<AlertGroup, 'routes'> | undefined;
 }
 
 export interface StepFiredInfo {
@@ -165,7 +167,8 @@ export class Escalations {
 
   /** Wire to `AlertService`'s `onEvent`: a group that opened on a route with `escalation:` starts its escalation. */
   async onAlertEvent(e: AlertEventLike): Promise<void> {
-    if (e.action === 'alert.opened' && e.alertId) await this.startFor(e.alertId);
+    // A group none of whose routes names a policy needs no read.
+    if (e.action === 'alert.opened' && e.alertId && (!e.group || e.group.routes.some((r) => r.escalation))) await this.startFor(e.alertId);
   }
 
   /** Starts the escalation of a group if one of its routes names a policy (once per group). */

@@ -1,5 +1,9 @@
 /** E-mail pages through SMTP (nodemailer), so a page still goes out when chat is down. */
-import nodemailer from 'nodemailer';
+import type nodemailer from 'nodemailer';
+import type * as MailerDriver from 'nodemailer';
+import { lazyRequire } from '../lazy-require.js';
+
+const mailer = lazyRequire<typeof MailerDriver>('nodemailer');
 
 export interface Mailer {
   send(msg: { to: string; subject: string; text: string }): Promise<void>;
@@ -10,7 +14,7 @@ export class SmtpMailer implements Mailer {
 
   /** `smtpUrl`: `smtp://user:pass@host:587` or `smtps://…`. */
   constructor(smtpUrl: string, private readonly from: string, timeoutMs = 15_000) {
-    this.transport = nodemailer.createTransport(smtpUrl, { connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs });
+    this.transport = mailer().createTransport(smtpUrl, { connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs });
   }
 
   async send(msg: { to: string; subject: string; text: string }): Promise<void> {

@@ -12,6 +12,8 @@ export class Lane {
   private woken = false;
   blockedUntil = 0;
   running = false;
+  /** When this lane last called the chat API (the latest `messages` of them, oldest first). */
+  private readonly calls: number[] = [];
 
   constructor(private readonly clock: Clock) {}
 
@@ -27,6 +29,22 @@ export class Lane {
         resolve();
       }, Math.max(1, ms));
     });
+  }
+
+  /**
+   * How long until another call keeps to `messages` per `per` ms as this lane calls (0: now).
+   * The shared rate limit counts when a slot was taken; this counts when the calls went out, so
+   * a slot taken late (a slow store write) never sends two calls closer than the rate allows.
+   */
+  untilFree(now: number, messages: number, per: number): number {
+    if (this.calls.length < messages) return 0;
+    return Math.max(0, (this.calls[this.calls.length - messages] as number) + per - now);
+  }
+
+  /** Notes a call to the chat API made now. */
+  called(now: number, messages: number): void {
+    this.calls.push(now);
+    if (this.calls.length > messages) this.calls.splice(0, this.calls.length - messages);
   }
 
   wake(): void {

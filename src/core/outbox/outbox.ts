@@ -169,11 +169,18 @@ export class Outbox {
         continue;
       }
       this.waitingFor.delete(surface);
-      const slot = await this.opts.coordination.rateLimit(`outbox:${channel}`, this.opts.rate.messages, this.opts.rate.per);
+      const { messages, per } = this.opts.rate;
+      const spacing = lane.untilFree(now, messages, per);
+      if (spacing > 0) {
+        await lane.sleep(spacing);
+        continue;
+      }
+      const slot = await this.opts.coordination.rateLimit(`outbox:${channel}`, messages, per);
       if (!slot.allowed) {
         await lane.sleep(slot.retryAfterMs);
         continue;
       }
+      lane.called(this.clock.now(), messages);
       await this.sender.deliver(item, gateway, surface, lane);
     }
   }

@@ -64,7 +64,10 @@ export class OutboxQueue {
   }
 
   /** The next item the channel should send now (most urgent, then oldest). */
-  nextDue(channel: string, now: Date): Promise<OutboxItem | null> {
+  async nextDue(channel: string, now: Date): Promise<OutboxItem | null> {
+    // Usually the first pending item in that order is due (only retries wait): one index step, not a sort of every due item.
+    const first = await this.c.findOne({ channel, state: 'pending' }, { sort: { priority: 1, seq: 1 } });
+    if (!first || first.due <= now) return first;
     return this.c.findOne({ channel, state: 'pending', due: { $lte: now } }, { sort: { priority: 1, seq: 1 } });
   }
 

@@ -1,5 +1,9 @@
 /** The MongoDB store (`MONGODB_URL`): the same collection interface over the official driver. */
-import { MongoClient, type Db, type Collection as MongoCollection, type Document } from 'mongodb';
+import type { MongoClient, Db, Collection as MongoCollection, Document } from 'mongodb';
+import type * as MongoDriver from 'mongodb';
+import { lazyRequire } from '../lazy-require.js';
+
+const mongodb = lazyRequire<typeof MongoDriver>('mongodb');
 import { DuplicateKeyError, type Collection, type Doc, type Filter, type FindOptions, type Sort, type Store, type Update, type UpdateResult } from './types.js';
 import { newId } from '../ids.js';
 
@@ -88,7 +92,7 @@ export class MongoStore implements Store {
   private constructor(private readonly client: MongoClient, private readonly db: Db) {}
 
   static async connect(url: string, options: { serverSelectionTimeoutMS?: number } = {}): Promise<MongoStore> {
-    const client = new MongoClient(url, { serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5000, connectTimeoutMS: 5000 });
+    const client = new (mongodb().MongoClient)(url, { serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5000, connectTimeoutMS: 5000 });
     try {
       await client.connect();
     } catch (e) {

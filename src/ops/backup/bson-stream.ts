@@ -3,7 +3,12 @@
  * mongodump's `.bson` files and of its `--archive` format (where 0xFFFFFFFF marks a terminator).
  * Every document is fully parsed: a truncated or damaged file fails here.
  */
-import { BSON } from 'mongodb';
+import type { BSON } from 'mongodb';
+import type * as MongoDriver from 'mongodb';
+import { lazyRequire } from '../../core/lazy-require.js';
+
+const mongodb = lazyRequire<typeof MongoDriver>('mongodb');
+const bson = () => mongodb().BSON;
 
 export type BsonItem = { kind: 'doc'; raw: Buffer } | { kind: 'terminator' };
 
@@ -47,7 +52,7 @@ export class BsonSplitter {
 
 /** Parses a raw document with every value kept in its BSON type (Int32, Long, Double…). */
 export function parseBson(raw: Buffer): BSON.Document {
-  return BSON.deserialize(raw, { promoteValues: false, promoteLongs: false, promoteBuffers: false, validation: { utf8: true } });
+  return bson().deserialize(raw, { promoteValues: false, promoteLongs: false, promoteBuffers: false, validation: { utf8: true } });
 }
 
 /** Documents of a whole stream, parsed. */

@@ -1,7 +1,11 @@
 /** The real MongoDB driver behind `DumpSource` / `RestoreSink`. */
-import { MongoClient, type BSON, type Db } from 'mongodb';
+import type { BSON, Db } from 'mongodb';
+import type * as MongoDriver from 'mongodb';
+import { lazyRequire } from '../../core/lazy-require.js';
 import { UserError } from '../../core/errors.js';
 import { DEFAULT_ID_INDEX, type CollectionInfo, type DumpSource, type RestoreSink } from './mongo-dump.js';
+
+const mongodb = lazyRequire<typeof MongoDriver>('mongodb');
 
 export interface MongoConnection {
   source(collections?: string[]): DumpSource;
@@ -72,7 +76,7 @@ function sinkOf(db: Db): RestoreSink {
 }
 
 export const driverConnector: MongoConnector = async (url, database, opts) => {
-  const client = new MongoClient(url, { serverSelectionTimeoutMS: opts.serverSelectionTimeoutMs, connectTimeoutMS: opts.serverSelectionTimeoutMs });
+  const client = new (mongodb().MongoClient)(url, { serverSelectionTimeoutMS: opts.serverSelectionTimeoutMs, connectTimeoutMS: opts.serverSelectionTimeoutMs });
   try {
     await client.connect();
   } catch (e) {

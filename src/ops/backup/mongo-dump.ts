@@ -9,9 +9,14 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
-import { BSON } from 'mongodb';
+import type { BSON } from 'mongodb';
+import type * as MongoDriver from 'mongodb';
+import { lazyRequire } from '../../core/lazy-require.js';
 import type { Collection as StoreCollection, Store } from '../../core/store/types.js';
 import { readBsonDocuments } from './bson-stream.js';
+
+const mongodb = lazyRequire<typeof MongoDriver>('mongodb');
+const bson = () => mongodb().BSON;
 
 export interface CollectionInfo {
   name: string;
@@ -58,7 +63,7 @@ export async function writeDump(source: DumpSource, outDir: string, signal?: Abo
     const closed = once(out, 'close');
     try {
       for await (const doc of source.documents(info.name)) {
-        const bytes = Buffer.isBuffer(doc) ? doc : Buffer.from(BSON.serialize(doc));
+        const bytes = Buffer.isBuffer(doc) ? doc : Buffer.from(bson().serialize(doc));
         figures.documents += 1;
         figures.bytes += bytes.length;
         if (!out.write(bytes)) await once(out, 'drain');
@@ -75,7 +80,7 @@ export async function writeDump(source: DumpSource, outDir: string, signal?: Abo
       type: 'collection',
       options: info.options,
     };
-    await writeFile(`${base}.metadata.json`, BSON.EJSON.stringify(metadata, { relaxed: false }), { mode: 0o600 });
+    await writeFile(`${base}.metadata.json`, bson().EJSON.stringify(metadata, { relaxed: false }), { mode: 0o600 });
     figures.collections += 1;
   }
   return figures;
@@ -89,7 +94,7 @@ export async function readDumpDir(dbDir: string): Promise<{ info: CollectionInfo
     const base = path.join(dbDir, f.slice(0, -'.bson'.length));
     let info: CollectionInfo;
     try {
-      const meta = BSON.EJSON.parse(await readFile(`${base}.metadata.json`, 'utf8'), { relaxed: false }) as Partial<CollectionInfo> & { collectionName?: string };
+      const meta = bson().EJSON.parse(await readFile(`${base}.metadata.json`, 'utf8'), { relaxed: false }) as Partial<CollectionInfo> & { collectionName?: string };
       info = { name: meta.collectionName ?? decodeURIComponent(path.basename(base)), options: meta.options ?? {}, indexes: meta.indexes ?? [], ...(meta.uuid ? { uuid: String(meta.uuid) } : {}) };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${path.basename(base)}.metadata.json is not valid Extended JSON: ${(e as Error).message}`);
@@ -135,7 +140,7 @@ export function storeRestoreSink(store: Store, database: string): RestoreSink {
       await coll.deleteMany({});
       let n = 0;
       for await (const doc of documents) {
-        await coll.insertOne(BSON.deserialize(BSON.serialize(doc)) as { _id: string });
+        await coll.insertOne(bson().deserialize(bson().serialize(doc)) as { _id: string });
         n += 1;
       }
       return n;

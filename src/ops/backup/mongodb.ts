@@ -8,7 +8,8 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tar from 'tar';
-import { BSON } from 'mongodb';
+import type * as MongoDriver from 'mongodb';
+import { lazyRequire } from '../../core/lazy-require.js';
 import type { MongodbBackupJob } from '../../config/backup-schema.js';
 import { UserError } from '../../core/errors.js';
 import { BsonSplitter } from './bson-stream.js';
@@ -16,6 +17,9 @@ import { runTool } from './exec.js';
 import { restoreDump, writeDump } from './mongo-dump.js';
 import { driverConnector, mongoDatabaseOf, mongoHosts, type MongoConnector } from './mongo-driver.js';
 import type { BackupEngine, CheckResult, EngineContext } from './types.js';
+
+const mongodb = lazyRequire<typeof MongoDriver>('mongodb');
+const bson = () => mongodb().BSON;
 
 const ARCHIVE_MAGIC = 0x8199e26d;
 
@@ -50,7 +54,7 @@ export function checkArchive(bytes: Buffer): CheckResult {
   try {
     for (const item of splitter.push(bytes.subarray(4))) {
       if (item.kind === 'terminator') { terminators += 1; continue; }
-      const doc = BSON.deserialize(item.raw);
+      const doc = bson().deserialize(item.raw);
       docs += 1;
       if (typeof doc.db === 'string' && typeof doc.collection === 'string' && doc.collection) namespaces.add(`${doc.db}.${doc.collection}`);
     }
@@ -77,7 +81,7 @@ export async function checkDumpTar(file: string): Promise<CheckResult> {
         const splitter = new BsonSplitter();
         entry.on('data', (chunk: Buffer) => {
           try {
-            for (const item of splitter.push(chunk)) if (item.kind === 'doc') { BSON.deserialize(item.raw); documents += 1; }
+            for (const item of splitter.push(chunk)) if (item.kind === 'doc') { bson().deserialize(item.raw); documents += 1; }
           } catch (e) { problems.push(`${name}: ${(e as Error).message}`); }
         });
         pending.push(new Promise((resolve) => entry.on('end', () => {
@@ -89,7 +93,7 @@ export async function checkDumpTar(file: string): Promise<CheckResult> {
         entry.on('data', (c: Buffer) => chunks.push(c));
         pending.push(new Promise((resolve) => entry.on('end', () => {
           try {
-            const meta = BSON.EJSON.parse(Buffer.concat(chunks).toString('utf8')) as { indexes?: unknown };
+            const meta = bson().EJSON.parse(Buffer.concat(chunks).toString('utf8')) as { indexes?: unknown };
             if (!Array.isArray(meta.indexes)) problems.push(`${name}: no indexes array`);
             metadata += 1;
           } catch (e) { problems.push(`${name}: not valid Extended JSON (${(e as Error).message})`); }

@@ -4,7 +4,8 @@
  * Every call is bounded by a timeout; connection and API failures become `UserError`s with a
  * message a person can act on (Docker unreachable, no such container, permission denied).
  */
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { lazyRequire } from '../../core/lazy-require.js';
 import type { IncomingMessage } from 'node:http';
 import { UserError, isUserError } from '../../core/errors.js';
 import { DEFAULT_DOCKER_HOST, connectionOptions } from './connection.js';
@@ -12,6 +13,8 @@ import { COMPOSE_PROJECT, COMPOSE_SERVICE, toContainerInfo } from './container-i
 import { dockerError } from './errors.js';
 import { LineSplitter, splitTimestamp } from './log-lines.js';
 import { describeSelector, type ContainerInfo, type ContainerSelector, type LogLine, type LogQuery } from './types.js';
+
+const dockerode = lazyRequire<typeof Docker>('dockerode');
 
 export interface DockerServiceOptions {
   /** DOCKER_HOST from the environment, parsed by main.ts; the default socket when absent. */
@@ -55,7 +58,7 @@ export class DockerService {
     let c = this.conns.get(host);
     if (!c) {
       const options = connectionOptions(host);
-      c = { docker: new Docker(options), host, ...(options.socketPath ? { socketPath: options.socketPath } : {}) };
+      c = { docker: new (dockerode())(options), host, ...(options.socketPath ? { socketPath: options.socketPath } : {}) };
       this.conns.set(host, c);
     }
     return c;

@@ -6,10 +6,14 @@
  * that runs past its timeout is sent KILL and its connection closed. Nothing secret is ever part
  * of a command line.
  */
-import { Client, type ConnectConfig } from 'ssh2';
+import type { ConnectConfig } from 'ssh2';
+import type * as Ssh2Driver from 'ssh2';
+import { lazyRequire } from '../../core/lazy-require.js';
 import { commandLine } from './quote.js';
 import { DEFAULT_MAX_BYTES, type ExecOptions, type ExecResult, type HostExec, type StreamOptions } from './exec.js';
 import { hostKeyRefusal, type PinnedKey } from './host-key.js';
+
+const ssh2 = lazyRequire<typeof Ssh2Driver>('ssh2');
 
 export interface SshTarget {
   /** The configured host name (`hosts.<name>`). */
@@ -53,7 +57,7 @@ export class SshExec implements HostExec {
     const { t } = this;
     const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
     return new Promise((resolve, reject) => {
-      const conn = new Client();
+      const conn = new (ssh2().Client)();
       let refusal: string | undefined;
       let settled = false;
       let timer: NodeJS.Timeout | undefined;

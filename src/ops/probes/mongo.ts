@@ -1,5 +1,9 @@
 /** MongoDB probe: `ping` through the official driver, bounded by a server-selection timeout. */
-import { MongoClient } from 'mongodb';
+import type { MongoClient } from 'mongodb';
+import type * as MongoDriver from 'mongodb';
+import { lazyRequire } from '../../core/lazy-require.js';
+
+const mongodb = lazyRequire<typeof MongoDriver>('mongodb');
 import type { z } from 'zod';
 import type { mongoProbeSchema } from '../../config/probe-schemas.js';
 import { displayUrl, safeError, scrubberFor } from '../connection-url.js';
@@ -15,7 +19,7 @@ export const mongoProbe: Probe<MongoProbeConfig> = async (cfg, ctx) => {
   const started = performance.now();
   let client: MongoClient | undefined;
   try {
-    client = new MongoClient(cfg.url, {
+    client = new (mongodb().MongoClient)(cfg.url, {
       serverSelectionTimeoutMS: budget,
       connectTimeoutMS: budget,
       socketTimeoutMS: budget,

@@ -1,15 +1,19 @@
 /** PostgreSQL readiness, like `pg_isready`: connect and `SELECT 1` within the check's timeout. */
-import pg from 'pg';
+import type pg from 'pg';
+import type * as PgDriver from 'pg';
+import { lazyRequire } from '../../core/lazy-require.js';
 import type { z } from 'zod';
 import type { postgresProbeSchema } from '../../config/probe-schemas.js';
 import { displayUrl, safeError, scrubberFor } from '../connection-url.js';
 import type { Probe } from './types.js';
 
+const pgDriver = lazyRequire<typeof PgDriver>('pg');
+
 export type PostgresProbeConfig = z.infer<typeof postgresProbeSchema>;
 
 /** A pg client bounded everywhere: connecting, each statement, and the server-side statement. */
 export function boundedClient(url: string, timeoutMs: number, applicationName = 'opsbot-probe'): pg.Client {
-  return new pg.Client({
+  return new (pgDriver().Client)({
     connectionString: url,
     connectionTimeoutMillis: timeoutMs,
     query_timeout: timeoutMs,

@@ -1,5 +1,8 @@
 /** Redis probe: PING, then used memory and keyspace hit rate from INFO, each with optional thresholds. */
-import { Redis } from 'ioredis';
+import type * as RedisDriver from 'ioredis';
+import { lazyRequire } from '../../core/lazy-require.js';
+
+const ioredis = lazyRequire<typeof RedisDriver>('ioredis');
 import type { z } from 'zod';
 import type { redisProbeSchema } from '../../config/probe-schemas.js';
 import { displayUrl, safeError, scrubberFor } from '../connection-url.js';
@@ -35,7 +38,7 @@ const worse = (a: ProbeStatus, b: ProbeStatus): ProbeStatus => (RANK[b] > RANK[a
 export const redisProbe: Probe<RedisProbeConfig> = async (cfg, ctx) => {
   const scrub = scrubberFor(cfg.url);
   const where = displayUrl(cfg.url);
-  const client = new Redis(cfg.url, {
+  const client = new (ioredis().Redis)(cfg.url, {
     lazyConnect: true,
     connectTimeout: ctx.timeoutMs,
     commandTimeout: ctx.timeoutMs,

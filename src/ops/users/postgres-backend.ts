@@ -1,9 +1,13 @@
 /** User directory in a PostgreSQL table: parameterised statements in a transaction, rows locked while changed. */
-import pg from 'pg';
+import type pg from 'pg';
+import type * as PgDriver from 'pg';
+import { lazyRequire } from '../../core/lazy-require.js';
 import type { LockedRule } from '../../config/users-schema.js';
 import { displayUrl } from '../connection-url.js';
 import { assertColumns, lookupSql, Params, quoteIdent, quoteTable, ruleSql, setSql } from './sql-text.js';
 import type { BeforeAfter, ResolvedChange, UserBackend, UserRow } from './types.js';
+
+const pgDriver = lazyRequire<typeof PgDriver>('pg');
 
 export class PostgresUserBackend implements UserBackend {
   readonly kind = 'postgres' as const;
@@ -19,7 +23,7 @@ export class PostgresUserBackend implements UserBackend {
     this.keyCol = quoteIdent(key);
     this.columns = [this.keyCol, ...fields.filter((f) => f !== key).map(quoteIdent)].join(', ');
     this.where = `PostgreSQL table ${table} at ${displayUrl(url)}`;
-    this.pool = new pg.Pool({
+    this.pool = new (pgDriver().Pool)({
       connectionString: url,
       max: 2,
       connectionTimeoutMillis: timeoutMs,

@@ -11,6 +11,7 @@ import { decodeDoc, encodeDoc, encodeScalar, DATE_LOW } from './json.js';
 import { matches } from './filter.js';
 import { fieldExpr, ident, orderOf, whereOf } from './sql.js';
 import { applyUpdate, checkUpdate, seedOf } from './update.js';
+import { ensureMultikey, hasFieldIndex, indexName, multikeyTable } from './multikey.js';
 
 type Row = { rowid: number; id: string; doc: string };
 type Db = BetterSqlite3.Database;
@@ -33,6 +34,8 @@ export interface CollectionContext {
   db: Db;
   /** Runs `fn` in a BEGIN IMMEDIATE transaction (retried when the file stays busy). */
   write<R>(fn: () => R): Promise<R>;
+  /** SQLite's data_version: changes when another connection commits. */
+  dataVersion(): number;
   clock: Clock;
 }
 
@@ -41,6 +44,10 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   private nextSweep = 0;
   private readonly knownArrays = new Set<string>();
+  /** Array fields with an element index (multikey.ts), as last read. */
+  private readonly multikey = new Set<string>();
+  /** data_version when the array fields were read; undefined: read them again. */
+  private arraysReadAt: number | undefined;
 
   constructor(readonly name: string, private readonly ctx: CollectionContext) {
     this.table = ident(`coll_${name}`);
@@ -59,13 +66,29 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
 
   /**
    * Top-level fields that have held an array in this collection (any process): queries on them
-   * match elements too. The list only grows; this process's copy is refreshed on every query.
-   * It and the rows are read by two statements: a document another process committed in between
-   * is one the query may equally well not have seen; inside a write transaction both are one snapshot.
+   * match elements too. The list only grows; it is read again whenever another connection
+   * committed since (SQLite's data_version) or this one noted a field. It and the rows are read by
+   * two statements: a document another process committed in between is one the query may equally
+   * well not have seen; inside a write transaction both are one snapshot.
    */
   private arrayFields(): ReadonlySet<string> {
-    for (const { field } of this.stmt('SELECT field FROM opsbot_array_fields WHERE collection = ?').all(this.name) as { field: string }[]) this.knownArrays.add(field);
+    const version = this.ctx.dataVersion();
+    if (version === this.arraysReadAt) return this.knownArrays;
+    const rows = this.stmt(`SELECT a.field AS field, m.field IS NOT NULL AS mk FROM opsbot_array_fields a
+      LEFT JOIN opsbot_multikey m ON m.collection = a.collection AND m.field = a.field WHERE a.collection = ?`).all(this.name) as { field: string; mk: number }[];
+    this.multikey.clear();
+    for (const { field, mk } of rows) {
+      this.knownArrays.add(field);
+      if (mk) this.multikey.add(field);
+    }
+    this.arraysReadAt = version;
     return this.knownArrays;
+  }
+
+  /** The WHERE of a filter, array fields matched on their elements (through their element index where there is one). */
+  private whereOf(filter: Filter) {
+    const arrays = this.arrayFields();
+    return whereOf(filter, arrays, { collection: this.table, table: multikeyTable(this.name), fields: this.multikey });
   }
 
   /** Inside the write transaction of `doc`: notes its array fields before any query can miss them. */
@@ -74,13 +97,16 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
       if (!Array.isArray(v) || this.knownArrays.has(k)) continue;
       this.stmt('INSERT OR IGNORE INTO opsbot_array_fields (collection, field) VALUES (?, ?)').run(this.name, k);
       this.knownArrays.add(k);
+      this.arraysReadAt = undefined; // read again: in this transaction, or as it ended (committed or rolled back)
+      // An indexed field that now holds an array gets its element index (before this row is written: its triggers see it).
+      if (hasFieldIndex(this.ctx.db, this.name, k)) ensureMultikey(this.ctx.db, this.name, this.table, k);
     }
   }
 
   /** Matching rows in sort order, after `skip`, at most `limit`. */
   private select(filter: Filter, options: FindOptions = {}): { row: Row; doc: T }[] {
     this.sweepExpired();
-    const where = whereOf(filter, this.arrayFields());
+    const where = this.whereOf(filter);
     const skip = options.skip && options.skip > 0 ? options.skip : 0;
     const limit = options.limit && options.limit > 0 ? options.limit : Infinity;
     const order = orderOf(options.sort);
@@ -144,7 +170,7 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
 
   async countDocuments(filter: Filter = {}): Promise<number> {
     this.sweepExpired();
-    const where = whereOf(filter, this.arrayFields());
+    const where = this.whereOf(filter);
     if (where.exact) return (this.stmt(`SELECT COUNT(*) AS n FROM ${this.table} WHERE ${where.sql}`).get(...where.params) as { n: number }).n;
     let n = 0;
     for (const row of this.stmt(`SELECT doc FROM ${this.table} WHERE ${where.sql}`).iterate(...where.params) as IterableIterator<{ doc: string }>) {
@@ -226,7 +252,7 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
       if (!x) throw new Error(`cannot index field ${JSON.stringify(f)}`);
       return `${x}${dir === -1 ? ' DESC' : ''}`;
     });
-    const name = ident(`ix_${this.name}_${fields.map(([f, d]) => `${f.replace(/[^A-Za-z0-9_]/g, '_')}_${d}`).join('_')}`);
+    const name = ident(indexName(this.name, fields));
     if (!(fields.length === 1 && fields[0]?.[0] === '_id')) {
       try {
         this.ctx.db.exec(`CREATE ${options.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${name} ON ${this.table} (${exprs.join(', ')})`);
@@ -234,6 +260,8 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
         mapError(this.name, e);
       }
     }
+    const only = fields.length === 1 ? fields[0]?.[0] : undefined;
+    if (only !== undefined && this.arrayFields().has(only) && ensureMultikey(this.ctx.db, this.name, this.table, only)) this.arraysReadAt = undefined;
     if (options.expireAfterSeconds !== undefined) {
       if (fields.length !== 1) throw new Error('a TTL index (expireAfterSeconds) takes one field');
       this.stmt('INSERT INTO opsbot_ttl (collection, field, seconds) VALUES (?, ?, ?) ON CONFLICT (collection, field) DO UPDATE SET seconds = excluded.seconds')
@@ -243,9 +271,11 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
 
   /** Inside a write transaction: puts documents as they are, replacing any with the same id (the nedb import). */
   importDocuments(docs: Iterable<Record<string, unknown>>): number {
-    const put = this.stmt(`INSERT OR REPLACE INTO ${this.table} (id, doc) VALUES (?, ?)`);
+    // Delete, then insert (not INSERT OR REPLACE: a replace fires no delete trigger, and element indexes need one).
+    const del = this.stmt(`DELETE FROM ${this.table} WHERE id = ?`);
+    const put = this.stmt(`INSERT INTO ${this.table} (id, doc) VALUES (?, ?)`);
     let n = 0;
-    for (const d of docs) { this.noteArrays(d); put.run(idKey(d._id), encodeDoc(d)); n++; }
+    for (const d of docs) { this.noteArrays(d); del.run(idKey(d._id)); put.run(idKey(d._id), encodeDoc(d)); n++; }
     return n;
   }
 

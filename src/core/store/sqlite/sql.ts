@@ -48,23 +48,42 @@ function scalar(v: unknown): Scalar | undefined {
   return undefined;
 }
 
+/**
+ * Whether a value's term needs no json_type() check: text that does not begin like JSON text (an
+ * array's or object's, which is what json_extract gives for those) equals only a JSON string;
+ * an encoded date begins with a marker. The term then needs only the field (an index holds it).
+ */
+function untyped(s: Scalar): boolean {
+  return s.kind === 'date' || (s.kind === 'string' && typeof s.value === 'string' && !/^\s*[[{]/.test(s.value));
+}
+
 /** json_type() of a field of each kind: equal SQL values of another JSON type do not match. */
 const JSON_TYPES: Record<Exclude<Kind, 'null'>, string> = { number: "IN ('integer', 'real')", boolean: "IN ('true', 'false')", string: "= 'text'", date: "= 'text'" };
 
 /** An array's JSON text starts with '[' (and '\\' follows '[' in ASCII). */
 const ARRAY = (x: string) => `(${x} >= '[' AND ${x} < '\\')`;
 
-export function whereOf(filter: Filter, arrayFields: ReadonlySet<string>): Where {
+/** The element indexes of a collection's array fields (multikey.ts): its table and the fields it covers. */
+export interface ElementIndex {
+  /** The collection's table, and the table of its element index. */
+  collection: string;
+  table: string;
+  fields: ReadonlySet<string>;
+}
+
+const NO_ELEMENT_INDEX: ElementIndex = { collection: '', table: '', fields: new Set() };
+
+export function whereOf(filter: Filter, arrayFields: ReadonlySet<string>, elements: ElementIndex = NO_ELEMENT_INDEX): Where {
   const w: Where = { sql: '', params: [], exact: true };
   const terms: string[] = [];
-  collect(filter, arrayFields, terms, w);
+  collect(filter, arrayFields, elements, terms, w);
   w.sql = terms.length ? terms.join(' AND ') : '1';
   return w;
 }
 
-function collect(filter: Filter, arrayFields: ReadonlySet<string>, terms: string[], w: Where): void {
+function collect(filter: Filter, arrayFields: ReadonlySet<string>, elements: ElementIndex, terms: string[], w: Where): void {
   for (const [key, cond] of Object.entries(filter)) {
-    if (key === '$and' && Array.isArray(cond)) { for (const f of cond as Filter[]) collect(f, arrayFields, terms, w); continue; }
+    if (key === '$and' && Array.isArray(cond)) { for (const f of cond as Filter[]) collect(f, arrayFields, elements, terms, w); continue; }
     if (key.startsWith('$') || key.includes('.')) { w.exact = false; continue; } // dotted: arrays on the way hide values
     if (key === '_id') { idTerms(cond, terms, w); continue; }
     const path = jsonPath(key);
@@ -84,8 +103,15 @@ function collect(filter: Filter, arrayFields: ReadonlySet<string>, terms: string
       // A field that held arrays: it matches when an element does (filter.ts decides the rest).
       const each: unknown[] = [];
       const onElements = fieldTerm('value', undefined, op, arg, each) as { sql: string };
-      terms.push(`(${t.sql} OR (${ARRAY(x)} AND EXISTS (SELECT 1 FROM json_each(doc, ${path}) WHERE ${onElements.sql})))`);
-      w.params.push(...own, ...each);
+      if (elements.fields.has(key)) {
+        // The element index holds exactly json_each's rows of the field: the same match, by index.
+        // Both sides by index (the field's own expression index, the element index), found by primary key.
+        terms.push(`id IN (SELECT id FROM ${elements.collection} WHERE ${t.sql} UNION ALL SELECT id FROM ${elements.table} WHERE field = ? AND ${onElements.sql})`);
+        w.params.push(...own, key, ...each);
+      } else {
+        terms.push(`(${t.sql} OR (${ARRAY(x)} AND EXISTS (SELECT 1 FROM json_each(doc, ${path}) WHERE ${onElements.sql})))`);
+        w.params.push(...own, ...each);
+      }
       w.exact = false;
     }
   }
@@ -93,14 +119,21 @@ function collect(filter: Filter, arrayFields: ReadonlySet<string>, terms: string
 
 /** One condition on `x`; `path` given, the JSON type is checked too (exactness); `value` of json_each has none. */
 function fieldTerm(x: string, path: string | undefined, op: string, arg: unknown, params: unknown[]): { sql: string; exact: boolean } | undefined {
-  const typed = (s: Scalar, sql: string) => (path && s.kind !== 'null' ? `(${sql} AND json_type(doc, ${path}) ${JSON_TYPES[s.kind]})` : sql);
+  const typed = (s: Scalar, sql: string) => (path && !untyped(s) ? `(${sql} AND json_type(doc, ${path}) ${JSON_TYPES[s.kind as Exclude<Kind, 'null'>]})` : sql);
   if (op === '$in') {
     if (!Array.isArray(arg)) return undefined;
     const list = arg.map(scalar);
     if (!list.every((s): s is Scalar => s !== undefined)) return undefined;
+    // Values that need no type check (all of them for json_each's `value`): one IN list, searched by index.
+    const plain = new Set(list.filter((s) => s.value !== null && (!path || untyped(s))));
     const parts: string[] = [];
-    let exact = true;
+    if (plain.size) {
+      parts.push(`${x} IN (${[...plain].map(() => '?').join(', ')})`);
+      for (const s of plain) params.push(s.value);
+    }
+    let exact = ![...plain].some((s) => s.kind === 'boolean'); // `true` and `1` are both 1 to SQL
     for (const s of list) {
+      if (plain.has(s)) continue;
       if (s.value === null) { parts.push(`${x} IS NULL`); continue; }
       params.push(s.value);
       parts.push(typed(s, `${x} = ?`));

@@ -40,7 +40,8 @@ export class SqliteStore implements Store {
   private readonly pending: { fn: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
 
   private constructor(private readonly db: BetterSqlite3.Database, readonly file: string | null, clock: Clock) {
-    this.ctx = { db, clock, write: (fn) => this.write(fn) };
+    const dataVersion = db.prepare('PRAGMA data_version').pluck();
+    this.ctx = { db, clock, write: (fn) => this.write(fn), dataVersion: () => dataVersion.get() as number };
   }
 
   /** `dir` null keeps the database in memory (tests, one-shot runs that must not touch data). */
@@ -54,7 +55,8 @@ export class SqliteStore implements Store {
       db.pragma('synchronous = NORMAL');
       db.exec(`CREATE TABLE IF NOT EXISTS opsbot_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS opsbot_ttl (collection TEXT NOT NULL, field TEXT NOT NULL, seconds REAL NOT NULL, PRIMARY KEY (collection, field));
-        CREATE TABLE IF NOT EXISTS opsbot_array_fields (collection TEXT NOT NULL, field TEXT NOT NULL, PRIMARY KEY (collection, field))`);
+        CREATE TABLE IF NOT EXISTS opsbot_array_fields (collection TEXT NOT NULL, field TEXT NOT NULL, PRIMARY KEY (collection, field));
+        CREATE TABLE IF NOT EXISTS opsbot_multikey (collection TEXT NOT NULL, field TEXT NOT NULL, PRIMARY KEY (collection, field))`);
     } catch (e) {
       db.close();
       throw e;

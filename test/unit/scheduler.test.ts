@@ -191,6 +191,8 @@ describe('Scheduler on a ManualClock', () => {
     await waitUntil(() => t.cmds.started.length === 1);
     clock.advance(2 * MIN);
     await waitUntil(async () => (await s.history('slow', 5))[0]?.state === 'timeout');
+    // The post follows the record (it first asks whether the target is under maintenance)
+    await waitUntil(async () => t.posts.length > 0);
     expect(t.posts.map((p) => [p.reply.title, p.reply.status])).toEqual([['Job slow timed out', 'fail']]);
     t.cmds.hold.clear();
     t.cmds.release('slow');

@@ -78,8 +78,10 @@ const containerSelectorShape = {
   name: containerName.optional(),
   service: composeLabel.optional(),
   project: composeLabel.optional(),
-  /** Overrides DOCKER_HOST for this target. */
+  /** Overrides DOCKER_HOST for this target; with `host`, the daemon's address on that host (default: its docker CLI's own). */
   dockerHost: dockerHost.optional(),
+  /** A host of `hosts:`: Docker on that host, reached over SSH (`docker system dial-stdio` runs there). */
+  host: z.string().regex(HOST_NAME, 'A host name of hosts:').optional(),
 };
 
 function checkSelector(sel: { name?: string | undefined; service?: string | undefined; project?: string | undefined }, ctx: z.RefinementCtx, required: boolean): void {

@@ -106,7 +106,7 @@ rbac:
 
     it('given stdout and stderr lines, when logs runs, then both come back demultiplexed over SSH', async () => {
       const { reply, text } = await ask('logs chatty --lines 10');
-      expect(reply.status).toBe('ok');
+      expect(reply.status).toBe('info');
       expect(text).toContain('GET /health 200');
       expect(text).toMatch(/stderr.*failed login for alice/);
     }, 30_000);

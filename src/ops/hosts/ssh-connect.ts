@@ -5,6 +5,7 @@
  * into `SshError`s that say what to do.
  */
 import type { ConnectConfig } from 'ssh2';
+import { UserError } from '../../core/errors.js';
 import { hostKeyRefusal, type PinnedKey } from './host-key.js';
 
 export interface SshTarget {
@@ -19,10 +20,10 @@ export interface SshTarget {
   connectTimeoutMs: number;
 }
 
-/** A connection or authentication problem (not the remote command's own failure). */
-export class SshError extends Error {
+/** A connection or authentication problem (not the remote command's own failure); its message is for the person who asked. */
+export class SshError extends UserError {
   constructor(message: string, readonly kind: 'host-key' | 'auth' | 'connect' | 'timeout') {
-    super(message);
+    super(kind === 'timeout' ? 'timeout' : kind === 'host-key' || kind === 'auth' ? 'denied' : 'unavailable', message);
     this.name = 'SshError';
   }
 }

@@ -108,7 +108,8 @@ rbac:
       const { reply, text } = await ask('logs chatty --lines 10');
       expect(reply.status).toBe('info');
       expect(text).toContain('GET /health 200');
-      expect(text).toMatch(/stderr.*failed login for alice/);
+      expect(text).toMatch(/err \| failed login for alice/);
+      expect(text).toMatch(/out \| GET \/health 200/);
     }, 30_000);
 
     it('given --dry-run, when restart is asked, then it names the SSH host and restarts nothing', async () => {

@@ -5,7 +5,8 @@
  * the stream; a command that exits with an error before producing output makes the stream fail
  * with its exit code and stderr.
  */
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
+import type { ClientChannel } from 'ssh2';
 import type * as Ssh2Driver from 'ssh2';
 import { lazyRequire } from '../../core/lazy-require.js';
 import { commandLine } from './quote.js';
@@ -57,21 +58,8 @@ export function openSshChannel(t: SshTarget, argv: readonly string[], opts: Chan
         settled = true;
         clearTimeout(timer);
         opts.signal?.removeEventListener('abort', onAbort);
-        let stderr = '';
-        let output = false;
-        stream.stderr.on('data', (d: Buffer) => { if (stderr.length < STDERR_KEPT) stderr += d.toString('utf8'); });
-        stream.once('data', () => { output = true; });
-        stream.on('exit', (code: number | null) => {
-          // A command that failed before saying anything (not installed, no daemon): its reason, not "socket hang up".
-          if (!output && code !== 0) {
-            const why = stderr.trim().split('\n').slice(-2).join(' / ').slice(0, 500);
-            stream.emit('error', new Error(`${argv[0]} on ${t.name} exited with ${code ?? 'a signal'}${why ? `: ${why}` : ''}`));
-          }
-        });
-        // The HTTP client listens while a request is open; this keeps a late failure from crashing the process.
-        stream.on('error', () => undefined);
         stream.once('close', () => conn.end());
-        resolve(stream);
+        resolve(relay(stream, `${argv[0]} on ${t.name}`));
       });
     });
     conn.on('error', (e: Error & { level?: string }) => fail(sshFailure(t, e, refusal)));
@@ -82,4 +70,48 @@ export function openSshChannel(t: SshTarget, argv: readonly string[], opts: Chan
       fail(new SshError(`ssh ${t.name}: ${(e as Error).message}`, 'connect'));
     }
   });
+}
+
+/**
+ * The channel as a plain duplex whose end waits for the command's exit status: a command that
+ * exits non-zero without any output (docker not installed, no daemon) fails the stream with its
+ * exit code and stderr, instead of a bare end of stream ("socket hang up").
+ */
+function relay(ch: ClientChannel, what: string): Duplex {
+  let stderr = '';
+  let output = false;
+  let ended = false;
+  let exit: { code: number | null } | undefined;
+  const settle = () => {
+    if (!ended || !exit) return;
+    if (!output && exit.code !== 0) {
+      const why = stderr.trim().split('\n').slice(-2).join(' / ').slice(0, 500);
+      duplex.destroy(new Error(`${what} exited with ${exit.code ?? 'a signal'}${why ? `: ${why}` : ''}`));
+    } else {
+      duplex.push(null);
+    }
+  };
+  const duplex = new Duplex({
+    read() { ch.resume(); },
+    write(chunk: Buffer, _enc, cb) { ch.write(chunk, cb); },
+    final(cb) { ch.end(); cb(); },
+    destroy(err, cb) { ch.destroy(); cb(err); },
+  });
+  ch.stderr.on('data', (d: Buffer) => { if (stderr.length < STDERR_KEPT) stderr += d.toString('utf8'); });
+  ch.on('data', (d: Buffer) => {
+    output = true;
+    if (!duplex.push(d)) ch.pause();
+  });
+  ch.on('exit', (code: number | null) => { exit = { code: typeof code === 'number' ? code : null }; settle(); });
+  ch.on('end', () => { ended = true; settle(); });
+  ch.on('close', () => {
+    // No exit status (killed, or the connection dropped): end what was read.
+    ended = true;
+    exit ??= { code: output ? 0 : null };
+    settle();
+  });
+  ch.on('error', (e: Error) => duplex.destroy(e));
+  // The HTTP client listens while a request is open; this keeps a late failure from crashing the process.
+  duplex.on('error', () => undefined);
+  return duplex;
 }

@@ -7,7 +7,7 @@
  * on the host to check the argv, the 0600 config file and the streams; a real mongodump against
  * MONGODB_URL runs when that is set. Passwords never reach a command line.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -91,4 +91,8 @@ describe('Docker over SSH', () => {
     expect(() => parse(`${HOSTS}targets:\n  web:\n    health:\n      - container: { name: web, host: nope }\n`)).toThrow(/targets\.web\.health\[0\]\.container\.host.*Unknown host "nope"/s);
     expect(() => parse(`${HOSTS}targets:\n  web:\n    container: { name: web, host: web-1, dockerHost: "unix:///x; rm -rf /" }\n`)).toThrow(/targets\.web\.container\.dockerHost/);
   });
+
+  it('given dockerHost: ssh://…, then the error points to host: instead', () => {
+    expect(() => parse(`${HOSTS}targets:\n  web:\n    container: { name: web, dockerHost: "ssh://ops@10.0.0.5" }\n`)).toThrow(/targets\.web\.container\.dockerHost.*for Docker over SSH: host: <a name of hosts:>/s);
+  });
 });

@@ -78,6 +78,8 @@ export const sqliteBackupSchema = z.object({
 export const postgresBackupSchema = z.object({
   ...common,
   kind: z.literal('postgres'),
+  /** The SSH host pg_dump / pg_restore run on (the URL is as that host reaches the database); the dump streams to the bot. */
+  host: remoteHost,
   /** `postgres://user:${PGPASSWORD}@host:5432/db`; the password is passed to pg_dump through PGPASSWORD, never argv. */
   source: dbUrl(['postgres:', 'postgresql:']),
   /** The database `restore` replaces with `pg_restore --clean` (default: source). */
@@ -89,6 +91,8 @@ export const postgresBackupSchema = z.object({
 export const mongodbBackupSchema = z.object({
   ...common,
   kind: z.literal('mongodb'),
+  /** The SSH host mongodump / mongorestore run on (with tool: mongodump; the URL is as that host reaches the server); the archive streams to the bot. */
+  host: remoteHost,
   source: dbUrl(['mongodb:', 'mongodb+srv:']),
   /** Database to dump (default: the one in the URL). */
   database: z.string().regex(/^[^/\\. "$\0]{1,63}$/, 'Not a valid MongoDB database name').optional(),
@@ -101,7 +105,9 @@ export const mongodbBackupSchema = z.object({
   mongodump: z.string().min(1).default('mongodump'),
   mongorestore: z.string().min(1).default('mongorestore'),
   serverSelectionTimeout: durationMs.default(10_000),
-}).strict();
+}).strict().superRefine((job, ctx) => {
+  if (job.host && job.tool !== 'mongodump') ctx.addIssue({ code: 'custom', path: ['tool'], message: 'A mongodb backup with host: runs mongodump on that host: set tool: mongodump' });
+});
 
 export const filesBackupSchema = z.object({
   ...common,

@@ -71,15 +71,17 @@ export const memoryProbeSchema = z.object({
 const containerName = z.string().regex(/^\/?[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'A Docker container name: letters, digits, "_", "." and "-"');
 const composeLabel = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'A compose service or project name: letters, digits, "_", "." and "-"');
 /** `unix:///path/docker.sock`, `tcp://host:2375` or `http://host:2375` (plain HTTP; no TLS client certificates). */
-export const dockerHost = z.string().regex(/^(unix:\/\/\/[^\s?#]+|(tcp|http):\/\/[A-Za-z0-9.-]+:\d{1,5})$/, 'Use unix:///path/to/docker.sock, tcp://host:port or http://host:port');
+export const dockerHost = z.string().regex(/^(unix:\/\/\/[^\s?#]+|(tcp|http):\/\/[A-Za-z0-9.-]+:\d{1,5})$/, 'Use unix:///path/to/docker.sock, tcp://host:port or http://host:port (for Docker over SSH: host: <a name of hosts:>)');
 
 /** Which containers: one by `name`, or every container of a compose `service` (optionally of one `project`). */
 const containerSelectorShape = {
   name: containerName.optional(),
   service: composeLabel.optional(),
   project: composeLabel.optional(),
-  /** Overrides DOCKER_HOST for this target. */
+  /** Overrides DOCKER_HOST for this target; with `host`, the daemon's address on that host (default: its docker CLI's own). */
   dockerHost: dockerHost.optional(),
+  /** A host of `hosts:`: Docker on that host, reached over SSH (`docker system dial-stdio` runs there). */
+  host: z.string().regex(HOST_NAME, 'A host name of hosts:').optional(),
 };
 
 function checkSelector(sel: { name?: string | undefined; service?: string | undefined; project?: string | undefined }, ctx: z.RefinementCtx, required: boolean): void {

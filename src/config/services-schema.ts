@@ -62,7 +62,7 @@ const common = {
   logLines: z.coerce.number().int().min(1).max(200).default(20),
 };
 
-/** The target's `container:` section says which containers; `host` is not supported for Docker (use container.dockerHost). */
+/** The target's `container:` section says which containers and where (`container.host` for Docker over SSH, `container.dockerHost`). */
 export const dockerManagerSchema = z.object({ kind: z.literal('docker') }).strict();
 
 export const systemdManagerSchema = z.object({

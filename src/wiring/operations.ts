@@ -68,8 +68,8 @@ export function wireOperations(
 ): Operations {
   const { toolPath } = host;
   const { store, coordination } = state;
-  const docker = new DockerService({ defaultHost: env.DOCKER_HOST });
   const hosts = new Hosts(new LocalExec(), config.hosts, hostSecrets(config.hosts, host.secretEnv));
+  const docker = new DockerService({ defaultHost: env.DOCKER_HOST, tunnels: hosts });
   const managerOf = serviceManagers(config, hosts, docker);
   const backups = new BackupService({
     serviceOf: managerOf,

@@ -38,7 +38,8 @@ describe('hosts of checks and backup jobs', () => {
   it('given a files backup on an unknown host, then the error names its key path', () => {
     expect(() => parse('targets:\n  a:\n    backups:\n      - { kind: files, host: nope, source: { dir: /srv }, destination: /backups }\n')).toThrow(/targets\.a\.backups\[0\]\.host.*Unknown host "nope"/s);
   });
-  it('given host on a postgres job, then it is refused as an unknown key', () => {
-    expect(() => parse('targets:\n  a:\n    backups:\n      - { kind: postgres, host: x, source: "postgres://u@h/db", destination: /backups }\n')).toThrow(/host/);
+  it('given a postgres or mongodb backup on an unknown host, then the error names its key path', () => {
+    expect(() => parse('targets:\n  a:\n    backups:\n      - { kind: postgres, host: x, source: "postgres://u@h/db", destination: /backups }\n')).toThrow(/targets\.a\.backups\[0\]\.host.*Unknown host "x"/s);
+    expect(() => parse('targets:\n  a:\n    backups:\n      - { kind: mongodb, tool: mongodump, host: x, source: "mongodb://h/db", destination: /backups }\n')).toThrow(/targets\.a\.backups\[0\]\.host.*Unknown host "x"/s);
   });
 });

@@ -16,7 +16,7 @@ export function restartBudgetMs(c: TargetContainerConfig, checkTimeoutMs: number
 }
 
 export function selectorOf(c: TargetContainerConfig): ContainerSelector {
-  return { name: c.name, service: c.service, project: c.project, dockerHost: c.dockerHost };
+  return { name: c.name, service: c.service, project: c.project, dockerHost: c.dockerHost, host: c.host };
 }
 
 export function containerTarget(targets: Config['targets'], name: string): [string, TargetConfig, TargetContainerConfig] {

@@ -23,17 +23,17 @@ const bson = () => mongodb().BSON;
 
 const ARCHIVE_MAGIC = 0x8199e26d;
 
-function sourceDb(job: MongodbBackupJob): string {
+export function sourceDb(job: MongodbBackupJob): string {
   const db = job.database ?? mongoDatabaseOf(job.source);
   if (!db) throw new UserError('invalid', 'the mongodb backup needs a database: put it in the URL or set `database`');
   return db;
 }
 
-function restoreUrl(job: MongodbBackupJob): string {
+export function restoreUrl(job: MongodbBackupJob): string {
   return job.restoreTo ?? job.source;
 }
 
-function restoreDb(job: MongodbBackupJob): string {
+export function restoreDb(job: MongodbBackupJob): string {
   return job.restoreDatabase ?? (job.restoreTo ? mongoDatabaseOf(job.restoreTo) : undefined) ?? sourceDb(job);
 }
 

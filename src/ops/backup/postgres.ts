@@ -26,7 +26,8 @@ export function pgConnection(url: string): PgConnection {
   return { dbname: u.toString(), env, label: `${decodeURIComponent(u.username) || '(default user)'}@${u.hostname}${u.port ? `:${u.port}` : ''}/${db}` };
 }
 
-function countToc(list: string): { entries: number; tables: number } {
+/** Entries and tables with data in `pg_restore --list` output. */
+export function countToc(list: string): { entries: number; tables: number } {
   const lines = list.split('\n').filter((l) => l.trim() && !l.startsWith(';'));
   return { entries: lines.length, tables: lines.filter((l) => / TABLE DATA /.test(l)).length };
 }

@@ -11,6 +11,8 @@ import { UserError, isUserError } from '../../core/errors.js';
 import { DEFAULT_DOCKER_HOST, connectionOptions } from './connection.js';
 import { COMPOSE_PROJECT, COMPOSE_SERVICE, toContainerInfo } from './container-info.js';
 import { dockerError } from './errors.js';
+import { sshDockerAgent } from './ssh-agent.js';
+import type { HostTunnel } from '../hosts/index.js';
 import { LineSplitter, splitTimestamp } from './log-lines.js';
 import { describeSelector, type ContainerInfo, type ContainerSelector, type LogLine, type LogQuery } from './types.js';
 
@@ -23,6 +25,8 @@ export interface DockerServiceOptions {
   callTimeoutMs?: number;
   /** Bound on reading logs (default 30 s). */
   logTimeoutMs?: number;
+  /** The SSH hosts of `hosts:`, for containers with `host:` (Docker over SSH). */
+  tunnels?: { tunnel(name: string): HostTunnel } | undefined;
 }
 
 interface Conn {
@@ -36,6 +40,7 @@ export class DockerService {
   private readonly callTimeoutMs: number;
   private readonly logTimeoutMs: number;
   private readonly conns = new Map<string, Conn>();
+  private readonly tunnels: DockerServiceOptions['tunnels'];
 
   constructor(opts: DockerServiceOptions = {}) {
     this.defaultHost = opts.defaultHost ?? DEFAULT_DOCKER_HOST;
@@ -47,18 +52,32 @@ export class DockerService {
     }
     this.callTimeoutMs = opts.callTimeoutMs ?? 10_000;
     this.logTimeoutMs = opts.logTimeoutMs ?? 30_000;
+    this.tunnels = opts.tunnels;
   }
 
+  /** Where the selector's Docker is, for replies and lock keys: `ssh://web-1` (over SSH), else the Docker host URL. */
   hostOf(sel: ContainerSelector): string {
+    if (sel.host) return `ssh://${sel.host}${sel.dockerHost ? ` (${sel.dockerHost})` : ''}`;
     return sel.dockerHost ?? this.defaultHost;
+  }
+
+  private open(sel: ContainerSelector, host: string): Conn {
+    if (!sel.host) {
+      const options = connectionOptions(host);
+      return { docker: new (dockerode())(options), host, ...(options.socketPath ? { socketPath: options.socketPath } : {}) };
+    }
+    if (!this.tunnels) throw new UserError('unavailable', `Docker on host ${sel.host} is reached over SSH, and this process has no hosts configured`);
+    const agent = sshDockerAgent(this.tunnels.tunnel(sel.host), sel.dockerHost, this.callTimeoutMs);
+    // The host name only fills the HTTP Host header: every connection is the agent's SSH tunnel.
+    const options = { ...connectionOptions('tcp://localhost:2375'), agent } as Docker.DockerOptions;
+    return { docker: new (dockerode())(options), host };
   }
 
   private conn(sel: ContainerSelector): Conn {
     const host = this.hostOf(sel);
     let c = this.conns.get(host);
     if (!c) {
-      const options = connectionOptions(host);
-      c = { docker: new (dockerode())(options), host, ...(options.socketPath ? { socketPath: options.socketPath } : {}) };
+      c = this.open(sel, host);
       this.conns.set(host, c);
     }
     return c;

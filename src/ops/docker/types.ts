@@ -3,8 +3,10 @@ export interface ContainerSelector {
   name?: string | undefined;
   service?: string | undefined;
   project?: string | undefined;
-  /** Overrides the default host (DOCKER_HOST). */
+  /** Overrides the default host (DOCKER_HOST); with `host`, the daemon's address on that host. */
   dockerHost?: string | undefined;
+  /** A host of `hosts:`: its Docker, reached over SSH (`docker system dial-stdio` there). */
+  host?: string | undefined;
 }
 
 export interface ContainerInfo {

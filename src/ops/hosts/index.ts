@@ -5,3 +5,4 @@ export { LocalExec } from './local.js';
 export { SshError, SshExec, type SshTarget } from './ssh.js';
 export { fingerprintOf, hostKeyRefusal, parsePinnedKey, type PinnedKey } from './host-key.js';
 export { Hosts } from './registry.js';
+export type { ChannelOptions, HostTunnel } from './ssh-channel.js';

@@ -6,34 +6,15 @@
  * that runs past its timeout is sent KILL and its connection closed. Nothing secret is ever part
  * of a command line.
  */
-import type { ConnectConfig } from 'ssh2';
 import type * as Ssh2Driver from 'ssh2';
 import { lazyRequire } from '../../core/lazy-require.js';
 import { commandLine } from './quote.js';
 import { DEFAULT_MAX_BYTES, type ExecOptions, type ExecResult, type HostExec, type StreamOptions } from './exec.js';
-import { hostKeyRefusal, type PinnedKey } from './host-key.js';
+import { SshError, sshConnectConfig, sshFailure, type Refusal, type SshTarget } from './ssh-connect.js';
+
+export { SshError, type SshTarget } from './ssh-connect.js';
 
 const ssh2 = lazyRequire<typeof Ssh2Driver>('ssh2');
-
-export interface SshTarget {
-  /** The configured host name (`hosts.<name>`). */
-  name: string;
-  address: string;
-  port: number;
-  user: string;
-  privateKey: Buffer | string;
-  passphrase?: string | undefined;
-  pinned: PinnedKey | undefined;
-  connectTimeoutMs: number;
-}
-
-/** A connection or authentication problem (not the remote command's own failure). */
-export class SshError extends Error {
-  constructor(message: string, readonly kind: 'host-key' | 'auth' | 'connect' | 'timeout') {
-    super(message);
-    this.name = 'SshError';
-  }
-}
 
 export class SshExec implements HostExec {
   readonly host: string;
@@ -58,7 +39,7 @@ export class SshExec implements HostExec {
     const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
     return new Promise((resolve, reject) => {
       const conn = new (ssh2().Client)();
-      let refusal: string | undefined;
+      const refusal: Refusal = {};
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
       const finish = (fn: () => void) => {
@@ -111,29 +92,10 @@ export class SshExec implements HostExec {
           });
         });
       });
-      conn.on('error', (e: Error & { level?: string }) => {
-        if (refusal) return finish(() => reject(new SshError(refusal as string, 'host-key')));
-        if (e.level === 'client-authentication') return finish(() => reject(new SshError(`ssh ${t.name}: ${t.user}@${t.address} refused the key (authentication failed)`, 'auth')));
-        if (e.level === 'client-timeout') return finish(() => reject(new SshError(`ssh ${t.name}: no SSH handshake with ${t.address}:${t.port} within ${Math.round(t.connectTimeoutMs / 1000)}s`, 'timeout')));
-        finish(() => reject(new SshError(`ssh ${t.name}: cannot connect to ${t.address}:${t.port}: ${e.message}`, 'connect')));
-      });
-      conn.on('close', () => finish(() => reject(new SshError(refusal ?? `ssh ${t.name}: the connection to ${t.address}:${t.port} closed before the command finished`, refusal ? 'host-key' : 'connect'))));
+      conn.on('error', (e: Error & { level?: string }) => finish(() => reject(sshFailure(t, e, refusal))));
+      conn.on('close', () => finish(() => reject(new SshError(refusal.text ?? `ssh ${t.name}: the connection to ${t.address}:${t.port} closed before the command finished`, refusal.text ? 'host-key' : 'connect'))));
 
-      const config: ConnectConfig = {
-        host: t.address,
-        port: t.port,
-        username: t.user,
-        privateKey: t.privateKey,
-        ...(t.passphrase ? { passphrase: t.passphrase } : {}),
-        readyTimeout: t.connectTimeoutMs,
-        tryKeyboard: false,
-        agent: undefined,
-        hostVerifier: (key: Buffer) => {
-          refusal = hostKeyRefusal(t.name, `${t.address}:${t.port}`, t.pinned, key);
-          return refusal === undefined;
-        },
-        ...(t.pinned?.type ? { algorithms: { serverHostKey: [t.pinned.type as 'ssh-ed25519'] } } : {}),
-      };
+      const config = sshConnectConfig(t, refusal);
       try {
         conn.connect(config);
       } catch (e) {

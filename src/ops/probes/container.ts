@@ -20,7 +20,8 @@ function resolve(cfg: ContainerSelector, ctx: ProbeContext): { docker: DockerSer
   if (cfg.name || cfg.service) return { docker: docker.service, sel: cfg };
   const own = ctx.target ? docker.containerOf(ctx.target) : undefined;
   if (!own) return { status: 'fail', detail: `target ${ctx.target ?? '?'} has no container configured: give name or service in the check` };
-  return { docker: docker.service, sel: cfg.dockerHost ? { ...own, dockerHost: cfg.dockerHost } : own };
+  // A check that says where Docker is (host and/or dockerHost) replaces both of the target's.
+  return { docker: docker.service, sel: cfg.dockerHost || cfg.host ? { ...own, dockerHost: cfg.dockerHost, host: cfg.host } : own };
 }
 
 function failure(e: unknown): ProbeOutcome {

@@ -1,6 +1,6 @@
 /** Commands of remote backup engines: run on the job's host, their stdout streamed into a local file or a local file streamed to their stdin. */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { Writable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { UserError } from '../../../core/errors.js';
 import { failureText, type ExecResult, type HostExec } from '../../hosts/index.js';
@@ -11,6 +11,11 @@ function fail(host: HostExec, argv: readonly string[], r: ExecResult, what: stri
   throw new UserError('failed', `${what} on ${host.host}: ${failureText(argv, r)}`);
 }
 
+/** A UserError naming the host and the tool (`argv`, as shown) unless the command exited 0. */
+export function checked(host: HostExec, argv: readonly string[], r: ExecResult, what: string): void {
+  if (r.code !== 0) fail(host, argv, r, what);
+}
+
 /** Runs a command on the host; its output when it exits 0, else a UserError naming the host and the tool. */
 export async function onHost(host: HostExec, argv: string[], ctx: EngineContext, what: string): Promise<string> {
   const r = await host.exec(argv, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
@@ -18,17 +23,20 @@ export async function onHost(host: HostExec, argv: string[], ctx: EngineContext,
   return r.stdout;
 }
 
-/** The command's stdout becomes the local file `file` (flushed before this returns). */
-export async function streamFromHost(host: HostExec, argv: string[], file: string, ctx: EngineContext, what: string): Promise<void> {
+/**
+ * The command's stdout becomes the local file `file` (flushed before this returns). `stdin` feeds
+ * it; `shown` is the command as messages name it (the tool, not the wrapper that runs it).
+ */
+export async function streamFromHost(host: HostExec, argv: string[], file: string, ctx: EngineContext, what: string, io: { stdin?: Readable; shown?: readonly string[] } = {}): Promise<void> {
   const out = createWriteStream(file, { mode: 0o600 });
   let r: ExecResult;
   try {
-    r = await host.stream(argv, { stdout: out, timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+    r = await host.stream(argv, { stdout: out, timeoutMs: ctx.timeoutMs, signal: ctx.signal, ...(io.stdin ? { stdin: io.stdin } : {}) });
   } finally {
     out.end();
     await finished(out).catch(() => undefined);
   }
-  if (r.code !== 0) fail(host, argv, r, what);
+  if (r.code !== 0) fail(host, io.shown ?? argv, r, what);
 }
 
 /** The local file `file` becomes the command's stdin. */
@@ -39,7 +47,8 @@ export async function streamToHost(host: HostExec, argv: string[], file: string,
   if (r.code !== 0) fail(host, argv, r, what);
 }
 
-function devNull(): Writable {
+/** A Writable that drops what it is given (stdout of a command whose output is not needed). */
+export function devNull(): Writable {
   return new Writable({ write(_chunk, _enc, cb) { cb(); } });
 }
 

@@ -92,7 +92,7 @@ async function serve(env: Env, config: Config, quiet: boolean, hooks: ServeHooks
   hooks.beforeStart?.(bot);
   try {
     const { port } = await bot.start();
-    if (configFile && !stopping) reloads = await serveReloads(bot, { file: configFile, dataDir: env.OPSBOT_DATA_DIR, validate: (c) => commandProblems(c, env) });
+    if (configFile && !stopping) reloads = await serveReloads(bot, { file: configFile, dataDir: env.OPSBOT_DATA_DIR, env: () => process.env, validate: (c) => commandProblems(c, env) });
     hooks.started?.(port);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

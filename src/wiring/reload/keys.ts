@@ -24,11 +24,19 @@ export interface ConfigChanges {
 }
 
 const differs = (a: unknown, b: unknown): boolean => !isDeepStrictEqual(a, b);
+const isRecord = (v: unknown): v is Record<string, unknown> => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
+
+/** `key`, or the keys under it that differ (`bot.commandTimeout`, `targets.web`), for the refusal to name. */
+function changedUnder(key: string, a: unknown, b: unknown): string[] {
+  if (!isRecord(a) || !isRecord(b)) return [key];
+  const subs = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => differs(a[k], b[k]));
+  return subs.length ? subs.map((k) => `${key}.${k}`) : [key];
+}
 
 /** The keys whose value differs between the running config and the new one, by how they apply. */
 export function configChanges(current: Config, next: Config): ConfigChanges {
   const live: string[] = LIVE_KEYS.filter((k) => differs(current[k], next[k]));
-  const restart: string[] = RESTART_KEYS.filter((k) => differs(current[k], next[k]));
+  const restart: string[] = RESTART_KEYS.filter((k) => differs(current[k], next[k])).flatMap((k) => changedUnder(k, current[k], next[k]));
   const alertingKeys = new Set([...Object.keys(current.alerting), ...Object.keys(next.alerting)]) as Set<keyof Config['alerting']>;
   for (const k of alertingKeys) {
     if (!differs(current.alerting[k], next.alerting[k])) continue;
@@ -37,7 +45,8 @@ export function configChanges(current: Config, next: Config): ConfigChanges {
   // A key this table does not know (a section added later) is never applied half: restart.
   const known = new Set<string>([...LIVE_KEYS, ...RESTART_KEYS, 'alerting']);
   for (const k of new Set([...Object.keys(current), ...Object.keys(next)])) {
-    if (!known.has(k) && differs((current as Record<string, unknown>)[k], (next as Record<string, unknown>)[k])) restart.push(k);
+    const [a, b] = [(current as Record<string, unknown>)[k], (next as Record<string, unknown>)[k]];
+    if (!known.has(k) && differs(a, b)) restart.push(...changedUnder(k, a, b));
   }
   return { live, restart };
 }

@@ -13,7 +13,8 @@ export interface ReloadsOptions {
   file: string;
   dataDir: string;
   validate: (config: Config) => Promise<string[]>;
-  env?: () => NodeJS.ProcessEnv;
+  /** The environment `${VAR}` is resolved from at each reload (the process's, from cli.ts). */
+  env: () => NodeJS.ProcessEnv;
   clock?: Clock;
 }
 
@@ -25,7 +26,7 @@ export interface Reloads {
 
 export async function serveReloads(bot: Reloadable, o: ReloadsOptions): Promise<Reloads> {
   const file = path.resolve(o.file);
-  const reloader = new ConfigReloader(bot, { file, env: o.env ?? (() => process.env), validate: o.validate, clock: o.clock ?? systemClock });
+  const reloader = new ConfigReloader(bot, { file, env: o.env, validate: o.validate, clock: o.clock ?? systemClock });
   const { pid } = process;
   const report = async (r: ReloadResult): Promise<void> => {
     await writeStatus(o.dataDir, { pid, covers: r.covers, finishedAt: new Date().toISOString(), outcome: r.outcome, changed: r.changed, problems: r.problems });

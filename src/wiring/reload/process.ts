@@ -29,7 +29,8 @@ export async function serveReloads(bot: Reloadable, o: ReloadsOptions): Promise<
   const reloader = new ConfigReloader(bot, { file, env: o.env, validate: o.validate, clock: o.clock ?? systemClock });
   const { pid } = process;
   const report = async (r: ReloadResult): Promise<void> => {
-    await writeStatus(o.dataDir, { pid, covers: r.covers, finishedAt: new Date().toISOString(), outcome: r.outcome, changed: r.changed, problems: r.problems });
+    await writeStatus(o.dataDir, { pid, covers: r.covers, finishedAt: new Date().toISOString(), outcome: r.outcome, changed: r.changed, problems: r.problems })
+      .catch((e: unknown) => bot.log.warn({ err: e }, `could not write the reload outcome for opsbot reload: ${errorMessage(e)}`));
   };
   const onHup = (): void => {
     bot.log.info({ signal: 'SIGHUP', file }, 'signal received: reloading the config');
@@ -37,7 +38,12 @@ export async function serveReloads(bot: Reloadable, o: ReloadsOptions): Promise<
   };
   process.on('SIGHUP', onHup);
   const startTicks = await processStartTicks(pid);
-  await writePidFile(o.dataDir, { pid, config: file, startedAt: new Date().toISOString(), ...(startTicks ? { startTicks } : {}) });
+  try {
+    await writePidFile(o.dataDir, { pid, config: file, startedAt: new Date().toISOString(), ...(startTicks ? { startTicks } : {}) });
+  } catch (e) {
+    // A read-only data folder (state in MongoDB) still runs: SIGHUP reloads, `opsbot reload` cannot find it.
+    bot.log.warn({ err: e, dataDir: o.dataDir }, `no pid file for opsbot reload (${errorMessage(e)}); kill -HUP ${pid} still reloads`);
+  }
   return {
     reloader,
     async close() {

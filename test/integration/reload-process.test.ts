@@ -126,6 +126,23 @@ describe('config reload of a running opsbot start', () => {
     await bot.waitForOutput(/You may not run `jobs`/);
   }, 60_000);
 
+  it('given a second bot on the same data folder, then `opsbot reload` reloads both and reports each', async () => {
+    // Both start from the same file (the first bot still runs the last one it applied).
+    await writeFile(file, config({ viewerAllows: 'whoami, alerts', routeChannel: 'console:page-two', job: 'new-tick' }));
+    const port2 = await freePort();
+    const second = startBotProcess(['start'], { ...env, PORT: String(port2) });
+    try {
+      await waitFor(async () => (await readdir(path.join(dir, 'data', 'run')).catch(() => [])).includes(`opsbot-${second.child.pid}.pid`), { what: 'second pid file', timeoutMs: 30_000 });
+      await writeFile(file, config({ viewerAllows: 'whoami, alerts, help', routeChannel: 'console:page-two', job: 'new-tick' }));
+      const r = await runCli(['reload'], env);
+      expect(r.code).toBe(0);
+      expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual([bot.child.pid, second.child.pid].sort().map((pid) => `pid ${pid}: applied (rbac)`));
+    } finally {
+      expect(await second.stop('SIGTERM')).toBe(0);
+    }
+    expect(await readdir(path.join(dir, 'data', 'run'))).not.toContain(`opsbot-${second.child.pid}.pid`);
+  }, 60_000);
+
   it('given a valid edit, then `opsbot reload` prints applied with what changed and exits 0; once the bot stopped, it finds no bot', async () => {
     await writeFile(file, config({ viewerAllows: 'whoami, alerts, jobs', routeChannel: 'console:page-two', job: 'new-tick' }));
     const r = await runCli(['reload'], env);

@@ -63,7 +63,7 @@ describe('config reload of a running opsbot start', () => {
     env = { PORT: String(port), HOST: '127.0.0.1', OPSBOT_DATA_DIR: path.join(dir, 'data'), OPSBOT_CONFIG: file };
     bot = startBotProcess(['start'], env);
     await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok, { what: 'healthz', timeoutMs: 30_000 });
-    await waitFor(async () => (await readdir(path.join(dir, 'data', 'run')).catch(() => [])).some((f) => f === `opsbot-${bot.child.pid}.pid`), { what: 'pid file' });
+    await waitFor(async () => (await readdir(path.join(dir, 'data', 'run')).catch((): string[] => [])).some((f) => f === `opsbot-${bot.child.pid}.pid`), { what: 'pid file' });
   }, 40_000);
   afterAll(async () => {
     await bot?.stop('SIGKILL');
@@ -132,7 +132,7 @@ describe('config reload of a running opsbot start', () => {
     const port2 = await freePort();
     const second = startBotProcess(['start'], { ...env, PORT: String(port2) });
     try {
-      await waitFor(async () => (await readdir(path.join(dir, 'data', 'run')).catch(() => [])).includes(`opsbot-${second.child.pid}.pid`), { what: 'second pid file', timeoutMs: 30_000 });
+      await waitFor(async () => (await readdir(path.join(dir, 'data', 'run')).catch((): string[] => [])).includes(`opsbot-${second.child.pid}.pid`), { what: 'second pid file', timeoutMs: 30_000 });
       await writeFile(file, config({ viewerAllows: 'whoami, alerts, help', routeChannel: 'console:page-two', job: 'new-tick' }));
       const r = await runCli(['reload'], env);
       expect(r.code).toBe(0);

@@ -385,7 +385,7 @@ describe('Scheduler.rearm (config reload)', () => {
 
     t.cmds.release('slowjob');
     await s.idle();
-    expect((await t.store.collection<{ job: string; state: string }>('job_runs').find({ job: 'slow' })).map((r) => r.state)).toEqual(['ok']);
+    expect((await t.store.collection<{ _id: string; job: string; state: string }>('job_runs').find({ job: 'slow' })).map((r) => r.state)).toEqual(['ok']);
 
     clock.advance(10 * MIN); // 01:10: the new job runs
     await s.idle();

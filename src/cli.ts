@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `opsbot` command line: `start` (default), `exec`, `validate-config`, `demo`, and the platform helpers.
+ * The `opsbot` command line: `start` (default), `exec`, `validate-config`, `reload`, `demo`, and the platform helpers.
  * Exit codes: 0 ok, 1 failed, 2 usage error, 78 bad configuration, 130 stopped by a second signal.
  */
 import { Command, CommanderError } from 'commander';

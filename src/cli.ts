@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `opsbot` command line: `start` (default), `exec`, `validate-config`, `demo`, and the platform helpers.
+ * The `opsbot` command line: `start` (default), `exec`, `validate-config`, `reload`, `demo`, and the platform helpers.
  * Exit codes: 0 ok, 1 failed, 2 usage error, 78 bad configuration, 130 stopped by a second signal.
  */
 import { Command, CommanderError } from 'commander';
@@ -16,6 +16,8 @@ import { slackManifest } from './bot/adapters/slack/manifest.js';
 import { stringify as toYaml } from 'yaml';
 import path from 'node:path';
 import { DEMO_ALERT, demoAlertCommand, demoBanner, prepareDemo } from './demo/index.js';
+import { serveReloads, type Reloads } from './wiring/reload/process.js';
+import { reloadCommand } from './wiring/reload/command.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, config: 78, forced: 130 } as const;
 
@@ -62,13 +64,15 @@ function quietTerminal(): boolean {
 async function start(opts: { config?: string }): Promise<void> {
   const quiet = quietTerminal();
   const { env, config } = await loadAll(opts.config);
-  await serve(env, config, quiet);
+  await serve(env, config, quiet, {}, opts.config ?? env.OPSBOT_CONFIG);
 }
 
-async function serve(env: Env, config: Config, quiet: boolean, hooks: ServeHooks = {}): Promise<void> {
+async function serve(env: Env, config: Config, quiet: boolean, hooks: ServeHooks = {}, configFile?: string): Promise<void> {
   const bot = await createBot({ config, env, rawEnv: process.env });
   hooks.register?.(bot);
-  const afterStop = async () => { await hooks.stopped?.(); };
+  // SIGHUP (and `opsbot reload`) reloads the config file (src/wiring/reload/).
+  let reloads: Reloads | undefined;
+  const afterStop = async () => { await reloads?.close(); await hooks.stopped?.(); };
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) {
@@ -88,6 +92,7 @@ async function serve(env: Env, config: Config, quiet: boolean, hooks: ServeHooks
   hooks.beforeStart?.(bot);
   try {
     const { port } = await bot.start();
+    if (configFile && !stopping) reloads = await serveReloads(bot, { file: configFile, dataDir: env.OPSBOT_DATA_DIR, env: () => process.env, validate: (c) => commandProblems(c, env) });
     hooks.started?.(port);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -185,6 +190,29 @@ async function commandProblems(config: Config, env: Env): Promise<string[]> {
   } finally {
     await bot.stop();
   }
+}
+
+/** `opsbot reload`: every bot on this data folder reloads its config file (src/wiring/reload/command.ts). */
+async function reload(opts: { timeout: string }): Promise<void> {
+  const seconds = Number(opts.timeout);
+  if (!(seconds > 0)) {
+    process.stderr.write(`opsbot reload: --timeout takes a number of seconds, not "${opts.timeout}"\n`);
+    process.exit(EXIT.usage);
+  }
+  const env = parseEnv(process.env);
+  process.exitCode = await reloadCommand({
+    dataDir: env.OPSBOT_DATA_DIR,
+    validate: async (file) => {
+      try {
+        const config = await loadConfigFile(file, process.env);
+        return await commandProblems(config, env);
+      } catch (e) {
+        if (e instanceof ConfigError) return e.problems;
+        throw e;
+      }
+    },
+    out: process.stdout, err: process.stderr, timeoutMs: seconds * 1000,
+  });
 }
 
 async function validate(file: string | undefined): Promise<void> {
@@ -290,6 +318,11 @@ Examples:
     .description('Check a configuration file and list every problem with its key path')
     .argument('[file]', 'configuration file (default: $OPSBOT_CONFIG or config/default.yaml)')
     .action(validate);
+
+  program.command('reload')
+    .description('Reload the config file of every bot running on $OPSBOT_DATA_DIR (as SIGHUP does): validated first, applied or refused per process')
+    .option('--timeout <seconds>', 'how long to wait for each bot to answer', '30')
+    .action(reload);
 
   program.command('slack-manifest')
     .description('Print a Slack app manifest (slash command, scopes, request URLs or Socket Mode) to paste into "Create New App"')

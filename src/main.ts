@@ -41,6 +41,7 @@ import type { ApprovalEvents } from './core/approvals/port.js';
 import { approvalConfigProblems, wireApprovals } from './wiring/approvals.js';
 import type { ApprovalService } from './core/approvals/index.js';
 import { wireRetention } from './wiring/retention.js';
+import { applyConfig, type Applied } from './wiring/reload/apply.js';
 
 export interface BotOptions {
   config: Config;
@@ -93,6 +94,11 @@ export interface Bot {
   checkRbac(): void;
   /** What `checkRbac` checks, as every problem with its key path (`opsbot validate-config` lists them). */
   commandProblems(): string[];
+  /**
+   * Applies a reloaded config (validated, restart-only keys unchanged: src/wiring/reload/) to the
+   * running services; `config` is the new one afterwards.
+   */
+  reconfigure(next: Config): Promise<Applied>;
   /** Starts surfaces and HTTP; returns the bound HTTP port (0 when HTTP is off). */
   start(): Promise<{ port: number }>;
   /** Graceful: stop accepting, finish running commands (bounded), flush the store. */
@@ -171,6 +177,11 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
         ...jobs.problems(),
         ...runbookWiring.problems(registry),
       ];
+    },
+    async reconfigure(next) {
+      const applied = await applyConfig({ rbac, alerts, oncall, scheduler, approvals, runbooks: runbookWiring }, next);
+      bot.config = next;
+      return applied;
     },
     async start() {
       // Commands are all registered by now (tests register theirs before start): role lists must name them.

@@ -20,8 +20,8 @@ export interface Person {
 export type PeopleConfig = Record<string, { identities: string[]; email?: string | undefined; tz?: string | undefined; roles: string[] }>;
 
 export class People {
-  private readonly byId = new Map<string, Person>();
-  private readonly byIdentity = new Map<string, Person>();
+  private byId = new Map<string, Person>();
+  private byIdentity = new Map<string, Person>();
 
   constructor(config: PeopleConfig = {}) {
     for (const [id, p] of Object.entries(config)) {
@@ -33,6 +33,15 @@ export class People {
         this.byIdentity.set(identity, person);
       }
     }
+  }
+
+  /**
+   * Takes over the people of `next` (built and checked first, from a reloaded config): every
+   * holder of this instance (RBAC, on-call, notifier) sees the new `people:` at once.
+   */
+  adopt(next: People): void {
+    this.byId = next.byId;
+    this.byIdentity = next.byIdentity;
   }
 
   /** The person an identity (a subject id) belongs to. */

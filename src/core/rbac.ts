@@ -95,9 +95,19 @@ export class Rbac {
   readonly people: People;
   private readonly grant: AccessGrant | undefined;
 
-  constructor(private readonly rbac: Config['rbac'], opts: { people?: People; grant?: AccessGrant } = {}) {
+  constructor(private rbac: Config['rbac'], opts: { people?: People; grant?: AccessGrant } = {}) {
     this.people = opts.people ?? new People();
     this.grant = opts.grant;
+  }
+
+  /**
+   * A reloaded config's roles, subjects and people (from an Rbac built and checked first): every
+   * holder of this instance (router, approvals, whoami, the scheduler's checks) decides by them
+   * from the next call on. The grant (being paged) stays.
+   */
+  adopt(next: Rbac): void {
+    this.rbac = next.rbac;
+    this.people.adopt(next.people);
   }
 
   /** Role names defined in config. */

@@ -32,6 +32,8 @@ export interface Oncall {
   oncall: OnCall;
   escalations: Escalations;
   handoffs: Handoffs;
+  /** `people:` as on-call, the notifier and handoffs read it (a reload replaces its contents). */
+  people: People;
   commands: AnyCommand[];
   /** For RBAC: being paged for a group grants `ack` and `escalate` on it. */
   grant: AccessGrant;
@@ -85,7 +87,7 @@ export function wireOncall(config: Config, deps: {
     }),
   ];
   return {
-    oncall, escalations, handoffs, commands,
+    oncall, escalations, handoffs, people, commands,
     grant: pagedGrant(escalations),
     ...(settings.calendarToken ? { httpPlugin: oncallCalendar({ oncall, token: settings.calendarToken, clock }) } : {}),
     async start() {

@@ -30,6 +30,17 @@ export interface RunbooksWiring {
   check(registry: CommandRegistry): void;
   /** The same checks as `check`, as problems with their key paths (for `validate-config`). */
   problems(registry: CommandRegistry): string[];
+  /** A reloaded config's runbooks and routes' `autoRun` (checked first, by `problems` of a bot built on it). */
+  reconfigure(next: Pick<Config, 'runbooks' | 'alerting'>): void;
+}
+
+/** Route name → the runbook it starts by itself when a group opens. */
+function autoRunOf(routes: Config['alerting']['routes']): Map<string, string> {
+  const autoRun = new Map<string, string>();
+  routes.forEach((r, i) => {
+    if (r.autoRun && r.runbook) autoRun.set(r.name ?? `routes[${i}]`, r.runbook);
+  });
+  return autoRun;
 }
 
 /** The command a template line runs: its first words against the registry (placeholders never name commands). */
@@ -49,10 +60,7 @@ export function wireRunbooks(config: Config, deps: {
     },
   };
   const alertTargets = new AlertTargets(config.alerting.targetLabels, () => Object.keys(config.targets));
-  const autoRun = new Map<string, string>();
-  config.alerting.routes.forEach((r, i) => {
-    if (r.autoRun && r.runbook) autoRun.set(r.name ?? `routes[${i}]`, r.runbook);
-  });
+  let autoRun = autoRunOf(config.alerting.routes);
   const riskOf = (line: string): Risk | undefined => (router ? commandOf(router.registry, line)?.risk : undefined);
   const runbooks = new Runbooks({
     definitions: config.runbooks,
@@ -86,6 +94,10 @@ export function wireRunbooks(config: Config, deps: {
     runbooks,
     commands: runbookCommands({ runbooks, describeLine, now: () => (deps.clock ?? systemClock).now() }),
     bind(r) { router = r; },
+    reconfigure(next) {
+      runbooks.setDefinitions(next.runbooks);
+      autoRun = autoRunOf(next.alerting.routes);
+    },
     check(registry) {
       const problems = this.problems(registry);
       if (problems.length) throw new ConfigError('runbooks', problems);

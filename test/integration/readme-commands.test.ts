@@ -37,6 +37,7 @@ const SKIPPED: Record<string, string> = {
   'opsbot demo': 'runs until stopped: test/integration/demo.test.ts starts it and types the quick start\'s commands',
   'npx opsbot demo': 'runs until stopped: test/integration/demo.test.ts starts it and types the quick start\'s commands',
   'opsbot exec': 'the subcommand named in prose, without a command line',
+  'opsbot reload': 'needs a running bot: test/integration/reload-process.test.ts runs it against one',
   'opsbot exec --json': 'the flag named in prose (the JSON shape); exec-errors.test.ts runs `opsbot exec --json` with command lines',
   'opsbot /healthz': 'the name of a health check in the default config, not a command',
   'opsbot port': 'the name of a health check in the default config, not a command',

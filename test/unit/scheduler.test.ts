@@ -367,3 +367,34 @@ async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs = 200
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+describe('Scheduler.rearm (config reload)', () => {
+  it('given a running job, when the jobs are re-armed without it, with a new job and a changed cron, then the run finishes, the removed job never runs again, the new one runs and the changed one is due at its new time', async () => {
+    const t = await setup();
+    t.cmds.hold.add('slowjob');
+    const s = started(t.make([job({ timezone: 'UTC' }), job({ name: 'slow', cron: '0 * * * *', timezone: 'UTC', run: 'work slowjob' })]));
+    await s.start();
+    const clock = t.clock as ManualClock;
+    clock.advance(60 * MIN); // 01:00 UTC: slow starts and holds
+    await new Promise((r) => setTimeout(r, 50));
+    expect(t.cmds.started).toEqual(['slowjob']);
+
+    const changes = s.rearm([job({ cron: '0 3 * * *', timezone: 'UTC' }), job({ name: 'bad', cron: '*/10 * * * *', timezone: 'UTC', run: 'work fresh' })]);
+    expect(changes).toEqual({ added: ['bad'], removed: ['slow'], changed: ['nightly'] });
+    expect(s.names()).toEqual(['nightly', 'bad']);
+
+    t.cmds.release('slowjob');
+    await s.idle();
+    expect((await t.store.collection<{ _id: string; job: string; state: string }>('job_runs').find({ job: 'slow' })).map((r) => r.state)).toEqual(['ok']);
+
+    clock.advance(10 * MIN); // 01:10: the new job runs
+    await s.idle();
+    expect(t.cmds.started).toEqual(['slowjob', 'fresh']);
+    for (let i = 0; i < 6; i++) { clock.advance(10 * MIN); await s.idle(); } // to 02:10
+    await s.idle();
+    // slow would have run at 02:00, nightly under its old cron too: neither did.
+    expect(t.cmds.started).toEqual(['slowjob', 'fresh', 'fresh', 'fresh', 'fresh', 'fresh', 'fresh', 'fresh']);
+    const nightly = (await s.list()).find((v) => v.job.name === 'nightly');
+    expect(nightly?.next).toEqual(new Date('2026-01-05T03:00:00Z'));
+  });
+});

@@ -123,6 +123,11 @@ export class AlertProcessor {
 
   constructor(private readonly d: ProcessorDeps) {}
 
+  /** Routes new groups by `router` from now on (a config reload); groups already open keep their routes. */
+  useRouter(router: AlertRouter): void {
+    this.d.router = router;
+  }
+
   /** Drains the inbox now, or once more after the current drain. */
   kick(): void {
     if (this.stopped) return;

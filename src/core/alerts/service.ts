@@ -7,7 +7,7 @@
  * version (group-writer.ts), so several processes and replicas over one store lose nothing.
  */
 import type { Logger } from 'pino';
-import type { AlertingConfig } from '../../config/alerting.js';
+import type { AlertingConfig, AlertRouteConfig } from '../../config/alerting.js';
 import { systemClock, type Clock } from '../clock.js';
 import { changeById } from '../compare-and-set.js';
 import type { Coordination } from '../coordination/types.js';
@@ -192,6 +192,14 @@ export class AlertService {
     if (acknowledged > 0) out.set('acknowledged', acknowledged);
     if (silenced > 0) out.set('silenced', silenced);
     return out;
+  }
+
+  /**
+   * New routes and default channel (a config reload): groups that open from now on are routed by
+   * them; open groups keep the channels and routes they were posted to.
+   */
+  setRouting(routes: readonly AlertRouteConfig[], defaultChannel: string, people?: Pick<People, 'get'>): void {
+    this.processor.useRouter(new AlertRouter(routes, defaultChannel, people ?? this.opts.people));
   }
 
   /** The group as its message shows it (with the escalation's state), for `alerts <id>`. */

@@ -3,4 +3,4 @@ export * from './port.js';
 export * from './policy.js';
 export * from './request.js';
 export * from './render.js';
-export { ApprovalService, type ApprovalServiceOptions, type MessageQueue } from './service.js';
+export { ApprovalService, type ApprovalServiceOptions, type MessageQueue, type RecheckOutcome } from './service.js';

@@ -14,8 +14,11 @@ import { ApprovalExpiry } from './expiry.js';
 import { ApprovalExecution } from './execution.js';
 import { ApprovalGate } from './gate.js';
 import { ApprovalDecisions } from './decisions.js';
+import type { ApprovalsPolicyConfig } from './policy.js';
+import { recheckPending, type RecheckOutcome } from './recheck.js';
 
 export type { ApprovalServiceOptions, MessageQueue } from './context.js';
+export type { RecheckOutcome } from './recheck.js';
 
 export class ApprovalService implements ApprovalEvents {
   private readonly ctx: ApprovalContext;
@@ -44,6 +47,16 @@ export class ApprovalService implements ApprovalEvents {
 
   onDecided(listener: (e: ApprovalDecided) => void | Promise<void>): () => void {
     return this.messages.onDecided(listener);
+  }
+
+  /**
+   * The approvals rules of a reloaded config: new calls are held by them at once, then every
+   * pending request is re-checked (recheck.ts): one the new rules would not hold the same way is
+   * cancelled with its reason, never made executable.
+   */
+  async setPolicy(config: ApprovalsPolicyConfig): Promise<RecheckOutcome> {
+    this.ctx.o.config = config;
+    return this.ctx.track(recheckPending(this.ctx, this.messages, this.expiry, config));
   }
 
   /** After a restart: executions cut short are `interrupted`; pending requests expire on time (overdue ones now). */

@@ -165,6 +165,14 @@ export class Escalations {
     await Promise.all(this.side);
   }
 
+  /**
+   * The policies of a reloaded config: escalations that start from now on use them; a running
+   * escalation goes on over the snapshot of its policy taken when it started.
+   */
+  setPolicies(policies: Record<string, EscalationPolicyConfig>): void {
+    this.o.policies = policies;
+  }
+
   /** Wire to `AlertService`'s `onEvent`: a group that opened on a route with `escalation:` starts its escalation. */
   async onAlertEvent(e: AlertEventLike): Promise<void> {
     // A group none of whose routes names a policy needs no read.

@@ -47,6 +47,11 @@ export class Handoffs {
     loop();
   }
 
+  /** The schedules of a reloaded config: the next check announces by them. */
+  setSchedules(schedules: Record<string, ScheduleConfig>): void {
+    this.d.schedules = schedules;
+  }
+
   stop(): void {
     this.stopped = true;
     this.timer?.cancel();

@@ -19,7 +19,7 @@ export type Reach = { person: string } | { nobody: string };
 const MAX_OVERRIDE_MS = 90 * 86_400_000;
 
 export class OnCall {
-  private readonly schedules = new Map<string, Schedule>();
+  private schedules = new Map<string, Schedule>();
   private readonly overrides: Collection<Override>;
   private ready: Promise<void> | undefined;
 
@@ -31,6 +31,11 @@ export class OnCall {
   private init(): Promise<void> {
     this.ready ??= Promise.all([this.overrides.createIndex({ schedule: 1 }), this.overrides.createIndex({ until: 1 })]).then(() => undefined);
     return this.ready;
+  }
+
+  /** The schedules of a reloaded config (overrides in the store stay; one of a removed schedule is kept but unused). */
+  setSchedules(schedules: Record<string, ScheduleConfig>): void {
+    this.schedules = new Map(Object.entries(schedules).map(([name, cfg]) => [name, new Schedule(name, cfg)]));
   }
 
   names(): string[] {

@@ -98,6 +98,11 @@ export class Runbooks {
     this.leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   }
 
+  /** The runbooks of a reloaded config: runs that start from now on use them; a run under way keeps the steps it started with. */
+  setDefinitions(definitions: Readonly<Record<string, RunbookDefinition>>): void {
+    this.deps.definitions = definitions;
+  }
+
   names(): string[] {
     return Object.keys(this.deps.definitions);
   }

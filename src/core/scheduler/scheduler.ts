@@ -4,6 +4,7 @@
  * command through the router as `system:job:<name>` with a timeout, posts the result through the
  * outbox, raises (and resolves) a job alert, and reports runs missed while the bot was down.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { Clock, Timer } from '../clock.js';
 import type { CommandRunner, RouterResult } from '../invocation.js';
@@ -61,6 +62,28 @@ export class Scheduler {
 
   names(): string[] {
     return [...this.jobs.keys()];
+  }
+
+  /**
+   * The jobs of a reloaded config: a removed job's timer stops, a new job is armed, a changed one
+   * is re-armed on its (new) cron expression; an unchanged job keeps its timer. A run under way
+   * is not stopped: it finishes with the definition it began with.
+   */
+  rearm(jobs: readonly JobDefinition[]): { added: string[]; removed: string[]; changed: string[] } {
+    const next = new Map(jobs.map((def) => [def.name, { def, cron: new CronSchedule(def.cron, def.timezone) }]));
+    const added = [...next.keys()].filter((n) => !this.jobs.has(n));
+    const removed = [...this.jobs.keys()].filter((n) => !next.has(n));
+    const changed = [...next.keys()].filter((n) => this.jobs.has(n) && !isDeepStrictEqual(this.jobs.get(n)?.def, next.get(n)?.def));
+    for (const name of [...removed, ...changed]) {
+      this.timers.get(name)?.cancel();
+      this.timers.delete(name);
+    }
+    for (const name of removed) this.jobs.delete(name);
+    for (const name of [...added, ...changed]) {
+      this.jobs.set(name, next.get(name) as { def: JobDefinition; cron: CronSchedule });
+      this.arm(name);
+    }
+    return { added, removed, changed };
   }
 
   definition(name: string): JobDefinition | undefined {

@@ -1,0 +1,50 @@
+/**
+ * Applies a reloaded config (already validated, restart-only keys unchanged) to the running
+ * bot's swappable holders. Every new piece is built first; only then are they swapped in, in one
+ * synchronous run, so no command sees half a config. Pending approvals are re-checked after.
+ */
+import type { Config } from '../../config/schema.js';
+import { People } from '../../core/people.js';
+import { Rbac } from '../../core/rbac.js';
+import type { AlertService } from '../../core/alerts/service.js';
+import type { Scheduler } from '../../core/scheduler/scheduler.js';
+import type { ApprovalService, RecheckOutcome } from '../../core/approvals/index.js';
+import { jobDefinitions } from '../scheduler.js';
+import { withOncallRoutes, type Oncall } from '../oncall.js';
+import type { RunbooksWiring } from '../runbooks.js';
+
+/** The running bot's pieces a reload swaps. */
+export interface LiveParts {
+  rbac: Rbac;
+  alerts: AlertService;
+  oncall: Pick<Oncall, 'oncall' | 'escalations' | 'handoffs' | 'people'>;
+  scheduler: Scheduler;
+  approvals: ApprovalService;
+  runbooks: Pick<RunbooksWiring, 'reconfigure'>;
+}
+
+export interface Applied {
+  jobs: { added: string[]; removed: string[]; changed: string[] };
+  approvals: RecheckOutcome;
+}
+
+export async function applyConfig(parts: LiveParts, next: Config): Promise<Applied> {
+  // Built first: a piece that cannot be made leaves everything as it was.
+  const rbac = new Rbac(next.rbac, { people: new People(next.people) });
+  const oncallPeople = new People(next.people);
+  const alertPeople = new People(next.people);
+  const routes = withOncallRoutes(next).alerting.routes;
+  const jobs = jobDefinitions(next);
+
+  // Swapped together, with nothing awaited in between.
+  parts.rbac.adopt(rbac);
+  parts.oncall.people.adopt(oncallPeople);
+  parts.alerts.setRouting(routes, next.alerting.defaultChannel, alertPeople);
+  parts.oncall.escalations.setPolicies(next.escalationPolicies);
+  parts.oncall.oncall.setSchedules(next.schedules);
+  parts.oncall.handoffs.setSchedules(next.schedules);
+  parts.runbooks.reconfigure(next);
+  const jobChanges = parts.scheduler.rearm(jobs);
+  const approvals = parts.approvals.setPolicy(next.approvals);
+  return { jobs: jobChanges, approvals: await approvals };
+}

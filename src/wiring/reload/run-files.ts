@@ -1,0 +1,104 @@
+/**
+ * The files by which `opsbot reload` finds running bots and hears back from them, under
+ * `OPSBOT_DATA_DIR/run/`: `opsbot-<pid>.pid` (written at start, removed at stop; one of a
+ * process that is gone is stale and ignored) and `opsbot-<pid>.reload.json`, the outcome of that
+ * process's latest reload.
+ */
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pidAlive } from '../../core/audit/owner.js';
+
+export interface PidFile {
+  pid: number;
+  /** The config file the process reloads (absolute). */
+  config: string;
+  startedAt: string;
+  /** The kernel's start time of the process (Linux `/proc/<pid>/stat`): a pid reused by another process is not signalled. */
+  startTicks?: string;
+}
+
+export interface ReloadStatus {
+  pid: number;
+  /** The reload read the file after this instant (ms): it covers every SIGHUP sent before. */
+  covers: number;
+  finishedAt: string;
+  outcome: 'applied' | 'refused';
+  /** Keys applied (`rbac`, `alerting.routes`); empty when the file did not change anything. */
+  changed: string[];
+  /** Why it was refused, each with its key path. */
+  problems: string[];
+}
+
+export const runDir = (dataDir: string): string => path.resolve(dataDir, 'run');
+const pidPath = (dataDir: string, pid: number) => path.join(runDir(dataDir), `opsbot-${pid}.pid`);
+const statusPath = (dataDir: string, pid: number) => path.join(runDir(dataDir), `opsbot-${pid}.reload.json`);
+
+/** Written atomically (a reader never sees half a file). */
+async function writeJson(file: string, value: unknown): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(value)}\n`);
+  await rename(tmp, file);
+}
+
+async function readJson<T>(file: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Field 22 of `/proc/<pid>/stat` (after the command name, which may hold spaces); undefined off Linux. */
+export async function processStartTicks(pid: number): Promise<string | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The process is alive and is the one that wrote the pid file (not a later one that got its pid). */
+async function isThatProcess(entry: PidFile, alive: (pid: number) => boolean): Promise<boolean> {
+  if (!alive(entry.pid)) return false;
+  if (!entry.startTicks) return true;
+  const now = await processStartTicks(entry.pid);
+  return now === undefined || now === entry.startTicks;
+}
+
+export async function writePidFile(dataDir: string, entry: PidFile): Promise<void> {
+  await writeJson(pidPath(dataDir, entry.pid), entry);
+}
+
+export async function removeRunFiles(dataDir: string, pid: number): Promise<void> {
+  await Promise.all([rm(pidPath(dataDir, pid), { force: true }), rm(statusPath(dataDir, pid), { force: true })]);
+}
+
+export async function writeStatus(dataDir: string, status: ReloadStatus): Promise<void> {
+  await writeJson(statusPath(dataDir, status.pid), status);
+}
+
+export function readStatus(dataDir: string, pid: number): Promise<ReloadStatus | undefined> {
+  return readJson<ReloadStatus>(statusPath(dataDir, pid));
+}
+
+/** The bots running on this data folder; pid files of processes that are gone are removed. */
+export async function liveBots(dataDir: string, alive: (pid: number) => boolean = pidAlive): Promise<PidFile[]> {
+  let names: string[];
+  try {
+    names = await readdir(runDir(dataDir));
+  } catch {
+    return [];
+  }
+  const out: PidFile[] = [];
+  for (const name of names) {
+    const m = /^opsbot-(\d+)\.pid$/.exec(name);
+    if (!m) continue;
+    const entry = await readJson<PidFile>(path.join(runDir(dataDir), name));
+    const pid = Number(m[1]);
+    if (entry && entry.pid === pid && (await isThatProcess(entry, alive))) out.push(entry);
+    else await removeRunFiles(dataDir, pid);
+  }
+  return out.sort((a, b) => a.pid - b.pid);
+}

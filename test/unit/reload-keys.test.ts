@@ -1,0 +1,55 @@
+/** Which edits of a config reload in place and which need a restart (src/wiring/reload/keys.ts, README "Reloading the configuration"). */
+import { describe, expect, it } from '@jest/globals';
+import { parseConfigText } from '../../src/config/load.js';
+import { configChanges, restartProblem } from '../../src/wiring/reload/keys.js';
+
+const base = `
+bot: { consoleUser: "console:op" }
+people:
+  alice: { slack: U0ALICE, roles: [operator] }
+targets:
+  web: { environment: production, health: [ { name: up, tcp: { host: 127.0.0.1, port: 9 } } ] }
+rbac:
+  roles: { operator: { allow: [health] }, admin: { allow: ["*"] } }
+  subjects: { "console:op": [admin] }
+alerting:
+  defaultChannel: console:alerts
+  routes: [ { matchers: ['severity="critical"'], channels: [console:page] } ]
+jobs:
+  nightly: { cron: "0 3 * * *", run: "health web", role: operator, channel: console:jobs }
+`;
+const parse = (text: string) => parseConfigText(text, 'test.yaml', {});
+
+describe('config reload: what changed, and how it applies', () => {
+  it('given the same file, then nothing changed', () => {
+    expect(configChanges(parse(base), parse(base))).toEqual({ live: [], restart: [] });
+  });
+
+  it('given edits of rbac, people, routes, the default channel and a job, then each is a live change by its key', () => {
+    const next = base
+      .replace('operator: { allow: [health] }', 'operator: { allow: [health, whoami] }')
+      .replace('roles: [operator]', 'roles: [admin]')
+      .replace('channels: [console:page]', 'channels: [console:page2]')
+      .replace('defaultChannel: console:alerts', 'defaultChannel: console:other')
+      .replace('0 3 * * *', '0 4 * * *');
+    const changes = configChanges(parse(base), parse(next));
+    expect(changes.restart).toEqual([]);
+    expect(changes.live.sort()).toEqual(['alerting.defaultChannel', 'alerting.routes', 'jobs', 'people', 'rbac'].sort());
+  });
+
+  it('given edits of a target, a bot setting and the alerting rate, then each needs a restart and is named below its top-level key', () => {
+    const next = base
+      .replace('environment: production', 'environment: staging')
+      .replace('bot: { consoleUser: "console:op" }', 'bot: { consoleUser: "console:op", commandTimeout: 2m }')
+      .replace('alerting:\n', 'alerting:\n  rate: { messages: 5, per: 1s }\n');
+    const changes = configChanges(parse(base), parse(next));
+    expect(changes.live).toEqual([]);
+    expect(changes.restart.sort()).toEqual(['alerting.rate', 'bot.commandTimeout', 'targets.web']);
+    expect(restartProblem(changes.restart)).toMatch(/restart to apply/);
+  });
+
+  it('given a new target, then it is a restart-only change named by the target', () => {
+    const next = base.replace('targets:\n', 'targets:\n  db: { environment: production }\n');
+    expect(configChanges(parse(base), parse(next)).restart).toEqual(['targets.db']);
+  });
+});

@@ -6,9 +6,14 @@
 import type { Collection, Store } from '../store/types.js';
 import { isDuplicateKey } from '../store/types.js';
 import { UserError } from '../errors.js';
-import type { JobRun, JobState } from './types.js';
+import type { JobDefinition, JobRun, JobState } from './types.js';
 
 const CAS_ATTEMPTS = 50;
+
+/** A job's state before any process changed it: paused as its config says. */
+export function initialJobState(def: JobDefinition): Omit<JobState, '_id' | 'version'> {
+  return { paused: def.paused, pausedBy: def.paused ? 'config' : null, pausedAt: null, pauseNoted: false, running: null, lastSlot: null, last: null, failingSince: null };
+}
 
 export class JobRecords {
   private readonly runs: Collection<JobRun>;

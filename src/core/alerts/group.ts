@@ -65,6 +65,18 @@ export function stateOf(g: Pick<AlertGroup, 'open' | 'silencedUntil' | 'ackedAt'
 
 export const SEEN_KEEP = 20;
 
+/**
+ * How long the same notification counts as a duplicate: an HA peer's copy and Alertmanager's own
+ * retries arrive within seconds. Its repeat (`repeat_interval`, hours by default) is byte for byte
+ * the same notification too; after this window it is news again for a group resolved by hand.
+ */
+export const DUPLICATE_WINDOW_MS = 2 * 60_000;
+
+/** A group a person resolved by hand while Alertmanager still fires: the same notification, once the duplicate window has passed, opens a new occurrence. */
+export function reopensOnRepeat(g: Pick<AlertGroup, 'open' | 'resolvedBy' | 'resolvedAt'>, status: 'firing' | 'resolved', now: Date): boolean {
+  return !g.open && Boolean(g.resolvedBy) && status === 'firing' && now.getTime() - (g.resolvedAt?.getTime() ?? 0) >= DUPLICATE_WINDOW_MS;
+}
+
 /** The id of occurrence `n` of a group: hex of a hash, as short as uniqueness allows (at least 4). */
 export function shortIdCandidates(groupKey: string, occurrence: number): string[] {
   const hex = createHash('sha256').update(`${groupKey}\0${occurrence}`).digest('hex');

@@ -1,6 +1,6 @@
 /**
- * The durable inbox of Alertmanager notifications. `receive()` recognises recent duplicates in
- * memory (a fast path only: the processor checks every notification against the group's applied
+ * The durable inbox of Alertmanager notifications. `receive()` recognises duplicates of the last
+ * DUPLICATE_WINDOW_MS in memory (a fast path only: the processor checks every notification against the group's applied
  * ones in the store), stores the notification and returns: the caller answers Alertmanager at
  * once. Notifications that arrive while an inbox write is in flight are written together in the
  * next one (group commit: one store write for many webhooks, each answered only once durable).
@@ -9,6 +9,7 @@ import type { Clock } from '../clock.js';
 import type { Collection, Store } from '../store/types.js';
 import { newId } from '../ids.js';
 import { notificationHash, type WebhookPayload } from './payload.js';
+import { DUPLICATE_WINDOW_MS } from './group.js';
 
 export interface InboxEntry {
   hash: string;
@@ -34,14 +35,14 @@ interface Waiting extends StoredEntry {
   reject(e: unknown): void;
 }
 
-/** Hashes remembered for the fast duplicate check (oldest dropped first). */
+/** Hashes remembered for the fast duplicate check (oldest dropped first), each with when it was seen. */
 const RECENT_KEEP = 50_000;
 const ROUND_MAX = 500;
 
 export class AlertInbox {
   private readonly inbox: Collection<InboxDoc>;
   private readonly deadLetters: Collection<{ _id: string; at: Date; entries: StoredEntry[]; errors: string[] }>;
-  private readonly recent = new Set<string>();
+  private readonly recent = new Map<string, number>();
   private readonly writeQueue: Waiting[] = [];
   private writing: Promise<void> | undefined;
   /** When the round in flight started (clock ms), undefined when no write is in flight. */
@@ -65,7 +66,8 @@ export class AlertInbox {
   /** `duplicate` when this process saw it recently; otherwise it is stored (resolves once durable). */
   async receive(payload: WebhookPayload): Promise<'accepted' | 'duplicate'> {
     const hash = notificationHash(payload);
-    if (this.recent.has(hash)) return 'duplicate';
+    const seenAt = this.recent.get(hash);
+    if (seenAt !== undefined && this.clock.now() - seenAt < DUPLICATE_WINDOW_MS) return 'duplicate';
     // Serialised here, so a payload that cannot be fails its own request only, never a round.
     const json = JSON.stringify(payload);
     this.remember(hash);
@@ -111,9 +113,9 @@ export class AlertInbox {
 
   private remember(hash: string): void {
     this.recent.delete(hash);
-    this.recent.add(hash);
+    this.recent.set(hash, this.clock.now());
     if (this.recent.size > RECENT_KEEP) {
-      const oldest = this.recent.values().next();
+      const oldest = this.recent.keys().next();
       if (!oldest.done) this.recent.delete(oldest.value);
     }
   }

@@ -11,7 +11,7 @@ import type { Coordination, Lock } from '../coordination/types.js';
 import type { Collection } from '../store/types.js';
 import { ConflictError, MAX_CAS_TRIES } from '../compare-and-set.js';
 import { errorMessage } from '../errors.js';
-import { applyNotification, newGroup, type AlertGroup } from './group.js';
+import { applyNotification, newGroup, reopensOnRepeat, type AlertGroup } from './group.js';
 import type { GroupWriter } from './group-writer.js';
 import { insertNewGroup } from './ids.js';
 import type { AlertInbox, InboxEntry } from './inbox.js';
@@ -243,7 +243,7 @@ export class AlertProcessor {
         const now = this.d.clock.date();
         const latest = await groups.findOne({ groupKey: p.groupKey }, { sort: { occurrence: -1 } });
         id = latest?._id;
-        if (latest?.seen.includes(entry.hash)) {
+        if (latest?.seen.includes(entry.hash) && !reopensOnRepeat(latest, p.status, now)) {
           // Applied before; its messages may not be queued yet (a crash in between, or another process mid-way).
           if (latest.pendingFanout) await this.announce(latest);
           return;

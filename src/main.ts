@@ -7,7 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/schema.js';
 import type { Env } from './config/env.js';
-import { createLogger, type Logger } from './core/logger.js';
+import { createLogger, flushLog, type Logger } from './core/logger.js';
 import { Redactor, secretsFromEnv } from './core/redact.js';
 import { Metrics } from './core/metrics.js';
 import type { Store } from './core/store/index.js';
@@ -211,7 +211,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
         await store.close();
         await coordination.close();
         log.info('stopped');
-        log.flush();
+        await flushLog(log);
       })();
       return stopping;
     },

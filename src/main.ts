@@ -142,7 +142,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const consoleSubject: Subject = { id: config.bot.consoleUser, display: config.bot.consoleUser };
   const { surfaces, plugins } = await createChatSurfaces(config, env, { router, log, store });
   const consoleIo = consoleIoOf(opts, surfaces.length);
-  if (consoleIo) surfaces.push(createConsoleSurface(router, consoleSubject, consoleIo, opts.onConsoleEnd));
+  if (consoleIo) surfaces.push(createConsoleSurface(router, consoleSubject, consoleIo, opts.onConsoleEnd, config.bot.name));
   for (const g of [...surfaces, ...(opts.chatGateways ?? [])]) alerting.gateways.set(g.name, g);
 
   plugins.push(webhookPlugin(config, env, alerting));

@@ -36,20 +36,12 @@ interface Waiting extends StoredEntry {
 
 /** Hashes remembered for the fast duplicate check (oldest dropped first). */
 const RECENT_KEEP = 50_000;
-/**
- * How long the fast check answers `duplicate` for a hash: retries and HA peers' copies come within
- * minutes. Alertmanager's repeat of a still-firing group (repeat_interval, hours later) is the same
- * notification and goes on to the processor, which decides on the group as stored (a group resolved
- * by hand meanwhile reopens) — also when the resolve happened in another process.
- */
-export const RECENT_WINDOW_MS = 5 * 60_000;
 const ROUND_MAX = 500;
 
 export class AlertInbox {
   private readonly inbox: Collection<InboxDoc>;
   private readonly deadLetters: Collection<{ _id: string; at: Date; entries: StoredEntry[]; errors: string[] }>;
-  /** hash → when it was accepted (clock ms), oldest first. */
-  private readonly recent = new Map<string, number>();
+  private readonly recent = new Set<string>();
   private readonly writeQueue: Waiting[] = [];
   private writing: Promise<void> | undefined;
   /** When the round in flight started (clock ms), undefined when no write is in flight. */
@@ -73,8 +65,7 @@ export class AlertInbox {
   /** `duplicate` when this process saw it recently; otherwise it is stored (resolves once durable). */
   async receive(payload: WebhookPayload): Promise<'accepted' | 'duplicate'> {
     const hash = notificationHash(payload);
-    const seenAt = this.recent.get(hash);
-    if (seenAt !== undefined && this.clock.now() - seenAt < RECENT_WINDOW_MS) return 'duplicate';
+    if (this.recent.has(hash)) return 'duplicate';
     // Serialised here, so a payload that cannot be fails its own request only, never a round.
     const json = JSON.stringify(payload);
     this.remember(hash);
@@ -120,9 +111,9 @@ export class AlertInbox {
 
   private remember(hash: string): void {
     this.recent.delete(hash);
-    this.recent.set(hash, this.clock.now());
+    this.recent.add(hash);
     if (this.recent.size > RECENT_KEEP) {
-      const oldest = this.recent.keys().next();
+      const oldest = this.recent.values().next();
       if (!oldest.done) this.recent.delete(oldest.value);
     }
   }

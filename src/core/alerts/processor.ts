@@ -238,10 +238,7 @@ export class AlertProcessor {
         const now = this.d.clock.date();
         const latest = await groups.findOne({ groupKey: p.groupKey }, { sort: { occurrence: -1 } });
         id = latest?._id;
-        // Applied before, unless a person resolved that occurrence by hand and Alertmanager still
-        // says firing (its repeat is the same notification): then it opens a new occurrence below.
-        const reopens = latest !== null && latest !== undefined && !latest.open && latest.resolvedBy !== undefined && p.status === 'firing';
-        if (latest?.seen.includes(entry.hash) && !reopens) {
+        if (latest?.seen.includes(entry.hash)) {
           // Applied before; its messages may not be queued yet (a crash in between, or another process mid-way).
           if (latest.pendingFanout) await this.announce(latest);
           return;

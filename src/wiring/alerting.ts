@@ -9,7 +9,7 @@ import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Store } from '../core/store/index.js';
 import type { Coordination } from '../core/coordination/types.js';
-import { Outbox, type OutboxGateway, type OutboxItem } from '../core/outbox/index.js';
+import { Outbox, type OutboxGateway } from '../core/outbox/index.js';
 import type { AlertEvent } from '../core/alerts/events.js';
 import type { Clock } from '../core/clock.js';
 import { AlertService } from '../core/alerts/service.js';
@@ -30,8 +30,6 @@ export interface Alerting {
    * throws is logged and the others still run.
    */
   listeners: ((e: AlertEvent) => void | Promise<void>)[];
-  /** Who hears of a message the outbox gave up for good (escalations: a refused page by DM). */
-  deadLetterListeners: ((item: OutboxItem, error: string) => void | Promise<void>)[];
 }
 
 export function wireAlerting(config: Config, env: Env, deps: { store: Store; coordination: Coordination; log: Logger; metrics: Metrics; clock: Clock }): Alerting {
@@ -46,22 +44,12 @@ export function wireAlerting(config: Config, env: Env, deps: { store: Store; coo
       }
     }
   };
-  const deadLetterListeners: Alerting['deadLetterListeners'] = [];
   const gateways = new Map<string, OutboxGateway>();
   const alertSources: ConstructorParameters<typeof AlertMetrics>[1] = {};
   const alertMetrics = new AlertMetrics(metrics.registry, alertSources);
   const outbox: Outbox = new Outbox({
     store, coordination, gateways, clock, rate: config.alerting.rate, log: log.child({ component: 'outbox' }), metrics: alertMetrics,
     onDelivered: (item): Promise<void> => alerts.delivered(item),
-    onDead: async (item, error): Promise<void> => {
-      for (const listen of deadLetterListeners) {
-        try {
-          await listen(item, error);
-        } catch (err) {
-          log.error({ err, key: item._id }, 'a dead-letter listener failed');
-        }
-      }
-    },
   });
   const alerts = new AlertService({ store, coordination, outbox, clock, onEvent, config: config.alerting, people: new People(config.people), log: log.child({ component: 'alerts' }), metrics: alertMetrics });
   alertSources.groupsByState = () => alerts.countByState();
@@ -69,5 +57,5 @@ export function wireAlerting(config: Config, env: Env, deps: { store: Store; coo
   alertSources.outboxDead = () => outbox.deadCount();
   const alertmanagerUrl = env.ALERTMANAGER_URL ?? config.alerting.alertmanagerUrl;
   const alertmanager = alertmanagerUrl ? new AlertmanagerClient(alertmanagerUrl, config.alerting.alertmanagerTimeout) : undefined;
-  return { gateways, outbox, alerts, alertMetrics, listeners, deadLetterListeners, ...(alertmanager ? { alertmanager } : {}) };
+  return { gateways, outbox, alerts, alertMetrics, listeners, ...(alertmanager ? { alertmanager } : {}) };
 }

@@ -73,14 +73,6 @@ export function wireOncall(config: Config, deps: {
     repaint: (id) => alerting.alerts.repaint(id), outbox: alerting.outbox,
     ...(deps.onFired ? { onFired: deps.onFired } : {}),
   });
-  // A page by DM the platform refused for good (Discord 50007, …) is said in the group's channels, with a mention.
-  alerting.deadLetterListeners.push(async (item, error) => {
-    if (!item.channel.startsWith(`${DM_SURFACE}:`)) return;
-    const rec = await escalations.ofPageKey(item._id);
-    if (!rec) return;
-    const group = await alerting.alerts.find(rec._id).catch(() => undefined);
-    if (group) await notifier.pageUndelivered(item.channel, item._id, group, error);
-  });
   // Group messages show the escalation's state; an ack or resolve stops it at once.
   alerting.alerts.extend({ blocks: (g) => escalations.blocksFor(g), saved: (before, after) => escalations.onGroupSaved(before, after) });
   const handoffs = new Handoffs({ oncall, schedules: config.schedules, store, outbox: alerting.outbox, people, clock, log, dmAddress });

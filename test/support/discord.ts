@@ -37,8 +37,6 @@ export interface Fault {
   /** Seconds, sent as `Retry-After` (and `retry_after` in the body) with a 429. */
   retryAfter?: number;
   times?: number;
-  /** The JSON error code of a 4xx (default 50013 Missing Permissions): 50007 for "Cannot send messages to this user". */
-  code?: number;
 }
 
 export interface TestMember {
@@ -295,7 +293,7 @@ export class DiscordStandIn {
         const after = fault.retryAfter ?? 1;
         return send(429, { message: 'You are being rate limited.', retry_after: after, global: false }, { 'retry-after': String(after), 'x-ratelimit-scope': 'user' });
       }
-      return send(fault.status, { message: `stand-in fault ${fault.status}`, code: fault.code ?? (fault.status >= 500 ? 0 : 50013) });
+      return send(fault.status, { message: `stand-in fault ${fault.status}`, code: fault.status >= 500 ? 0 : 50013 });
     }
 
     const m = (re: RegExp) => re.exec(path);

@@ -201,14 +201,6 @@ export class Escalations {
     return this.c.findOne({ _id: groupId });
   }
 
-  /** The escalation a page's outbox key names (`esc:<runId>[-to-N]:…`), or null. */
-  async ofPageKey(key: string): Promise<EscalationRecord | null> {
-    const m = /^esc:([0-9a-f]+)(?:-to-\d+)?:/.exec(key);
-    if (!m) return null;
-    await this.init();
-    return this.c.findOne({ runId: m[1] as string });
-  }
-
   /** Was this person paged for this group? (Being paged grants `ack` and `escalate` on it.) */
   async pagedFor(person: string, groupId: string): Promise<boolean> {
     const rec = await this.get(groupId);

@@ -10,13 +10,11 @@ import type { NotifyTarget } from '../../config/oncall-schema.js';
 import type { AlertGroup } from '../alerts/group.js';
 import { groupName, severityOf } from '../alerts/group.js';
 import type { People } from '../people.js';
-import { groupMention, mentionsFor, surfaceOf } from '../mentions.js';
-
-const SURFACE_NAMES: Record<string, string> = { slack: 'Slack', discord: 'Discord', console: 'The console' };
+import { groupMention, mentionsFor } from '../mentions.js';
 import type { Reply } from '../reply.js';
 import { errorMessage } from '../errors.js';
 import type { OnCall } from '../oncall/service.js';
-import { DM_SURFACE, dmAddress } from './dm-gateway.js';
+import { dmAddress } from './dm-gateway.js';
 import { describeStep, type Fired, type PolicySnapshot } from './machine.js';
 import { renderPage, renderPageLine, type PageRecord } from './render.js';
 import type { Mailer } from './mailer.js';
@@ -56,31 +54,6 @@ export interface StepContext {
 
 export class Notifier {
   constructor(private readonly d: NotifierDeps) {}
-
-  /**
-   * A page by direct message that the surface refused for good (Discord 50007: the member does
-   * not accept DMs from server members; a Slack DM that cannot be opened): each channel of the
-   * group gets a message saying so, mentioning that person there, so the page still reaches them.
-   */
-  async pageUndelivered(dmChannel: string, key: string, group: AlertGroup, error: string): Promise<void> {
-    const identity = dmChannel.slice(DM_SURFACE.length + 1);
-    const person = this.d.people.personOf(identity);
-    const who = person ? `@${person.id}` : identity;
-    // The API's answer without the request line (`POST https://…/users/@me/channels: `).
-    const why = error.replace(/^[A-Z]+ \S+: /, '').slice(0, 200);
-    for (const r of group.routes) {
-      const mentions = person ? mentionsFor([{ kind: 'person', id: person.id }], r.channel, this.d.people) : [];
-      const reply: Reply = {
-        title: `Could not page ${who} by direct message: ${groupName(group)} (${group._id})`,
-        status: 'warn',
-        blocks: [{ type: 'text', text: `${SURFACE_NAMES[surfaceOf(identity)] ?? surfaceOf(identity)} refused the direct message: ${why}. ${mentions.length ? `${who}, this is your page.` : `${who} has no identity on this channel's surface: reach them another way.`}` }],
-        buttons: [{ label: 'Acknowledge', command: `ack ${group._id}`, style: 'primary' }],
-        ...(mentions.length ? { mentions } : {}),
-      };
-      await this.d.outbox.enqueue(`${key}:undelivered:${r.channel}`, r.channel, reply, { priority: 0 });
-    }
-    this.d.log.warn({ alert: group._id, identity, error }, 'a page by direct message was refused; said so in the group\'s channels');
-  }
 
   /** Sends the step; returns what was paged (for the record and the RBAC grant). */
   async send(c: StepContext): Promise<PageRecord[]> {

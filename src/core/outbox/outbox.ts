@@ -43,7 +43,6 @@ export class Outbox {
       ...(opts.retry ? { retry: opts.retry } : {}),
       ...(opts.maxAttempts !== undefined ? { maxAttempts: opts.maxAttempts } : {}),
       ...(opts.onDelivered ? { onDelivered: opts.onDelivered } : {}),
-      ...(opts.onDead ? { onDead: opts.onDead } : {}),
     });
   }
 

@@ -25,7 +25,6 @@ export interface SenderOptions {
   retry?: RetryPolicy;
   maxAttempts?: number;
   onDelivered?: (item: OutboxItem) => void | Promise<void>;
-  onDead?: (item: OutboxItem, error: string) => void | Promise<void>;
 }
 
 export class Sender {
@@ -87,11 +86,6 @@ export class Sender {
     if (delay === undefined) {
       log.error({ channel: item.channel, key: item._id, code, err: message }, 'chat delivery failed for good');
       await queue.markDead(item, attempts, message);
-      try {
-        await this.o.onDead?.(item, message);
-      } catch (err) {
-        log.warn({ err, key: item._id }, 'dead-letter callback failed');
-      }
       return;
     }
     log.warn({ channel: item.channel, key: item._id, code, attempts, delayMs: delay }, 'chat delivery failed: retrying');

@@ -66,8 +66,6 @@ export interface OutboxOptions {
   maxAttempts?: number;
   /** Called (and awaited: stop() waits for it) after a message is delivered. */
   onDelivered?: (item: OutboxItem) => void | Promise<void>;
-  /** Called after a message is given up for good (a final error such as a DM the platform refuses). */
-  onDead?: (item: OutboxItem, error: string) => void | Promise<void>;
   collection?: string;
   /** Time for due dates, back-off and lane timers (default: the system clock). */
   clock?: Clock;

@@ -7,7 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/schema.js';
 import type { Env } from './config/env.js';
-import { createLogger, type Logger } from './core/logger.js';
+import { createLogger, flushLog, type Logger } from './core/logger.js';
 import { Redactor, secretsFromEnv } from './core/redact.js';
 import { Metrics } from './core/metrics.js';
 import type { Store } from './core/store/index.js';
@@ -148,7 +148,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const consoleSubject: Subject = { id: config.bot.consoleUser, display: config.bot.consoleUser };
   const { surfaces, plugins } = await createChatSurfaces(config, env, { router, log, store });
   const consoleIo = consoleIoOf(opts, surfaces.length);
-  if (consoleIo) surfaces.push(createConsoleSurface(router, consoleSubject, consoleIo, opts.onConsoleEnd));
+  if (consoleIo) surfaces.push(createConsoleSurface(router, consoleSubject, consoleIo, opts.onConsoleEnd, config.bot.name));
   for (const g of [...surfaces, ...(opts.chatGateways ?? [])]) alerting.gateways.set(g.name, g);
 
   plugins.push(webhookPlugin(config, env, alerting));
@@ -222,7 +222,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
         await store.close();
         await coordination.close();
         log.info('stopped');
-        log.flush();
+        await flushLog(log);
       })();
       return stopping;
     },

@@ -34,6 +34,8 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: PathPa
 
 const REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 const PLACEHOLDER = /opsbot_env_ref_(\d+)_/g;
+/** A secret's value as it must be written: `${NAME}`, optionally after an auth scheme (`Bearer ${API_TOKEN}`). */
+const SECRET_FROM_ENV = /^(?:[A-Za-z][A-Za-z0-9-]* +)?\$\{[^}]+\}$/;
 
 /**
  * `${...}` is not valid YAML everywhere (`{ host: ${DB} }` opens a flow map), so references are
@@ -62,7 +64,7 @@ export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, problems: 
   if (typeof value === 'string') {
     const key = path[path.length - 1];
     const text = value.replace(PLACEHOLDER, (_m, i: string) => refs[Number(i)] ?? '');
-    if (typeof key === 'string' && SECRET_KEY.test(key) && text && !/^\$\{[^}]+\}$/.test(text.trim())) {
+    if (typeof key === 'string' && SECRET_KEY.test(key) && text && !SECRET_FROM_ENV.test(text.trim())) {
       problems.push(`${formatPath(path)}: secrets must come from the environment: write \${SOME_VARIABLE}, not the value`);
     }
     return text.replace(REF, (_m, name: string, fallback: string | undefined) => {

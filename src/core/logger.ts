@@ -37,3 +37,35 @@ export function createLogger(opts: LoggerOptions): Logger {
       : pino.destination({ dest: 2, sync: false })),
   );
 }
+
+/** The part of pino's stderr destination (sonic-boom) that says whether a write is still in flight. */
+interface Destination {
+  _writing?: boolean;
+  once?(event: 'drain' | 'error', listener: () => void): unknown;
+  off?(event: 'drain' | 'error', listener: () => void): unknown;
+}
+
+/**
+ * Waits until the log line being written has left the process or its write failed (at most
+ * `withinMs`). Call it before `process.exit`: pino's exit hook writes what is still buffered
+ * synchronously and retries a failed write for ever, so a log reader that went away (`| tee`
+ * stopped by the same Ctrl-C: EPIPE) would hang the exit. Once the failed write has come back,
+ * pino stops writing to the broken pipe and the exit goes through.
+ */
+export function flushLog(log: Logger, withinMs = 2_000): Promise<void> {
+  const dest = (log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as Destination | undefined;
+  if (!dest?._writing || !dest.once || !dest.off) return Promise.resolve();
+  const { once, off } = { once: dest.once.bind(dest), off: dest.off.bind(dest) };
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      off('drain', done);
+      off('error', done);
+      resolve();
+    };
+    const timer = setTimeout(done, withinMs);
+    timer.unref();
+    once('drain', done);
+    once('error', done);
+  });
+}

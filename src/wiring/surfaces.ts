@@ -58,6 +58,6 @@ export async function createChatSurfaces(config: Config, env: Env, deps: { route
   return { surfaces, plugins };
 }
 
-export function createConsoleSurface(router: Router, subject: Subject, io: ConsoleIo, onEnd?: () => void): ConsoleSurface {
-  return new ConsoleSurface({ router, subject, ...io, ...(onEnd ? { onEnd } : {}) });
+export function createConsoleSurface(router: Router, subject: Subject, io: ConsoleIo, onEnd?: () => void, name?: string): ConsoleSurface {
+  return new ConsoleSurface({ router, subject, ...io, ...(onEnd ? { onEnd } : {}), ...(name ? { name } : {}) });
 }

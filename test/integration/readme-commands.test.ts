@@ -42,6 +42,7 @@ const SKIPPED: Record<string, string> = {
   'opsbot /healthz': 'the name of a health check in the default config, not a command',
   'opsbot port': 'the name of a health check in the default config, not a command',
   'opsbot validate-config [file]': 'a usage pattern ([file] is a placeholder); run as printed elsewhere',
+  'opsbot discord-register [--guild ID] [--print]': 'a usage pattern (ID is a placeholder); `npx opsbot discord-register --print` is run as printed',
   'opsbot slack-manifest --url https://… | --socket': 'a usage pattern (one of two options); both forms are run from the Slack section',
   'npx opsbot slack-manifest --url https://… --yaml --command /opsbot --name opsbot-staging': '`https://…` is a placeholder for the bot\'s URL',
   'DISCORD_TOKEN=… DISCORD_APPLICATION_ID=… npx opsbot discord-register --guild <SERVER_ID>': 'needs a Discord bot token and Discord (test/integration/discord.test.ts runs it against a stand-in)',

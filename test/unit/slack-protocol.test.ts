@@ -64,11 +64,11 @@ describe('Slack Web API errors for the delivery policy', () => {
 });
 
 describe('Slack app manifest', () => {
-  it('HTTP mode points the slash command, interactivity and events at /slack/events', () => {
+  it('HTTP mode points the slash command, interactivity and events at <base>/slack/events (a path prefix kept)', () => {
     const m = slackManifest({ url: 'https://ops.example.com/base/' }) as { features: { slash_commands: { command: string; url: string }[] }; settings: Record<string, { request_url?: string } | boolean>; oauth_config: { scopes: { bot: string[] } } };
-    expect(m.features.slash_commands[0]).toMatchObject({ command: '/ops', url: 'https://ops.example.com/slack/events' });
-    expect(m.settings.interactivity).toMatchObject({ is_enabled: true, request_url: 'https://ops.example.com/slack/events' });
-    expect(m.settings.event_subscriptions).toMatchObject({ request_url: 'https://ops.example.com/slack/events', bot_events: ['app_mention'] });
+    expect(m.features.slash_commands[0]).toMatchObject({ command: '/ops', url: 'https://ops.example.com/base/slack/events' });
+    expect(m.settings.interactivity).toMatchObject({ is_enabled: true, request_url: 'https://ops.example.com/base/slack/events' });
+    expect(m.settings.event_subscriptions).toMatchObject({ request_url: 'https://ops.example.com/base/slack/events', bot_events: ['app_mention'] });
     expect(m.settings.socket_mode_enabled).toBe(false);
     expect(m.oauth_config.scopes.bot).toEqual(Object.keys(SLACK_BOT_SCOPES));
     expect(m.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['commands', 'chat:write', 'im:write', 'usergroups:read']));

@@ -19,6 +19,8 @@ export interface ConsoleSurfaceOptions {
   subject: Subject;
   /** Colours and a prompt: on when both ends are a terminal. */
   interactive: boolean;
+  /** The bot's name (`bot.name`): the prompt is `<name>> `. */
+  name?: string;
   onEnd?: () => void;
   /**
    * Ctrl-C on the terminal. A terminal console reads keys raw, so Ctrl-C reaches readline as a
@@ -40,9 +42,10 @@ export class ConsoleSurface implements ChatSurface {
   async start(): Promise<void> {
     const rl = readline.createInterface({ input: this.opts.input, terminal: this.opts.interactive, ...(this.opts.interactive ? { output: this.opts.output } : {}) });
     this.rl = rl;
-    rl.setPrompt('opsbot> ');
+    const name = this.opts.name ?? 'opsbot';
+    rl.setPrompt(`${name}> `);
     if (this.opts.interactive) {
-      this.write(`opsbot console — you are ${this.opts.subject.id}. Type \`help\`. Ctrl-C stops the bot (twice: at once); Ctrl-D closes the console, the bot keeps serving HTTP.`);
+      this.write(`${name} console — you are ${this.opts.subject.id}. Type \`help\`. Ctrl-C stops the bot (twice: at once); Ctrl-D closes the console, the bot keeps serving HTTP.`);
       rl.prompt();
     }
     rl.on('SIGINT', () => (this.opts.onInterrupt ?? (() => process.kill(process.pid, 'SIGINT')))());

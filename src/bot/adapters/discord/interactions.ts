@@ -31,7 +31,15 @@ export interface InteractionDeps {
   /** Answer directly when the router is done by then, otherwise defer (Discord allows 3 s). */
   ackDeadlineMs: number;
   retry?: RetryPolicy;
+  /**
+   * Posts a reply in a channel as an ordinary message: where a deferred response's result goes
+   * when its interaction token is gone (it lasts 15 minutes; a longer command outlives it).
+   */
+  postToChannel?: (channelId: string, reply: Reply) => Promise<unknown>;
 }
+
+/** The interaction token no longer works: Invalid Webhook Token (after 15 minutes), Unknown Webhook. */
+const TOKEN_GONE = new Set<number>([50027, 10015]);
 
 const ALREADY_ACKNOWLEDGED = RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged;
 
@@ -139,13 +147,52 @@ export class InteractionHandler {
     if (result.reply.visibility === 'ephemeral') {
       // A deferred response is public; what only the asker may see goes in an ephemeral follow-up.
       const msg = await this.render(result.reply, { ephemeral: true });
-      if (!update) await this.deliver('interaction delete deferred', () => i.deleteReply());
-      await this.deliver('interaction follow-up', () => i.followUp(asOptions(msg)));
+      let tokenGone = false;
+      const unlessGone = async <T>(call: () => Promise<T>): Promise<T | undefined> => {
+        if (tokenGone) return undefined;
+        try {
+          return await call();
+        } catch (e) {
+          if (!(e instanceof DiscordAPIError && TOKEN_GONE.has(Number(e.code)))) throw e;
+          tokenGone = true;
+          return undefined;
+        }
+      };
+      if (!update) await this.deliver('interaction delete deferred', () => unlessGone(() => i.deleteReply()));
+      await this.deliver('interaction follow-up', () => unlessGone(() => i.followUp(asOptions(msg))));
+      // What only the asker may see is not posted for everyone: the channel hears that it ended, and where to look.
+      if (tokenGone) {
+        await this.postInstead(i, { ...result, reply: { title: `${result.reply.title} (shown only to the asker)`, status: result.reply.status, blocks: [{ type: 'text', text: `The reply is for the asker only and could not be shown to them. \`audit\` has it under ref ${result.invocationId}.` }] } });
+      }
       return;
     }
     const msg = update ? await update(result.reply) : await this.render(result.reply);
     // The result replaces any progress line the response showed.
-    await this.deliver('interaction edit original', () => i.editReply({ content: '', ...asOptions(msg) }));
+    let tokenGone = false;
+    await this.deliver('interaction edit original', async () => {
+      try {
+        return await i.editReply({ content: '', ...asOptions(msg) });
+      } catch (e) {
+        if (!(e instanceof DiscordAPIError && TOKEN_GONE.has(Number(e.code)))) throw e;
+        tokenGone = true;
+        return undefined;
+      }
+    });
+    if (tokenGone) await this.postInstead(i, result);
+  }
+
+  /** The deferred response cannot be edited any more: the result is posted in the channel, naming who asked. */
+  private async postInstead(i: ChatInputCommandInteraction | ButtonInteraction, result: RouterResult): Promise<void> {
+    const asked = i.isButton()
+      ? `pressed \`${i.customId.replace(/^ops:\d+:/, '').slice(0, 80)}\``
+      : `asked \`${['/ops', i.options.getSubcommandGroup(false), i.options.getSubcommand(false)].filter(Boolean).join(' ')}\``;
+    if (!this.deps.postToChannel || !i.channelId) {
+      this.deps.log.error({ invocationId: result.invocationId }, 'the interaction token expired before the result was ready, and there is no channel to post it in');
+      return;
+    }
+    const footer = `@${i.user.username} ${asked}; the interaction expired before this was done (Discord allows 15 minutes), so the result is posted here`;
+    await this.deps.postToChannel(i.channelId, { ...result.reply, footer: result.reply.footer ? `${result.reply.footer} · ${footer}` : footer });
+    this.deps.log.warn({ invocationId: result.invocationId, channel: i.channelId }, 'interaction token expired: result posted in the channel instead');
   }
 
   async button(i: ButtonInteraction): Promise<void> {

@@ -65,6 +65,7 @@ export class DiscordSurface implements ChatSurface {
       log: this.log,
       ackDeadlineMs: opts.ackDeadlineMs ?? 2000,
       ...(opts.retry ? { retry: opts.retry } : {}),
+      postToChannel: (channel, reply) => this.post(channel, reply),
     });
   }
 

@@ -30,10 +30,13 @@ export function slackManifest(opts: ManifestOptions): Record<string, unknown> {
   if (!socket) {
     const base = new URL(opts.url as string);
     if (base.protocol !== 'https:') throw new Error(`Slack only calls https:// URLs (got ${base.protocol}//)`);
-    requestUrl = new URL(SLACK_EVENTS_PATH, base).toString();
+    // A base behind a path prefix (https://example.com/opsbot) keeps it: <base>/slack/events.
+    requestUrl = new URL(`${base.pathname.replace(/\/+$/, '')}${SLACK_EVENTS_PATH}`, base).toString();
   }
   const name = (opts.name ?? 'opsbot').slice(0, 35);
   const command = opts.command ?? '/ops';
+  // The rule of the config's `slack.command`: Slack refuses a manifest whose command lacks the "/".
+  if (!/^\/[a-z0-9_-]{1,31}$/.test(command)) throw new Error(`--command ${JSON.stringify(command)}: a slash command is "/" and up to 31 of a-z, 0-9, "_", "-" (e.g. /ops)`);
   return {
     _metadata: { major_version: 1, minor_version: 1 },
     display_information: {

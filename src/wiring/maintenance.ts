@@ -20,6 +20,7 @@ import { formatSilenceMatcher, type AlertmanagerClient, type SilenceMatcher } fr
 import { silenceCommands } from '../handlers/silences.js';
 import { maintenanceCommands } from '../handlers/maintenance.js';
 import type { Alerting } from './alerting.js';
+import type { RunningConfig } from './reload/running-config.js';
 
 export interface Maintenance {
   service: MaintenanceService;
@@ -60,7 +61,7 @@ export function alertmanagerSilencer(am: AlertmanagerClient, targetLabels: reado
   };
 }
 
-export function wireMaintenance(config: Config, deps: { store: Store; alerting: Alerting; audit: AuditLog; log: Logger; clock?: Clock }): Maintenance {
+export function wireMaintenance(config: Config, deps: { store: Store; alerting: Alerting; audit: AuditLog; log: Logger; running: RunningConfig; clock?: Clock }): Maintenance {
   const clock = deps.clock ?? systemClock;
   const log = deps.log.child({ component: 'maintenance' });
   const am = deps.alerting.alertmanager;
@@ -70,7 +71,7 @@ export function wireMaintenance(config: Config, deps: { store: Store; alerting: 
     defaultChannel: config.alerting.defaultChannel,
   });
   const expiry = new MaintenanceExpiry(service, clock, log);
-  const targets = () => Object.keys(config.targets);
+  const targets = () => deps.running.targetNames();
   const alertTargets = new AlertTargets(config.alerting.targetLabels, targets);
   return {
     service,

@@ -37,19 +37,20 @@ describe('config reload: what changed, and how it applies', () => {
     expect(changes.live.sort()).toEqual(['alerting.defaultChannel', 'alerting.routes', 'jobs', 'people', 'rbac'].sort());
   });
 
-  it('given edits of a target, a bot setting and the alerting rate, then each needs a restart and is named below its top-level key', () => {
+  it('given edits of a bot setting and the alerting rate, then each needs a restart and is named below its top-level key', () => {
     const next = base
-      .replace('environment: production', 'environment: staging')
       .replace('bot: { consoleUser: "console:op" }', 'bot: { consoleUser: "console:op", commandTimeout: 2m }')
       .replace('alerting:\n', 'alerting:\n  rate: { messages: 5, per: 1s }\n');
     const changes = configChanges(parse(base), parse(next));
     expect(changes.live).toEqual([]);
-    expect(changes.restart.sort()).toEqual(['alerting.rate', 'bot.commandTimeout', 'targets.web']);
+    expect(changes.restart.sort()).toEqual(['alerting.rate', 'bot.commandTimeout']);
     expect(restartProblem(changes.restart)).toMatch(/restart to apply/);
   });
 
-  it('given a new target, then it is a restart-only change named by the target', () => {
-    const next = base.replace('targets:\n', 'targets:\n  db: { environment: production }\n');
-    expect(configChanges(parse(base), parse(next)).restart).toEqual(['targets.db']);
+  it('given an edited target, a new target and a new SSH host, then they are live changes of targets and hosts', () => {
+    const next = base
+      .replace('environment: production', 'environment: staging')
+      .replace('targets:\n', 'hosts:\n  box: { address: 127.0.0.1, user: ops, privateKeyFile: /nonexistent }\ntargets:\n  db: { environment: production }\n');
+    expect(configChanges(parse(base), parse(next))).toEqual({ live: ['targets', 'hosts'], restart: [] });
   });
 });

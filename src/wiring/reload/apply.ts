@@ -3,6 +3,7 @@
  * bot's swappable holders. Every new piece is built first; only then are they swapped in, in one
  * synchronous run, so no command sees half a config. Pending approvals are re-checked after.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Config } from '../../config/schema.js';
 import { People } from '../../core/people.js';
 import { Rbac } from '../../core/rbac.js';
@@ -12,6 +13,8 @@ import type { ApprovalService, RecheckOutcome } from '../../core/approvals/index
 import { jobDefinitions } from '../scheduler.js';
 import { withOncallRoutes, type Oncall } from '../oncall.js';
 import type { RunbooksWiring } from '../runbooks.js';
+import type { RunningConfig } from './running-config.js';
+import type { TargetServices } from './target-services.js';
 
 /** The running bot's pieces a reload swaps. */
 export interface LiveParts {
@@ -21,12 +24,21 @@ export interface LiveParts {
   scheduler: Scheduler;
   approvals: ApprovalService;
   runbooks: Pick<RunbooksWiring, 'reconfigure'>;
+  /** The config in force, read by everything that looks a target up. */
+  running: RunningConfig;
+  /** The target-dependent services and commands, rebuilt when `targets` or `hosts` change. */
+  targets: Pick<TargetServices, 'prepare'>;
 }
 
 export interface Applied {
   jobs: { added: string[]; removed: string[]; changed: string[] };
   approvals: RecheckOutcome;
+  /** The target services and commands were rebuilt (`targets` or `hosts` changed). */
+  targets: boolean;
 }
+
+/** What the target services are built from: a change in one means a new generation. */
+const targetInputs = (c: Config) => [c.targets, c.hosts];
 
 export async function applyConfig(parts: LiveParts, next: Config): Promise<Applied> {
   // Built first: a piece that cannot be made leaves everything as it was.
@@ -35,8 +47,17 @@ export async function applyConfig(parts: LiveParts, next: Config): Promise<Appli
   const alertPeople = new People(next.people);
   const routes = withOncallRoutes(next).alerting.routes;
   const jobs = jobDefinitions(next);
+  // Last of the builds: nothing after it can throw and leave its resources unclosed.
+  const targets = isDeepStrictEqual(targetInputs(parts.running.config), targetInputs(next)) ? undefined : parts.targets.prepare(next);
 
-  // Swapped together, with nothing awaited in between.
+  // Swapped together, with nothing awaited in between; the registry first (all or nothing).
+  try {
+    targets?.commit();
+  } catch (e) {
+    await targets?.discard();
+    throw e;
+  }
+  parts.running.set(next);
   parts.rbac.adopt(rbac);
   parts.oncall.people.adopt(oncallPeople);
   parts.alerts.setRouting(routes, next.alerting.defaultChannel, alertPeople);
@@ -46,5 +67,5 @@ export async function applyConfig(parts: LiveParts, next: Config): Promise<Appli
   parts.runbooks.reconfigure(next);
   const jobChanges = parts.scheduler.rearm(jobs);
   const approvals = parts.approvals.setPolicy(next.approvals);
-  return { jobs: jobChanges, approvals: await approvals };
+  return { jobs: jobChanges, approvals: await approvals, targets: targets !== undefined };
 }

@@ -37,14 +37,21 @@ describe('config reload: what changed, and how it applies', () => {
     expect(changes.live.sort()).toEqual(['alerting.defaultChannel', 'alerting.routes', 'jobs', 'people', 'rbac'].sort());
   });
 
-  it('given edits of a bot setting and the alerting rate, then each needs a restart and is named below its top-level key', () => {
+  it('given edits of a bot setting and the webhook body limit, then each needs a restart and is named below its top-level key', () => {
     const next = base
       .replace('bot: { consoleUser: "console:op" }', 'bot: { consoleUser: "console:op", commandTimeout: 2m }')
-      .replace('alerting:\n', 'alerting:\n  rate: { messages: 5, per: 1s }\n');
+      .replace('alerting:\n', 'alerting:\n  bodyLimit: 2mb\n');
     const changes = configChanges(parse(base), parse(next));
     expect(changes.live).toEqual([]);
-    expect(changes.restart.sort()).toEqual(['alerting.rate', 'bot.commandTimeout']);
+    expect(changes.restart.sort()).toEqual(['alerting.bodyLimit', 'bot.commandTimeout']);
     expect(restartProblem(changes.restart)).toMatch(/restart to apply/);
+  });
+
+  it('given edits of the chat rate, the storm settings and the Silence button, then they are live changes of alerting', () => {
+    const next = base.replace('alerting:\n', 'alerting:\n  rate: { messages: 5, per: 1s }\n  storm: { threshold: 3 }\n  silenceButton: 2h\n');
+    const changes = configChanges(parse(base), parse(next));
+    expect(changes.restart).toEqual([]);
+    expect(changes.live.sort()).toEqual(['alerting.rate', 'alerting.silenceButton', 'alerting.storm']);
   });
 
   it('given an edited target, a new target and a new SSH host, then they are live changes of targets and hosts', () => {

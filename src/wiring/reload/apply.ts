@@ -8,6 +8,7 @@ import type { Config } from '../../config/schema.js';
 import { People } from '../../core/people.js';
 import { Rbac } from '../../core/rbac.js';
 import type { AlertService } from '../../core/alerts/service.js';
+import type { Outbox } from '../../core/outbox/index.js';
 import type { Scheduler } from '../../core/scheduler/scheduler.js';
 import type { ApprovalService, RecheckOutcome } from '../../core/approvals/index.js';
 import { jobDefinitions } from '../scheduler.js';
@@ -20,6 +21,7 @@ import type { TargetServices } from './target-services.js';
 export interface LiveParts {
   rbac: Rbac;
   alerts: AlertService;
+  outbox: Pick<Outbox, 'setRate'>;
   oncall: Pick<Oncall, 'oncall' | 'escalations' | 'handoffs' | 'people'>;
   scheduler: Scheduler;
   approvals: ApprovalService;
@@ -61,6 +63,8 @@ export async function applyConfig(parts: LiveParts, next: Config): Promise<Appli
   parts.rbac.adopt(rbac);
   parts.oncall.people.adopt(oncallPeople);
   parts.alerts.setRouting(routes, next.alerting.defaultChannel, alertPeople);
+  parts.alerts.setSettings(next.alerting);
+  parts.outbox.setRate(next.alerting.rate);
   parts.oncall.escalations.setPolicies(next.escalationPolicies);
   parts.oncall.oncall.setSchedules(next.schedules);
   parts.oncall.handoffs.setSchedules(next.schedules);

@@ -11,8 +11,14 @@ import type { Config } from '../../config/schema.js';
 /** Top-level keys that reload in place. */
 export const LIVE_KEYS = ['rbac', 'people', 'jobs', 'schedules', 'escalationPolicies', 'runbooks', 'approvals', 'targets', 'hosts'] as const satisfies readonly (keyof Config)[];
 
-/** Of `alerting`, these reload (new groups are routed by them); its other keys need a restart. */
-export const LIVE_ALERTING_KEYS = ['routes', 'defaultChannel'] as const satisfies readonly (keyof Config['alerting'])[];
+/**
+ * Of `alerting`, these reload (new groups are routed, posted and stormed by them). Its other keys
+ * need a restart: the webhook route's `webhookToken`, `allowUnauthenticated` and `bodyLimit`
+ * (the HTTP route is built once), the Alertmanager client's `alertmanagerUrl` and
+ * `alertmanagerTimeout` (whether the silence commands have a client is decided at start), and
+ * `targetLabels` (held by every service that reads an alert's target).
+ */
+export const LIVE_ALERTING_KEYS = ['routes', 'defaultChannel', 'rate', 'storm', 'silenceButton'] as const satisfies readonly (keyof Config['alerting'])[];
 
 /** Top-level keys that need a restart, besides `alerting`'s other keys. */
 export const RESTART_KEYS = ['bot', 'slack', 'oncall', 'retention'] as const satisfies readonly (keyof Config)[];

@@ -196,7 +196,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
       ];
     },
     async reconfigure(next) {
-      const applied = await applyConfig({ rbac, alerts, outbox, oncall, scheduler, approvals, runbooks: runbookWiring, running, targets: targetServices }, next);
+      const applied = await applyConfig({ rbac, alerts, outbox, oncall, scheduler, approvals, runbooks: runbookWiring, running, targets: targetServices, retention }, next);
       bot.config = next;
       return applied;
     },

@@ -54,6 +54,11 @@ describe('config reload: what changed, and how it applies', () => {
     expect(changes.live.sort()).toEqual(['alerting.rate', 'alerting.silenceButton', 'alerting.storm']);
   });
 
+  it('given an edit of retention, then it is a live change', () => {
+    const next = `${base}retention: { audit: 30d, interval: 2h }\n`;
+    expect(configChanges(parse(base), parse(next))).toEqual({ live: ['retention'], restart: [] });
+  });
+
   it('given an edited target, a new target and a new SSH host, then they are live changes of targets and hosts', () => {
     const next = base
       .replace('environment: production', 'environment: staging')

@@ -9,6 +9,7 @@ import { People } from '../../core/people.js';
 import { Rbac } from '../../core/rbac.js';
 import type { AlertService } from '../../core/alerts/service.js';
 import type { Outbox } from '../../core/outbox/index.js';
+import type { RetentionSweeper } from '../../core/retention/sweeper.js';
 import type { Scheduler } from '../../core/scheduler/scheduler.js';
 import type { ApprovalService, RecheckOutcome } from '../../core/approvals/index.js';
 import { jobDefinitions } from '../scheduler.js';
@@ -30,6 +31,7 @@ export interface LiveParts {
   running: RunningConfig;
   /** The target-dependent services and commands, rebuilt when `targets` or `hosts` change. */
   targets: Pick<TargetServices, 'prepare'>;
+  retention: Pick<RetentionSweeper, 'setAges'>;
 }
 
 export interface Applied {
@@ -49,6 +51,7 @@ export async function applyConfig(parts: LiveParts, next: Config): Promise<Appli
   const alertPeople = new People(next.people);
   const routes = withOncallRoutes(next).alerting.routes;
   const jobs = jobDefinitions(next);
+  const retention = isDeepStrictEqual(parts.running.config.retention, next.retention) ? undefined : next.retention;
   // Last of the builds: nothing after it can throw and leave its resources unclosed.
   const targets = isDeepStrictEqual(targetInputs(parts.running.config), targetInputs(next)) ? undefined : parts.targets.prepare(next);
 
@@ -69,6 +72,7 @@ export async function applyConfig(parts: LiveParts, next: Config): Promise<Appli
   parts.oncall.oncall.setSchedules(next.schedules);
   parts.oncall.handoffs.setSchedules(next.schedules);
   parts.runbooks.reconfigure(next);
+  if (retention) parts.retention.setAges(retention);
   const jobChanges = parts.scheduler.rearm(jobs);
   const approvals = parts.approvals.setPolicy(next.approvals);
   return { jobs: jobChanges, approvals: await approvals, targets: targets !== undefined };

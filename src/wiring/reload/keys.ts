@@ -9,7 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Config } from '../../config/schema.js';
 
 /** Top-level keys that reload in place. */
-export const LIVE_KEYS = ['rbac', 'people', 'jobs', 'schedules', 'escalationPolicies', 'runbooks', 'approvals', 'targets', 'hosts'] as const satisfies readonly (keyof Config)[];
+export const LIVE_KEYS = ['rbac', 'people', 'jobs', 'schedules', 'escalationPolicies', 'runbooks', 'approvals', 'targets', 'hosts', 'retention'] as const satisfies readonly (keyof Config)[];
 
 /**
  * Of `alerting`, these reload (new groups are routed, posted and stormed by them). Its other keys
@@ -21,7 +21,7 @@ export const LIVE_KEYS = ['rbac', 'people', 'jobs', 'schedules', 'escalationPoli
 export const LIVE_ALERTING_KEYS = ['routes', 'defaultChannel', 'rate', 'storm', 'silenceButton'] as const satisfies readonly (keyof Config['alerting'])[];
 
 /** Top-level keys that need a restart, besides `alerting`'s other keys. */
-export const RESTART_KEYS = ['bot', 'slack', 'oncall', 'retention'] as const satisfies readonly (keyof Config)[];
+export const RESTART_KEYS = ['bot', 'slack', 'oncall'] as const satisfies readonly (keyof Config)[];
 
 export interface ConfigChanges {
   /** Keys that changed and reload: `rbac`, `alerting.routes`. */

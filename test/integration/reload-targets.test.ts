@@ -4,15 +4,16 @@
  * answers "No target named"; a changed environment is what RBAC and approvals judge from then
  * on; a command that runs across the reload finishes on the checks it started with; a reload that
  * removes a target a job, runbook step, role or approval rule still names is refused with the key
- * path; and old user-directory connections are closed (reloading N times, the PostgreSQL server
- * sees one client connection, not N).
+ * path; a backup under way keeps its lock across the reload; and old user-directory connections
+ * are closed (reloading N times, the PostgreSQL server sees one client connection, not N).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { reloadingBot, type Reloading } from '../support/reloading-bot.js';
 import { RecordingGateway } from '../support/recording-gateway.js';
-import { describeWithServers, waitFor } from '../support/servers.js';
+import pgDriver from 'pg';
+import { describeWithServers, tmpDir, waitFor } from '../support/servers.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Subject } from '../../src/core/command.js';
@@ -160,9 +161,10 @@ ${o.rule ? `approvals:\n  rules:\n    - ${o.rule}` : ''}
   });
 });
 
-describeWithServers(['initdb', 'postgres', 'psql'], 'reload of targets: the replaced user directories are closed (real PostgreSQL)', () => {
+describeWithServers(['initdb', 'postgres', 'psql', 'pg_dump', 'pg_restore'], 'reload of targets: the backup lock holds across it, the replaced user directories are closed (real PostgreSQL)', () => {
   let pg: PostgresServer;
   let r: Reloading;
+  let tmp: { dir: string; cleanup: () => Promise<void> };
 
   const config = (n: number) => `
 bot: { consoleUser: "console:op" }
@@ -176,11 +178,16 @@ targets:
       lookup: email
       locked: { any: [ { field: locked, value: true } ] }
       unlock: { set: { locked: false } }
+    backups:
+      kind: postgres
+      source: "${pg.urlFor('app')}"
+      destination: ${tmp.dir}/backups
 `;
   const clients = async () => Number(await pg.psql("select count(*) from pg_stat_activity where datname = 'app' and pid <> pg_backend_pid()", 'postgres'));
 
   beforeAll(async () => {
     pg = await startPostgres();
+    tmp = await tmpDir('opsbot-reload-pg-');
     await pg.psql('create database app');
     await pg.psql("create table users (id integer primary key, email text not null, locked boolean not null default false); insert into users values (1, 'a@example.com', true)", 'app');
     r = await reloadingBot(config(0), {});
@@ -188,7 +195,29 @@ targets:
   afterAll(async () => {
     await r?.cleanup();
     await pg?.stop();
+    await tmp?.cleanup();
   });
+
+  it('given a backup waiting on a locked table, when the targets are reloaded, then a second backup on the new services is refused by the shared lock and the first finishes on the old ones', async () => {
+    const locker = new pgDriver.Client({ connectionString: pg.urlFor('app') });
+    await locker.connect();
+    await locker.query('begin');
+    await locker.query('lock table users in access exclusive mode');
+    const first = r.t.bot.router.handle({ subject: op, surface: 'console', line: 'backup run app' });
+    try {
+      await waitFor(async () => Number(await pg.psql("select count(*) from pg_stat_activity where application_name = 'pg_dump' and wait_event_type = 'Lock'")) > 0, { what: 'pg_dump waiting on the lock', timeoutMs: 20_000 });
+      expect((await r.reload(config(100))).outcome).toBe('applied');
+      const second = await r.t.bot.router.handle({ subject: op, surface: 'console', line: 'backup run app' });
+      expect(second.outcome).not.toBe('ok');
+      expect(JSON.stringify(second.reply)).toContain('already running');
+    } finally {
+      await locker.query('commit');
+      await locker.end();
+    }
+    const done = await first;
+    expect(done.outcome).toBe('ok');
+    expect(done.reply.status).toBe('ok');
+  }, 60_000);
 
   it('given `user locked` between each of 5 reloads of the targets, then the server sees at most one client of the bot, and none after stop', async () => {
     const locked = () => r.t.bot.router.handle({ subject: op, surface: 'console', line: 'user locked app' });

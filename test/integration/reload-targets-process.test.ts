@@ -1,8 +1,9 @@
 /**
  * Reloading `targets` and `hosts` of a real `opsbot start` process: the file is edited, then
  * `kill -HUP` or `opsbot reload`. A new health check answers in `health web`, a removed target
- * answers "No target named", and a changed pinned host key of an SSH host (a real sshd) is the
- * one the next check connects with.
+ * answers "No target named", a new Silence-button duration (and retention) applies to the next
+ * alert, and a changed pinned host key of an SSH host (a real sshd) is the one the next check
+ * connects with.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import http from 'node:http';
@@ -12,6 +13,7 @@ import path from 'node:path';
 import { describeWithServers, freePort, tmpDir, waitFor } from '../support/servers.js';
 import { runCli, startBotProcess, type RunningBot } from '../support/process.js';
 import { startSshd, type Sshd } from '../support/sshd.js';
+import { payload } from '../support/alert-payloads.js';
 
 const count = (text: string, needle: string) => text.split(needle).length - 1;
 
@@ -33,8 +35,10 @@ describe('reload of targets in a running opsbot start', () => {
   let bot: RunningBot;
   let env: Record<string, string>;
 
-  const config = (o: { webChecks: string[]; db: boolean }) => `
+  const config = (o: { webChecks: string[]; db: boolean; silence?: string; retention?: string }) => `
 bot: { consoleUser: "console:tester", shutdownTimeout: 5s }
+alerting: { allowUnauthenticated: true, defaultChannel: console:alerts, silenceButton: ${o.silence ?? '1h'} }
+retention: ${o.retention ?? '{ audit: 400d }'}
 targets:
   web:
     health:
@@ -84,6 +88,24 @@ ${o.db ? `  db:\n    health:\n      - { name: db-port, tcp: { host: 127.0.0.1, p
     expect(r.code).toBe(0);
     await ask('health db', /No target named "db"/);
     expect(count(await ask('health all', /Health: all[\s\S]*?api[^\n]*\n/), 'db-port')).toBe(0);
+  }, 60_000);
+
+  it('given the Silence button and retention edited, when `opsbot reload` runs, then both apply and the next alert offers the new Silence duration', async () => {
+    const post = async (alertname: string) => {
+      const res = await fetch(`http://127.0.0.1:${env.PORT}/webhooks/alertmanager`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(payload({ alertname, alerts: [{ labels: { severity: 'critical', instance: `${alertname}-1` } }] })),
+      });
+      expect(res.status).toBe(200);
+    };
+    await post('BeforeSilenceEdit');
+    await bot.waitForOutput(/BeforeSilenceEdit[\s\S]*?Silence 1h → `silence \S+ 1h`/);
+    await writeFile(file, config({ webChecks: ['home', 'api'], db: false, silence: '2h', retention: '{ audit: 30d, interval: 2h }' }));
+    const r = await runCli(['reload'], env);
+    expect(r.stdout).toBe(`pid ${bot.child.pid}: applied (retention, alerting.silenceButton)\n`);
+    expect(r.code).toBe(0);
+    await post('AfterSilenceEdit');
+    await bot.waitForOutput(/AfterSilenceEdit[\s\S]*?Silence 2h → `silence \S+ 2h`/);
   }, 60_000);
 });
 

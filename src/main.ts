@@ -43,6 +43,7 @@ import type { ApprovalService } from './core/approvals/index.js';
 import { wireRetention } from './wiring/retention.js';
 import { applyConfig, type Applied } from './wiring/reload/apply.js';
 import { RunningConfig } from './wiring/reload/running-config.js';
+import { AlertTargets } from './core/alerts/targets.js';
 import { TargetServices } from './wiring/reload/target-services.js';
 import { removedTargetProblems } from './wiring/reload/removed-targets.js';
 import { targetCommands } from './wiring/target-commands.js';
@@ -131,11 +132,12 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const running = new RunningConfig(config);
   const alerting = wireAlerting(withOncallRoutes(config), env, { store, coordination, log, metrics, clock });
   // The target-dependent services and commands, built again by a reload of `targets` or `hosts`.
+  const alertTargets = new AlertTargets(() => running.targetLabels(), () => running.targetNames());
   const opsHost = { toolPath: process.env.PATH, serving: () => opts.http !== false, secretEnv: { ...process.env, ...opts.rawEnv } };
   const targetServices = new TargetServices(config, {
     build: (c) => {
       const ops = wireOperations(c, env, state, opsHost);
-      return { ops, families: targetCommands(c, { ops, redactor, alerts: alerting.alerts }) };
+      return { ops, families: targetCommands(c, { ops, redactor, alerts: alerting.alerts, alertTargets }) };
     },
     registry: () => registry,
     log,

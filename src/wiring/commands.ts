@@ -35,7 +35,7 @@ export function createRbac(config: Config, grant?: AccessGrant): Rbac {
  */
 export function registerCommands(config: Config, deps: { audit: AuditLog; redactor: Redactor; targets: TargetCommandFamilies; running: RunningConfig; alerting: Alerting; rbac: Rbac; maintenance: Maintenance; jobs: JobsDeps; runbooks: RunbooksWiring; approvals: Approvals }): CommandRegistry {
   const { audit, alerting, rbac, targets } = deps;
-  const alertTargets = new AlertTargets(config.alerting.targetLabels, () => deps.running.targetNames());
+  const alertTargets = new AlertTargets(() => deps.running.targetLabels(), () => deps.running.targetNames());
   const registry = new CommandRegistry();
   registry.register(
     ...helpCommands(() => registry.all()),

@@ -69,7 +69,7 @@ export function wireOncall(config: Config, deps: {
   alerting.gateways.set(DM_SURFACE, new DirectMessageGateway(alerting.gateways));
   const mailer = settings.email ? new SmtpMailer(settings.email.smtpUrl, settings.email.from) : undefined;
   const notifier = new Notifier({ oncall, people, outbox: alerting.outbox, groupMessageKey: messageKey, fallbackChannel: settings.fallbackChannel, alerts: alerting.alerts, mailer, log });
-  const targets = new AlertTargets(config.alerting.targetLabels, () => deps.running.targetNames());
+  const targets = new AlertTargets(() => deps.running.targetLabels(), () => deps.running.targetNames());
   const escalations = new Escalations({
     store, coordination, clock, alerts: alerting.alerts, notifier, policies: config.escalationPolicies, log,
     targetsOf: (g) => targets.targetsOf(g), maintenance: deps.maintenance, lateAfterMs: settings.lateAfter, tickMs: settings.tick,

@@ -60,7 +60,7 @@ export function wireRunbooks(config: Config, deps: {
       return router.runner.run(line, o);
     },
   };
-  const alertTargets = new AlertTargets(config.alerting.targetLabels, () => deps.running.targetNames());
+  const alertTargets = new AlertTargets(() => deps.running.targetLabels(), () => deps.running.targetNames());
   let autoRun = autoRunOf(config.alerting.routes);
   const riskOf = (line: string): Risk | undefined => (router ? commandOf(router.registry, line)?.risk : undefined);
   const runbooks = new Runbooks({

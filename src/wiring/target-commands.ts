@@ -7,7 +7,7 @@ import type { Config } from '../config/schema.js';
 import type { AnyCommand } from '../core/command.js';
 import type { Redactor } from '../core/redact.js';
 import type { AlertService } from '../core/alerts/service.js';
-import { AlertTargets } from '../core/alerts/targets.js';
+import type { AlertTargets } from '../core/alerts/targets.js';
 import { healthCommands } from '../handlers/health.js';
 import { userCommands } from '../handlers/users.js';
 import { containerCommands } from '../handlers/containers/index.js';
@@ -24,11 +24,12 @@ export interface TargetCommandFamilies {
   checklist: AnyCommand[];
 }
 
-export function targetCommands(config: Config, deps: { ops: Operations; redactor: Redactor; alerts: Pick<AlertService, 'listOpen'> }): TargetCommandFamilies {
+/** `alertTargets` reads the running config's target labels and names (one for every generation). */
+export function targetCommands(config: Config, deps: { ops: Operations; redactor: Redactor; alerts: Pick<AlertService, 'listOpen'>; alertTargets: AlertTargets }): TargetCommandFamilies {
   const { ops, redactor } = deps;
   const { probeTargets, probeServices, backups, userDirectories } = ops;
   const checkTimeoutMs = config.bot.checkTimeout;
-  const alertTargets = new AlertTargets(config.alerting.targetLabels, () => Object.keys(config.targets));
+  const { alertTargets } = deps;
   return {
     health: healthCommands({ targets: probeTargets, checkTimeoutMs, probeServices }),
     user: userCommands({

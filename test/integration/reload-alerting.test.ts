@@ -1,8 +1,8 @@
 /**
  * Reloading `alerting.storm`, `alerting.silenceButton` and `alerting.rate` in a real bot (the
  * webhook intake, the alert service, the outbox and a recording chat gateway): the next groups
- * are posted, stormed and spaced by the new settings; the keys that stay restart-only are refused
- * by name.
+ * are posted, stormed and spaced by the new settings, and new target labels decide which target
+ * (and so which role) a group is about; the keys that stay restart-only are refused by name.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { reloadingBot, type Reloading } from '../support/reloading-bot.js';
@@ -16,8 +16,16 @@ describe('reload of alerting settings: storm, Silence button and chat rate', () 
   let chat: RecordingGateway;
   let n = 0;
 
-  const config = (o: { storm?: string; silence?: string; rate?: string; extra?: string }) => `
+  const config = (o: { storm?: string; silence?: string; rate?: string; labels?: string; extra?: string }) => `
+targets:
+  web: { environment: production }
+rbac:
+  roles:
+    admin: { allow: ["*"] }
+    webops: { allow: [alerts, ack], targets: [web] }
+  subjects: { "console:op": [admin], "slack:U0WEB": [webops] }
 alerting:
+  targetLabels: ${o.labels ?? '[target, instance]'}
   defaultChannel: fake:alerts
   rate: ${o.rate ?? '{ messages: 100, per: 1s }'}
   storm: ${o.storm ?? '{ threshold: 100, window: 1m }'}
@@ -72,12 +80,25 @@ ${o.extra ?? ''}
     expect((calls[1]?.at ?? 0) - (calls[0]?.at ?? 0)).toBeGreaterThanOrEqual(1_400);
   }, 20_000);
 
-  it('given an edit of the webhook body limit, the Alertmanager URL or the target labels, then the reload is refused naming each', async () => {
+  it('given a group whose host label names web, when targetLabels is reloaded to include host, then a role limited to web may acknowledge it', async () => {
+    const settled = { silence: '2h', storm: '{ threshold: 1, window: 1m }', rate: '{ messages: 1, per: 1500ms }' };
+    await r.t.bot.alerts.receive(payload({ alertname: 'HostLabelled', alerts: [{ labels: { severity: 'warning', host: 'web' } }] }));
+    await r.t.bot.alerts.settled();
+    const id = await waitFor(async () => (await r.t.bot.alerts.listOpen()).find((g) => g.commonLabels.alertname === 'HostLabelled')?._id, { what: 'the group' });
+    const webops = { id: 'slack:U0WEB', display: 'webops' };
+    expect((await r.t.bot.router.handle({ subject: webops, surface: 'fake', line: `ack ${id}` })).outcome).toBe('denied');
+
+    expect(await r.reload(config({ ...settled, labels: '[target, instance, host]' }))).toMatchObject({ outcome: 'applied', changed: ['alerting.targetLabels'] });
+    const acked = await r.t.bot.router.handle({ subject: webops, surface: 'fake', line: `ack ${id}` });
+    expect(acked.outcome).toBe('ok');
+  });
+
+  it('given an edit of the webhook body limit or the Alertmanager URL, then the reload is refused naming each', async () => {
     const result = await r.reload(config({
-      silence: '2h', storm: '{ threshold: 1, window: 1m }', rate: '{ messages: 1, per: 1500ms }',
-      extra: '  bodyLimit: 2mb\n  alertmanagerUrl: http://127.0.0.1:9/\n  targetLabels: [host]',
+      silence: '2h', storm: '{ threshold: 1, window: 1m }', rate: '{ messages: 1, per: 1500ms }', labels: '[target, instance, host]',
+      extra: '  bodyLimit: 2mb\n  alertmanagerUrl: http://127.0.0.1:9/',
     }));
     expect(result.outcome).toBe('refused');
-    expect(result.problems).toEqual([expect.stringMatching(/^alerting\.bodyLimit, alerting\.targetLabels, alerting\.alertmanagerUrl: cannot change while the bot runs; restart to apply/)]);
+    expect(result.problems).toEqual([expect.stringMatching(/^alerting\.bodyLimit, alerting\.alertmanagerUrl: cannot change while the bot runs; restart to apply/)]);
   });
 });

@@ -47,11 +47,11 @@ describe('config reload: what changed, and how it applies', () => {
     expect(restartProblem(changes.restart)).toMatch(/restart to apply/);
   });
 
-  it('given edits of the chat rate, the storm settings and the Silence button, then they are live changes of alerting', () => {
-    const next = base.replace('alerting:\n', 'alerting:\n  rate: { messages: 5, per: 1s }\n  storm: { threshold: 3 }\n  silenceButton: 2h\n');
+  it('given edits of the chat rate, the storm settings, the Silence button and the target labels, then they are live changes of alerting', () => {
+    const next = base.replace('alerting:\n', 'alerting:\n  rate: { messages: 5, per: 1s }\n  storm: { threshold: 3 }\n  silenceButton: 2h\n  targetLabels: [host]\n');
     const changes = configChanges(parse(base), parse(next));
     expect(changes.restart).toEqual([]);
-    expect(changes.live.sort()).toEqual(['alerting.rate', 'alerting.silenceButton', 'alerting.storm']);
+    expect(changes.live.sort()).toEqual(['alerting.rate', 'alerting.silenceButton', 'alerting.storm', 'alerting.targetLabels']);
   });
 
   it('given an edit of retention, then it is a live change', () => {

@@ -15,10 +15,9 @@ export const LIVE_KEYS = ['rbac', 'people', 'jobs', 'schedules', 'escalationPoli
  * Of `alerting`, these reload (new groups are routed, posted and stormed by them). Its other keys
  * need a restart: the webhook route's `webhookToken`, `allowUnauthenticated` and `bodyLimit`
  * (the HTTP route is built once), the Alertmanager client's `alertmanagerUrl` and
- * `alertmanagerTimeout` (whether the silence commands have a client is decided at start), and
- * `targetLabels` (held by every service that reads an alert's target).
+ * `alertmanagerTimeout` (whether the silence commands have a client is decided at start).
  */
-export const LIVE_ALERTING_KEYS = ['routes', 'defaultChannel', 'rate', 'storm', 'silenceButton'] as const satisfies readonly (keyof Config['alerting'])[];
+export const LIVE_ALERTING_KEYS = ['routes', 'defaultChannel', 'rate', 'storm', 'silenceButton', 'targetLabels'] as const satisfies readonly (keyof Config['alerting'])[];
 
 /** Top-level keys that need a restart, besides `alerting`'s other keys. */
 export const RESTART_KEYS = ['bot', 'slack', 'oncall'] as const satisfies readonly (keyof Config)[];

@@ -22,6 +22,11 @@ export class RunningConfig {
     return Object.keys(this.value.targets);
   }
 
+  /** `alerting.targetLabels`: the labels whose value names the target an alert is about. */
+  targetLabels(): readonly string[] {
+    return this.value.alerting.targetLabels;
+  }
+
   environmentOf(target: string): string | undefined {
     return this.value.targets[target]?.environment;
   }

@@ -1,6 +1,6 @@
 /**
  * Reloading `targets` (and the services built on them) in a real bot, through the router: a new
- * health check answers in `health web` and in the scheduled job that runs it; a removed target
+ * health check answers in `health web`, in the scheduled job and in the runbook step that run it; a removed target
  * answers "No target named"; a changed environment is what RBAC and approvals judge from then
  * on; a command that runs across the reload finishes on the checks it started with; a reload that
  * removes a target a job, runbook step, role or approval rule still names is refused with the key
@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { reloadingBot, type Reloading } from '../support/reloading-bot.js';
 import { RecordingGateway } from '../support/recording-gateway.js';
 import pgDriver from 'pg';
-import { describeWithServers, tmpDir, waitFor } from '../support/servers.js';
+import { describeWithServers, freePort, tmpDir, waitFor } from '../support/servers.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Subject } from '../../src/core/command.js';
@@ -47,6 +47,7 @@ describe('reload of targets: the new checks, targets and environments apply to t
   let srv: Awaited<ReturnType<typeof checkServer>>;
   let r: Reloading;
   let chat: RecordingGateway;
+  const clock = new ManualClock(Date.UTC(2026, 0, 12, 7, 30));
 
   const config = (o: { webChecks: string; webEnv?: string; db?: boolean; jobRuns?: string; stagerTargets?: string; runbook?: string; rule?: string }) => `
 bot: { consoleUser: "console:op", checkTimeout: 10s, commandTimeout: 30s }
@@ -77,7 +78,7 @@ ${o.rule ? `approvals:\n  rules:\n    - ${o.rule}` : ''}
   beforeAll(async () => {
     srv = await checkServer();
     chat = new RecordingGateway('fake');
-    r = await reloadingBot(config({ webChecks: check('home') }), { chatGateways: [chat], clock: new ManualClock(Date.UTC(2026, 0, 12, 7, 30)) });
+    r = await reloadingBot(config({ webChecks: check('home') }), { chatGateways: [chat], clock });
   }, 30_000);
   afterAll(async () => {
     await r?.cleanup();
@@ -141,6 +142,29 @@ ${o.rule ? `approvals:\n  rules:\n    - ${o.rule}` : ''}
     const next = await health('health web');
     expect(text(next.reply)).toContain('fresh');
     expect(text(next.reply)).not.toContain('slowone');
+  });
+
+  it('given a runbook whose step runs `health web`, when a failing check is added by reload, then the next run of it fails on that check', async () => {
+    const closed = `      - { name: closed-port, tcp: { host: 127.0.0.1, port: ${await freePort()} } }`;
+    const runOnce = async () => {
+      const started = await health('runbook check');
+      expect(started.outcome).toBe('ok');
+      const id = /run ([0-9a-f]+)/.exec(started.reply.title)?.[1] as string;
+      return waitFor(async () => {
+        clock.advance(1_000);
+        const shown = await health(`runbook show ${id}`);
+        const t = text(shown.reply);
+        return /— (done|failed at)/.test(shown.reply.title) ? { title: shown.reply.title, t } : undefined;
+      }, { what: `runbook run ${id} done` });
+    };
+    expect((await r.reload(config({ webChecks: check('home'), runbook: 'health web' }))).outcome).toBe('applied');
+    const before = await runOnce();
+    expect(before.title).toBe('Runbook check — done');
+    expect(before.t).toContain('✓ ok');
+    expect((await r.reload(config({ webChecks: `${check('home')}\n${closed}`, runbook: 'health web' }))).outcome).toBe('applied');
+    const after = await runOnce();
+    expect(after.title).toBe('Runbook check — failed at step 1 of 1');
+    expect(after.t).toContain('step 1 failed: Health: web');
   });
 
   it('given a reload that removes a target still named by a job, a runbook step, a role and an approval rule, then it is refused with each key path and nothing applies', async () => {

@@ -131,8 +131,9 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   // The config in force: replaced by each applied reload, read wherever a target is looked up.
   const running = new RunningConfig(config);
   const alerting = wireAlerting(withOncallRoutes(config), env, { store, coordination, log, metrics, clock });
-  // The target-dependent services and commands, built again by a reload of `targets` or `hosts`.
+  // Which targets an alert group is about: the running config's target labels and names.
   const alertTargets = new AlertTargets(() => running.targetLabels(), () => running.targetNames());
+  // The target-dependent services and commands, built again by a reload of `targets` or `hosts`.
   const opsHost = { toolPath: process.env.PATH, serving: () => opts.http !== false, secretEnv: { ...process.env, ...opts.rawEnv } };
   const targetServices = new TargetServices(config, {
     build: (c) => {

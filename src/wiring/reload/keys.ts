@@ -25,7 +25,7 @@ export const RESTART_KEYS = ['bot', 'slack', 'oncall'] as const satisfies readon
 export interface ConfigChanges {
   /** Keys that changed and reload: `rbac`, `alerting.routes`. */
   live: string[];
-  /** Keys that changed and need a restart: `targets`, `alerting.rate`. */
+  /** Keys that changed and need a restart: `bot.commandTimeout`, `alerting.bodyLimit`. */
   restart: string[];
 }
 

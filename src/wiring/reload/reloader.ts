@@ -84,7 +84,7 @@ export class ConfigReloader {
       }
     }
     const what = changes.live.length ? `applied ${changes.live.join(', ')}` : 'no change';
-    log.info({ file, changed: changes.live, jobs: applied?.jobs, approvalsCancelled: applied?.approvals.cancelled }, `config reloaded from ${file}: ${what}`);
+    log.info({ file, changed: changes.live, jobs: applied?.jobs, approvalsCancelled: applied?.approvals.cancelled, targetServicesRebuilt: applied?.targets }, `config reloaded from ${file}: ${what}`);
     await this.audit({
       action: 'config.reloaded',
       message: `config reloaded from ${file}: ${what}`,

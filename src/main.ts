@@ -42,6 +42,11 @@ import { approvalConfigProblems, wireApprovals } from './wiring/approvals.js';
 import type { ApprovalService } from './core/approvals/index.js';
 import { wireRetention } from './wiring/retention.js';
 import { applyConfig, type Applied } from './wiring/reload/apply.js';
+import { RunningConfig } from './wiring/reload/running-config.js';
+import { AlertTargets } from './core/alerts/targets.js';
+import { TargetServices } from './wiring/reload/target-services.js';
+import { removedTargetProblems } from './wiring/reload/removed-targets.js';
+import { targetCommands } from './wiring/target-commands.js';
 
 export interface BotOptions {
   config: Config;
@@ -99,6 +104,8 @@ export interface Bot {
    * running services; `config` is the new one afterwards.
    */
   reconfigure(next: Config): Promise<Applied>;
+  /** What a reload to `next` must not do to the running bot (remove a target still named), with key paths. */
+  reloadProblems(next: Config): string[];
   /** Starts surfaces and HTTP; returns the bound HTTP port (0 when HTTP is off). */
   start(): Promise<{ port: number }>;
   /** Graceful: stop accepting, finish running commands (bounded), flush the store. */
@@ -121,20 +128,33 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const state = await openState(env, { memoryStore: opts.memoryStore, log, clock });
   const { store, coordination } = state;
   const audit = new AuditLog(store, { redactor });
-  const ops = wireOperations(config, env, state, { toolPath: process.env.PATH, serving: () => opts.http !== false, secretEnv: { ...process.env, ...opts.rawEnv } });
+  // The config in force: replaced by each applied reload, read wherever a target is looked up.
+  const running = new RunningConfig(config);
   const alerting = wireAlerting(withOncallRoutes(config), env, { store, coordination, log, metrics, clock });
+  // Which targets an alert group is about: the running config's target labels and names.
+  const alertTargets = new AlertTargets(() => running.targetLabels(), () => running.targetNames());
+  // The target-dependent services and commands, built again by a reload of `targets` or `hosts`.
+  const opsHost = { toolPath: process.env.PATH, serving: () => opts.http !== false, secretEnv: { ...process.env, ...opts.rawEnv } };
+  const targetServices = new TargetServices(config, {
+    build: (c) => {
+      const ops = wireOperations(c, env, state, opsHost);
+      return { ops, families: targetCommands(c, { ops, redactor, alerts: alerting.alerts, alertTargets }) };
+    },
+    registry: () => registry,
+    log,
+  });
   // Alerting's own changes (a group opened, resolved by Alertmanager, a silence expired, a storm released) are audited.
   alerting.listeners.push(({ action, detail, group: _group, ...rest }) => audit.systemEvent({ action, message: detail, detail: { ...rest } }));
-  const maintenance = wireMaintenance(config, { store, alerting, audit, log, clock });
-  const oncall = wireOncall(config, { store, coordination, log, alerting, clock, maintenance: maintenance.windows });
+  const maintenance = wireMaintenance(config, { store, alerting, audit, log, clock, running });
+  const oncall = wireOncall(config, { store, coordination, log, alerting, running, clock, maintenance: maintenance.windows });
   alerting.listeners.push((e) => oncall.escalations.onAlertEvent(e));
   const rbac = createRbac(config, oncall.grant);
-  const jobs = wireScheduler(config, { store, clock, log, audit, alerting, rbac, runner: () => router.runner, registry: () => registry, maintenance: maintenance.windows });
-  const approvals = wireApprovals(config, { store, messages: alerting.outbox, rbac, audit, redactor, log, clock });
-  const runbookWiring = wireRunbooks(config, { store, coordination, outbox: alerting.outbox, alerts: alerting.alerts, log, audit, clock, approvals: opts.approvals?.events ?? approvals });
-  const registry = registerCommands(config, { audit, redactor, ops, alerting, rbac, maintenance, jobs: jobs.commands, runbooks: runbookWiring, approvals });
+  const jobs = wireScheduler(config, { store, clock, log, audit, alerting, rbac, runner: () => router.runner, registry: () => registry, running, maintenance: maintenance.windows });
+  const approvals = wireApprovals(config, { store, messages: alerting.outbox, rbac, audit, redactor, log, clock, running });
+  const runbookWiring = wireRunbooks(config, { store, coordination, outbox: alerting.outbox, alerts: alerting.alerts, log, running, audit, clock, approvals: opts.approvals?.events ?? approvals });
+  const registry = registerCommands(config, { audit, redactor, targets: targetServices.families, running, alerting, rbac, maintenance, jobs: jobs.commands, runbooks: runbookWiring, approvals });
   registry.register(...oncall.commands);
-  const router = createRouter(config, { registry, rbac, audit, metrics, log, redactor, clock, gate: opts.approvals?.gate ?? approvals.gate });
+  const router = createRouter(config, { registry, rbac, audit, metrics, log, redactor, clock, running, gate: opts.approvals?.gate ?? approvals.gate });
   approvals.runner = router.runner;
   runbookWiring.bind(router);
   const { scheduler } = jobs;
@@ -146,7 +166,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   });
 
   const consoleSubject: Subject = { id: config.bot.consoleUser, display: config.bot.consoleUser };
-  const { surfaces, plugins } = await createChatSurfaces(config, env, { router, log, store });
+  const { surfaces, plugins } = await createChatSurfaces(config, env, { router, log, store, running });
   const consoleIo = consoleIoOf(opts, surfaces.length);
   if (consoleIo) surfaces.push(createConsoleSurface(router, consoleSubject, consoleIo, opts.onConsoleEnd, config.bot.name));
   for (const g of [...surfaces, ...(opts.chatGateways ?? [])]) alerting.gateways.set(g.name, g);
@@ -179,9 +199,12 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
       ];
     },
     async reconfigure(next) {
-      const applied = await applyConfig({ rbac, alerts, oncall, scheduler, approvals, runbooks: runbookWiring }, next);
+      const applied = await applyConfig({ rbac, alerts, outbox, oncall, scheduler, approvals, runbooks: runbookWiring, running, targets: targetServices, retention }, next);
       bot.config = next;
       return applied;
+    },
+    reloadProblems(next) {
+      return removedTargetProblems(running.config, next, registry);
     },
     async start() {
       // Commands are all registered by now (tests register theirs before start): role lists must name them.
@@ -218,7 +241,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
         await runbooks.stop();
         await outbox.stop();
         await router.drain(config.bot.shutdownTimeout);
-        await ops.userDirectories.close();
+        await targetServices.closeAll();
         await store.close();
         await coordination.close();
         log.info('stopped');

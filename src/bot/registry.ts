@@ -21,6 +21,33 @@ export class CommandRegistry {
     return this;
   }
 
+  /**
+   * Swaps registered commands for new ones of the same names (a config reload's target-dependent
+   * families), each in its place. All or nothing: a name that is not registered, or an alias
+   * another command holds, throws before anything is swapped.
+   */
+  replace(...commands: AnyCommand[]): this {
+    const plan = commands.map((cmd) => {
+      const old = this.get(cmd.name);
+      if (!old || old.name.toLowerCase() !== cmd.name.toLowerCase()) throw new Error(`command "${cmd.name}" is not registered: nothing to replace`);
+      return { old, cmd };
+    });
+    const leaving = new Set(plan.map((p) => p.old));
+    const taken = new Map([...this.byName].filter(([, c]) => !leaving.has(c)));
+    for (const { cmd } of plan) {
+      for (const key of [cmd.name, ...(cmd.aliases ?? [])]) {
+        const norm = key.toLowerCase();
+        const clash = taken.get(norm);
+        if (clash) throw new Error(`command name "${key}" of "${cmd.name}" is already taken by "${clash.name}"`);
+        taken.set(norm, cmd);
+      }
+    }
+    this.byName.clear();
+    for (const [k, c] of taken) this.byName.set(k, c);
+    for (const { old, cmd } of plan) this.specs[this.specs.indexOf(old)] = cmd;
+    return this;
+  }
+
   get(name: string): AnyCommand | undefined {
     return this.byName.get(name.toLowerCase());
   }

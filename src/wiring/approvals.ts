@@ -12,13 +12,14 @@ import type { Redactor } from '../core/redact.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { ApprovalService, approvalCommandProblems, type MessageQueue } from '../core/approvals/index.js';
 import type { AnyCommand } from '../core/command.js';
+import type { RunningConfig } from './reload/running-config.js';
 
-export function wireApprovals(config: Config, deps: { store: Store; messages: MessageQueue; rbac: Rbac; audit: AuditLog; redactor: Redactor; log: Logger; clock?: Clock | undefined }): ApprovalService {
+export function wireApprovals(config: Config, deps: { store: Store; messages: MessageQueue; rbac: Rbac; audit: AuditLog; redactor: Redactor; log: Logger; running: RunningConfig; clock?: Clock | undefined }): ApprovalService {
   return new ApprovalService({
     store: deps.store,
     config: config.approvals,
     rbac: deps.rbac,
-    environmentOf: (t) => config.targets[t]?.environment,
+    environmentOf: (t) => deps.running.environmentOf(t),
     messages: deps.messages,
     audit: deps.audit,
     redactor: deps.redactor,

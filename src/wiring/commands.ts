@@ -13,15 +13,11 @@ import { whoamiCommands } from '../handlers/whoami.js';
 import { CommandRegistry } from '../bot/registry.js';
 import { Router } from '../bot/router.js';
 import { helpCommands } from '../handlers/help.js';
-import { healthCommands } from '../handlers/health.js';
 import { auditCommands } from '../handlers/audit.js';
-import { userCommands } from '../handlers/users.js';
-import { containerCommands } from '../handlers/containers/index.js';
-import { backupCommands } from '../handlers/backup.js';
-import { checklistCommands } from '../handlers/checklist.js';
 import { alertCommands } from '../handlers/alerts.js';
-import type { Operations } from './operations.js';
 import type { Alerting } from './alerting.js';
+import type { TargetCommandFamilies } from './target-commands.js';
+import type { RunningConfig } from './reload/running-config.js';
 import type { Maintenance } from './maintenance.js';
 import { jobCommands, type JobsDeps } from '../handlers/jobs.js';
 import type { RunbooksWiring } from './runbooks.js';
@@ -32,25 +28,24 @@ export function createRbac(config: Config, grant?: AccessGrant): Rbac {
   return new Rbac(config.rbac, { people: new People(config.people), ...(grant ? { grant } : {}) });
 }
 
-export function registerCommands(config: Config, deps: { audit: AuditLog; redactor: Redactor; ops: Operations; alerting: Alerting; rbac: Rbac; maintenance: Maintenance; jobs: JobsDeps; runbooks: RunbooksWiring; approvals: Approvals }): CommandRegistry {
-  const { audit, redactor, ops, alerting, rbac } = deps;
-  const alertTargets = new AlertTargets(config.alerting.targetLabels, () => Object.keys(config.targets));
-  const { probeTargets, probeServices, backups, userDirectories } = ops;
-  const checkTimeoutMs = config.bot.checkTimeout;
+/**
+ * Every command family. `targets` are the target-dependent families of the current generation
+ * (a reload swaps them: reload/target-services.ts); `running` is the config in force, for the
+ * target names alert labels are matched against.
+ */
+export function registerCommands(config: Config, deps: { audit: AuditLog; redactor: Redactor; targets: TargetCommandFamilies; running: RunningConfig; alerting: Alerting; rbac: Rbac; maintenance: Maintenance; jobs: JobsDeps; runbooks: RunbooksWiring; approvals: Approvals }): CommandRegistry {
+  const { audit, alerting, rbac, targets } = deps;
+  const alertTargets = new AlertTargets(() => deps.running.targetLabels(), () => deps.running.targetNames());
   const registry = new CommandRegistry();
   registry.register(
     ...helpCommands(() => registry.all()),
     ...whoamiCommands({ rbac, listCommands: () => registry.all() }),
-    ...healthCommands({ targets: probeTargets, checkTimeoutMs, probeServices }),
+    ...targets.health,
     ...auditCommands(audit),
-    ...userCommands({
-      directory: (t) => userDirectories.get(t),
-      targets: () => Object.keys(config.targets),
-      directoryTargets: () => userDirectories.targets(),
-    }),
-    ...containerCommands({ targets: probeTargets, docker: ops.docker, restarts: ops.restarts, redactor, checkTimeoutMs, services: ops.services, logFiles: ops.logFiles }),
-    ...backupCommands({ targets: config.targets, backups }),
-    ...checklistCommands({ targets: probeTargets, checkTimeoutMs, probeServices, backups, openAlerts: () => alerting.alerts.listOpen(200), alertTargets }),
+    ...targets.user,
+    ...targets.containers,
+    ...targets.backup,
+    ...targets.checklist,
     ...alertCommands({ service: alerting.alerts, targets: alertTargets, ...(alerting.alertmanager ? { alertmanager: alerting.alertmanager } : {}) }),
     ...deps.maintenance.commands,
     ...jobCommands(deps.jobs),
@@ -60,12 +55,12 @@ export function registerCommands(config: Config, deps: { audit: AuditLog; redact
   return registry;
 }
 
-export function createRouter(config: Config, deps: { registry: CommandRegistry; rbac: Rbac; audit: AuditLog; metrics: Metrics; log: Logger; redactor: Redactor; clock: Clock; gate?: Gate | undefined }): Router {
-  const { gate, ...rest } = deps;
+export function createRouter(config: Config, deps: { registry: CommandRegistry; rbac: Rbac; audit: AuditLog; metrics: Metrics; log: Logger; redactor: Redactor; clock: Clock; running: RunningConfig; gate?: Gate | undefined }): Router {
+  const { gate, running, ...rest } = deps;
   return new Router({
     ...rest,
     ...(gate ? { gate } : {}),
-    environmentOf: (t) => config.targets[t]?.environment,
+    environmentOf: (t) => running.environmentOf(t),
     commandTimeoutMs: config.bot.commandTimeout,
   });
 }

@@ -20,6 +20,7 @@ import { formatSilenceMatcher, type AlertmanagerClient, type SilenceMatcher } fr
 import { silenceCommands } from '../handlers/silences.js';
 import { maintenanceCommands } from '../handlers/maintenance.js';
 import type { Alerting } from './alerting.js';
+import type { RunningConfig } from './reload/running-config.js';
 
 export interface Maintenance {
   service: MaintenanceService;
@@ -31,8 +32,8 @@ export interface Maintenance {
 }
 
 /** One silence per `alerting.targetLabels` label: `<label>=~"<target>(:.*)?"` (src/core/maintenance/silence-form.ts). */
-export function alertmanagerSilencer(am: AlertmanagerClient, targetLabels: readonly string[]): TargetSilencer {
-  const matchersOf = (target: string): SilenceMatcher[] => targetLabels.map((name) => ({ name, value: targetMatcherValue(target), isRegex: true, isEqual: true }));
+export function alertmanagerSilencer(am: AlertmanagerClient, targetLabels: () => readonly string[]): TargetSilencer {
+  const matchersOf = (target: string): SilenceMatcher[] => targetLabels().map((name) => ({ name, value: targetMatcherValue(target), isRegex: true, isEqual: true }));
   return {
     where: `Alertmanager (${am.url})`,
     describe: (target) => matchersOf(target).map(formatSilenceMatcher).join(' or '),
@@ -60,18 +61,19 @@ export function alertmanagerSilencer(am: AlertmanagerClient, targetLabels: reado
   };
 }
 
-export function wireMaintenance(config: Config, deps: { store: Store; alerting: Alerting; audit: AuditLog; log: Logger; clock?: Clock }): Maintenance {
+export function wireMaintenance(config: Config, deps: { store: Store; alerting: Alerting; audit: AuditLog; log: Logger; running: RunningConfig; clock?: Clock }): Maintenance {
   const clock = deps.clock ?? systemClock;
   const log = deps.log.child({ component: 'maintenance' });
   const am = deps.alerting.alertmanager;
   const service = new MaintenanceService({
     store: deps.store, clock, outbox: deps.alerting.outbox, audit: deps.audit, log,
-    silencer: am ? alertmanagerSilencer(am, config.alerting.targetLabels) : undefined,
-    defaultChannel: config.alerting.defaultChannel,
+    silencer: am ? alertmanagerSilencer(am, () => deps.running.targetLabels()) : undefined,
+    // Read at each window: `alerting.defaultChannel` reloads.
+    get defaultChannel() { return deps.running.config.alerting.defaultChannel; },
   });
   const expiry = new MaintenanceExpiry(service, clock, log);
-  const targets = () => Object.keys(config.targets);
-  const alertTargets = new AlertTargets(config.alerting.targetLabels, targets);
+  const targets = () => deps.running.targetNames();
+  const alertTargets = new AlertTargets(() => deps.running.targetLabels(), targets);
   return {
     service,
     windows: service,

@@ -27,6 +27,7 @@ import { oncallCommands } from '../handlers/oncall.js';
 import { escalateCommands } from '../handlers/escalate.js';
 import { oncallCalendar } from '../http/oncall-ics.js';
 import type { Alerting } from './alerting.js';
+import type { RunningConfig } from './reload/running-config.js';
 
 export interface Oncall {
   oncall: OnCall;
@@ -55,7 +56,7 @@ export function withOncallRoutes(config: Config): Config {
 }
 
 export function wireOncall(config: Config, deps: {
-  store: Store; coordination: Coordination; log: Logger; alerting: Alerting;
+  store: Store; coordination: Coordination; log: Logger; alerting: Alerting; running: RunningConfig;
   clock?: Clock; maintenance?: MaintenanceWindows; onFired?: (info: StepFiredInfo) => void;
 }): Oncall {
   const { store, coordination, alerting } = deps;
@@ -68,7 +69,7 @@ export function wireOncall(config: Config, deps: {
   alerting.gateways.set(DM_SURFACE, new DirectMessageGateway(alerting.gateways));
   const mailer = settings.email ? new SmtpMailer(settings.email.smtpUrl, settings.email.from) : undefined;
   const notifier = new Notifier({ oncall, people, outbox: alerting.outbox, groupMessageKey: messageKey, fallbackChannel: settings.fallbackChannel, alerts: alerting.alerts, mailer, log });
-  const targets = new AlertTargets(config.alerting.targetLabels, () => Object.keys(config.targets));
+  const targets = new AlertTargets(() => deps.running.targetLabels(), () => deps.running.targetNames());
   const escalations = new Escalations({
     store, coordination, clock, alerts: alerting.alerts, notifier, policies: config.escalationPolicies, log,
     targetsOf: (g) => targets.targetsOf(g), maintenance: deps.maintenance, lateAfterMs: settings.lateAfter, tickMs: settings.tick,

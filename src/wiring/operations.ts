@@ -33,6 +33,8 @@ export interface Operations {
   services: ServiceAccess;
   /** Targets' log files on disk, here or on SSH hosts. */
   logFiles: LogFiles;
+  /** Closes what these services hold open (user-directory database clients). */
+  close(): Promise<void>;
 }
 
 /** One ServiceManager per target with a `manager:` (or a container, as Docker), made on first use. */
@@ -96,11 +98,12 @@ export function wireOperations(
     backups,
     self: { serving: host.serving },
   };
+  const userDirectories = UserDirectories.fromConfig(config.targets);
   return {
     docker,
     restarts: new ContainerRestarts({ docker, coordination, probeServices }),
     backups,
-    userDirectories: UserDirectories.fromConfig(config.targets),
+    userDirectories,
     probeServices,
     probeTargets: withAlertmanagerDefault(config.targets, env.ALERTMANAGER_URL),
     hosts,
@@ -113,5 +116,6 @@ export function wireOperations(
       },
       restarts: new ServiceRestarts({ coordination, probeServices }),
     },
+    close: () => userDirectories.close(),
   };
 }

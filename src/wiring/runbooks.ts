@@ -20,6 +20,7 @@ import { stripPrefix } from '../bot/parse.js';
 import { parseLine } from '../bot/router/parse-step.js';
 import type { Router } from '../bot/router.js';
 import type { CommandRegistry } from '../bot/registry.js';
+import type { RunningConfig } from './reload/running-config.js';
 
 export interface RunbooksWiring {
   runbooks: Runbooks;
@@ -49,7 +50,7 @@ function commandOf(registry: CommandRegistry, line: string) {
 }
 
 export function wireRunbooks(config: Config, deps: {
-  store: Store; coordination: Coordination; outbox: RunOutbox; alerts: Pick<AlertService, 'find'>; log: Logger;
+  store: Store; coordination: Coordination; outbox: RunOutbox; alerts: Pick<AlertService, 'find'>; log: Logger; running: RunningConfig;
   approvals?: ApprovalEvents | undefined; clock?: Clock; audit?: ConstructorParameters<typeof Runbooks>[0]['audit'];
 }): RunbooksWiring {
   let router: Router | undefined;
@@ -59,7 +60,7 @@ export function wireRunbooks(config: Config, deps: {
       return router.runner.run(line, o);
     },
   };
-  const alertTargets = new AlertTargets(config.alerting.targetLabels, () => Object.keys(config.targets));
+  const alertTargets = new AlertTargets(() => deps.running.targetLabels(), () => deps.running.targetNames());
   let autoRun = autoRunOf(config.alerting.routes);
   const riskOf = (line: string): Risk | undefined => (router ? commandOf(router.registry, line)?.risk : undefined);
   const runbooks = new Runbooks({
@@ -70,7 +71,7 @@ export function wireRunbooks(config: Config, deps: {
     runner,
     clock: deps.clock ?? systemClock,
     log: deps.log.child({ component: 'runbooks' }),
-    targets: () => Object.keys(config.targets),
+    targets: () => deps.running.targetNames(),
     alerts: deps.alerts,
     targetOfAlert: (g) => alertTargets.primaryTarget({ groupLabels: g.groupLabels, commonLabels: g.commonLabels, alerts: (g.alerts ?? []) as never }),
     riskOf,

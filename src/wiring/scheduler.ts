@@ -18,6 +18,7 @@ import type { JobsDeps } from '../handlers/jobs.js';
 import type { CommandRegistry } from '../bot/registry.js';
 import { parseLine } from '../bot/router/parse-step.js';
 import type { Alerting } from './alerting.js';
+import type { RunningConfig } from './reload/running-config.js';
 
 export function jobDefinitions(config: Config): JobDefinition[] {
   return Object.entries(config.jobs).map(([name, j]) => ({
@@ -37,7 +38,7 @@ export interface SchedulerWiring {
 /** `router` and `registry` are read when a job runs or is checked, after createBot has made them. */
 export function wireScheduler(config: Config, deps: {
   store: Store; clock: Clock; log: Logger; audit: AuditLog; alerting: Alerting; rbac: Rbac;
-  runner: () => CommandRunner; registry: () => CommandRegistry; maintenance?: MaintenanceWindows;
+  runner: () => CommandRunner; registry: () => CommandRegistry; running: RunningConfig; maintenance?: MaintenanceWindows;
 }): SchedulerWiring {
   const targetOf = (line: string): string | undefined => {
     const step = parseLine(deps.registry(), line);
@@ -67,7 +68,7 @@ export function wireScheduler(config: Config, deps: {
         const { command, args } = step;
         if (command.touches && !command.targetOf?.(args as never)) continue; // scope known only at run time
         const target = command.targetOf?.(args as never);
-        const decision = deps.rbac.decide({ id: jobSubjectId(name) }, command.permission ?? command.name, target ? { target } : [], (t) => config.targets[t]?.environment);
+        const decision = deps.rbac.decide({ id: jobSubjectId(name) }, command.permission ?? command.name, target ? { target } : [], (t) => deps.running.environmentOf(t));
         if (!decision.allowed) out.push(`jobs.${name}.run: ${jobSubjectId(name)} may not run "${job.run}": ${decision.reason}`);
       }
       return out;

@@ -10,6 +10,7 @@ import type { Router } from '../bot/router.js';
 import type { ChatSurface } from '../bot/surface.js';
 import { ConsoleSurface } from '../bot/adapters/console/surface.js';
 import { SlackSurface } from '../bot/adapters/slack/surface.js';
+import type { RunningConfig } from './reload/running-config.js';
 
 export interface ConsoleIo {
   input: Readable;
@@ -24,7 +25,7 @@ export interface Surfaces {
 }
 
 /** Slack and Discord when their credentials are set (discord.js, ~45 MiB, is loaded only then). */
-export async function createChatSurfaces(config: Config, env: Env, deps: { router: Router; log: Logger; store: Store }): Promise<Surfaces> {
+export async function createChatSurfaces(config: Config, env: Env, deps: { router: Router; log: Logger; store: Store; running: RunningConfig }): Promise<Surfaces> {
   const { router, log, store } = deps;
   const surfaces: ChatSurface[] = [];
   const plugins: FastifyPluginAsync[] = [];
@@ -52,7 +53,7 @@ export async function createChatSurfaces(config: Config, env: Env, deps: { route
       router,
       log,
       buttonStore: store.collection('discord_buttons'),
-      completions: (kind) => (kind === 'target' ? Object.keys(config.targets) : kind === 'command' ? router.registry.all().map((c) => c.name) : []),
+      completions: (kind) => (kind === 'target' ? deps.running.targetNames() : kind === 'command' ? router.registry.all().map((c) => c.name) : []),
     }));
   }
   return { surfaces, plugins };

@@ -6,58 +6,14 @@
  * their rule is gone or changed, never made executable); restart-only keys refuse the reload.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { startTestBot, type TestBot } from '../support/bot.js';
+import { reloadingBot, type Reloading } from '../support/reloading-bot.js';
 import { RecordingGateway } from '../support/recording-gateway.js';
 import { payload } from '../support/alert-payloads.js';
-import { tmpDir, waitFor } from '../support/servers.js';
+import { waitFor } from '../support/servers.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Subject } from '../../src/core/command.js';
-import type { Config } from '../../src/config/schema.js';
-import { envSchema } from '../../src/config/env.js';
-import { createBot } from '../../src/main.js';
-import { ConfigReloader } from '../../src/wiring/reload/reloader.js';
 
 const MIN = 60_000;
-
-/** The offline checks `opsbot validate-config` runs: a bot on the new config, in memory, asked for its command problems. */
-async function offlineProblems(config: Config): Promise<string[]> {
-  const bot = await createBot({ config, env: envSchema.parse({ LOG_LEVEL: 'silent' }), http: false, console: false, memoryStore: true });
-  try {
-    return bot.commandProblems();
-  } finally {
-    await bot.stop();
-  }
-}
-
-interface Reloading {
-  t: TestBot;
-  file: string;
-  reload(yaml: string): ReturnType<ConfigReloader['request']>;
-  cleanup(): Promise<void>;
-}
-
-/** A bot started on `yaml`, and a reloader of the file it was "started with". */
-async function reloadingBot(yaml: string, extra: Parameters<typeof startTestBot>[0]['extra']): Promise<Reloading> {
-  const { dir, cleanup } = await tmpDir('opsbot-reload-');
-  const file = path.join(dir, 'opsbot.yaml');
-  await writeFile(file, yaml);
-  const t = await startTestBot({ yaml, extra });
-  const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', OPSBOT_DATA_DIR: t.dataDir };
-  const reloader = new ConfigReloader(t.bot, { file, env: () => env, validate: offlineProblems, clock: extra?.clock ?? new ManualClock(0) });
-  return {
-    t, file,
-    async reload(next) {
-      await writeFile(file, next);
-      return reloader.request();
-    },
-    async cleanup() {
-      await t.stop();
-      await cleanup();
-    },
-  };
-}
 
 describe('reload: running escalations keep their snapshot, new alerts use the new policy', () => {
   const base = (firstStep: string) => `
@@ -201,15 +157,15 @@ ${opts.rules}
 
   it('given an edit to a restart-only key with a live one, then nothing is applied and the refusal names the key', async () => {
     const before = r.t.bot.config;
-    const edited = config({ rules: leadRule }).replace('environment: production', 'environment: staging');
+    const edited = config({ rules: leadRule }).replace('bot: { consoleUser: "console:op" }', 'bot: { consoleUser: "console:op", commandTimeout: 2m }');
     const result = await r.reload(edited);
     expect(result.outcome).toBe('refused');
-    expect(result.problems).toEqual([expect.stringMatching(/^targets\.web: cannot change while the bot runs; restart to apply/)]);
+    expect(result.problems).toEqual([expect.stringMatching(/^bot\.commandTimeout: cannot change while the bot runs; restart to apply/)]);
     expect(r.t.bot.config).toBe(before);
     // The approvals rules were not applied either: health still runs without approval.
     const direct = await r.t.bot.router.handle({ subject: alice, surface: 'slack', channel: 'C0OPS', line: 'health web' });
     expect(direct.pending).toBeUndefined();
     const failed = (await r.t.bot.audit.list({ limit: 20, command: 'config.reload_failed' }))[0];
-    expect(failed?.detail).toMatchObject({ problems: [expect.stringContaining('targets.web')] });
+    expect(failed?.detail).toMatchObject({ problems: [expect.stringContaining('bot.commandTimeout')] });
   });
 });

@@ -37,19 +37,32 @@ describe('config reload: what changed, and how it applies', () => {
     expect(changes.live.sort()).toEqual(['alerting.defaultChannel', 'alerting.routes', 'jobs', 'people', 'rbac'].sort());
   });
 
-  it('given edits of a target, a bot setting and the alerting rate, then each needs a restart and is named below its top-level key', () => {
+  it('given edits of a bot setting and the webhook body limit, then each needs a restart and is named below its top-level key', () => {
     const next = base
-      .replace('environment: production', 'environment: staging')
       .replace('bot: { consoleUser: "console:op" }', 'bot: { consoleUser: "console:op", commandTimeout: 2m }')
-      .replace('alerting:\n', 'alerting:\n  rate: { messages: 5, per: 1s }\n');
+      .replace('alerting:\n', 'alerting:\n  bodyLimit: 2mb\n');
     const changes = configChanges(parse(base), parse(next));
     expect(changes.live).toEqual([]);
-    expect(changes.restart.sort()).toEqual(['alerting.rate', 'bot.commandTimeout', 'targets.web']);
+    expect(changes.restart.sort()).toEqual(['alerting.bodyLimit', 'bot.commandTimeout']);
     expect(restartProblem(changes.restart)).toMatch(/restart to apply/);
   });
 
-  it('given a new target, then it is a restart-only change named by the target', () => {
-    const next = base.replace('targets:\n', 'targets:\n  db: { environment: production }\n');
-    expect(configChanges(parse(base), parse(next)).restart).toEqual(['targets.db']);
+  it('given edits of the chat rate, the storm settings, the Silence button and the target labels, then they are live changes of alerting', () => {
+    const next = base.replace('alerting:\n', 'alerting:\n  rate: { messages: 5, per: 1s }\n  storm: { threshold: 3 }\n  silenceButton: 2h\n  targetLabels: [host]\n');
+    const changes = configChanges(parse(base), parse(next));
+    expect(changes.restart).toEqual([]);
+    expect(changes.live.sort()).toEqual(['alerting.rate', 'alerting.silenceButton', 'alerting.storm', 'alerting.targetLabels']);
+  });
+
+  it('given an edit of retention, then it is a live change', () => {
+    const next = `${base}retention: { audit: 30d, interval: 2h }\n`;
+    expect(configChanges(parse(base), parse(next))).toEqual({ live: ['retention'], restart: [] });
+  });
+
+  it('given an edited target, a new target and a new SSH host, then they are live changes of targets and hosts', () => {
+    const next = base
+      .replace('environment: production', 'environment: staging')
+      .replace('targets:\n', 'hosts:\n  box: { address: 127.0.0.1, user: ops, privateKeyFile: /nonexistent }\ntargets:\n  db: { environment: production }\n');
+    expect(configChanges(parse(base), parse(next))).toEqual({ live: ['targets', 'hosts'], restart: [] });
   });
 });

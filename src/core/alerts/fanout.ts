@@ -47,7 +47,12 @@ export class AlertFanout {
     return [];
   });
 
-  constructor(private readonly d: FanoutDeps) {}
+  constructor(private d: FanoutDeps) {}
+
+  /** New storm and Silence-button settings (a config reload), for the next group posted. */
+  useConfig(config: AlertingConfig): void {
+    this.d = { ...this.d, config };
+  }
 
   extend(ext: GroupExtension): void {
     this.extension = ext;

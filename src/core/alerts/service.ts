@@ -202,6 +202,17 @@ export class AlertService {
     this.processor.useRouter(new AlertRouter(routes, defaultChannel, people ?? this.opts.people));
   }
 
+  /**
+   * New storm and Silence-button settings (a config reload of `alerting.storm`,
+   * `alerting.silenceButton`): from the next group posted and the next sweep on. A storm under
+   * way keeps its digests; they take the new size from their next group.
+   */
+  setSettings(config: AlertingConfig): void {
+    this.fanout.useConfig(config);
+    this.sweeper.useConfig(config);
+    this.digests.setMaxGroups(config.storm.digestMaxGroups);
+  }
+
   /** The group as its message shows it (with the escalation's state), for `alerts <id>`. */
   renderFor(g: AlertGroup) {
     return this.fanout.renderFull(g, g.routes[0] ?? { channel: this.opts.config.defaultChannel, route: 'default' });

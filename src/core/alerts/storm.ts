@@ -32,7 +32,12 @@ export interface DigestRenders {
 export const digestId = (channel: string, seq: number) => `${createHash('sha256').update(channel).digest('hex').slice(0, 10)}-${seq}`;
 
 export class DigestBook {
-  constructor(private readonly c: Collection<Digest>, private readonly renders: Collection<DigestRenders>, private readonly maxGroups: number) {}
+  constructor(private readonly c: Collection<Digest>, private readonly renders: Collection<DigestRenders>, private maxGroups: number) {}
+
+  /** Groups a digest names before a new one starts, for digests started or joined from now on (a config reload). */
+  setMaxGroups(n: number): void {
+    this.maxGroups = n;
+  }
 
   init(): Promise<void> {
     return Promise.all([this.c.createIndex({ channel: 1 }), this.c.createIndex({ channel: 1, seq: 1 }), this.c.createIndex({ open: 1 }), this.c.createIndex({ groups: 1 })]).then(() => undefined);

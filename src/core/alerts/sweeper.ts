@@ -31,18 +31,23 @@ export class AlertSweeper {
   private current: Promise<void> | undefined;
   private stopped = false;
 
-  constructor(private readonly d: SweeperDeps) {}
+  constructor(private d: SweeperDeps) {}
+
+  /** New storm settings (a config reload), from the next sweep on. */
+  useConfig(config: AlertingConfig): void {
+    this.d = { ...this.d, config };
+  }
 
   /** Sweeps every quarter of the storm window (between 200 ms and 5 s). */
   start(): void {
-    const every = Math.max(200, Math.min(5000, Math.floor(this.d.config.storm.window / 4)));
+    const every = () => Math.max(200, Math.min(5000, Math.floor(this.d.config.storm.window / 4)));
     const tick = () => {
       if (this.stopped) return;
       void this.sweep().catch((e) => this.d.log.error({ err: e }, 'storm sweep failed')).finally(() => {
-        if (!this.stopped) this.timer = this.d.clock.setTimeout(tick, every);
+        if (!this.stopped) this.timer = this.d.clock.setTimeout(tick, every());
       });
     };
-    this.timer = this.d.clock.setTimeout(tick, every);
+    this.timer = this.d.clock.setTimeout(tick, every());
   }
 
   stop(): void {

@@ -14,10 +14,15 @@ export const ENVIRONMENT_LABELS: readonly string[] = ['environment', 'env'];
 type Labels = Record<string, string>;
 
 export class AlertTargets {
+  private readonly labels: () => readonly string[];
+
+  /** `labels` as a function: read at each call (a config reload may change them). */
   constructor(
-    private readonly labels: readonly string[],
+    labels: readonly string[] | (() => readonly string[]),
     private readonly targets: () => readonly string[],
-  ) {}
+  ) {
+    this.labels = typeof labels === 'function' ? labels : () => labels;
+  }
 
   /** The configured target a label value names: `db`, or `db` from `db:9100`. */
   targetNamedBy(value: string): string | undefined {
@@ -30,7 +35,7 @@ export class AlertTargets {
   /** Targets one set of labels names, in the order of `alerting.targetLabels`. */
   targetsOfLabels(labels: Labels): string[] {
     const out: string[] = [];
-    for (const key of this.labels) {
+    for (const key of this.labels()) {
       const value = labels[key];
       const t = value === undefined ? undefined : this.targetNamedBy(value);
       if (t && !out.includes(t)) out.push(t);

@@ -33,7 +33,11 @@ export class Outbox {
   private started = false;
   private stopped = false;
 
+  /** Per-channel write rate (a config reload may change it: `setRate`). */
+  private rate: OutboxOptions['rate'];
+
   constructor(private readonly opts: OutboxOptions) {
+    this.rate = opts.rate;
     this.clock = opts.clock ?? systemClock;
     this.queue = new OutboxQueue(opts.store, opts.collection ?? 'outbox', this.clock);
     this.holds = new LaneHolds(opts.store, `${opts.collection ?? 'outbox'}_lanes`);
@@ -47,6 +51,11 @@ export class Outbox {
   }
 
   /** Resumes every channel with pending deliveries (after a restart). */
+  /** A new per-channel write rate (a config reload): the next call on every channel is spaced by it. */
+  setRate(rate: OutboxOptions['rate']): void {
+    this.rate = rate;
+  }
+
   async start(): Promise<void> {
     await this.queue.init();
     this.started = true;
@@ -169,7 +178,7 @@ export class Outbox {
         continue;
       }
       this.waitingFor.delete(surface);
-      const { messages, per } = this.opts.rate;
+      const { messages, per } = this.rate;
       const spacing = lane.untilFree(now, messages, per);
       if (spacing > 0) {
         await lane.sleep(spacing);

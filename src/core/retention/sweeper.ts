@@ -27,7 +27,18 @@ export class RetentionSweeper {
   private running: Promise<unknown> | undefined;
   private stopped = false;
 
-  constructor(private readonly d: RetentionDeps) {}
+  constructor(private d: RetentionDeps) {}
+
+  /**
+   * New ages and interval (a config reload): the next sweep removes by them, and the timer is armed
+   * again for the start of the new interval's next period (a sweep under way finishes first).
+   */
+  setAges(ages: RetentionAges): void {
+    this.d = { ...this.d, ages };
+    if (this.stopped || this.running || !this.timer) return;
+    this.timer.cancel();
+    this.arm(ages.interval - (this.d.clock.now() % ages.interval));
+  }
 
   start(): void {
     this.stopped = false;

@@ -1,25 +1,31 @@
 /**
  * What a config reload may change in a running bot, per key (README "Reloading the
- * configuration"): the everyday edits reload; keys whose pieces are built once at start (the
- * targets' drivers, the HTTP listener, the surfaces, timers of settings) need a restart, and a
- * reload that changes one of them is refused as a whole.
+ * configuration"): the everyday edits reload (targets and hosts too: their services are built
+ * again, reload/target-services.ts); keys whose pieces are built once at start (the HTTP
+ * listener, the surfaces, timers of settings) need a restart, and a reload that changes one of
+ * them is refused as a whole.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Config } from '../../config/schema.js';
 
 /** Top-level keys that reload in place. */
-export const LIVE_KEYS = ['rbac', 'people', 'jobs', 'schedules', 'escalationPolicies', 'runbooks', 'approvals'] as const satisfies readonly (keyof Config)[];
+export const LIVE_KEYS = ['rbac', 'people', 'jobs', 'schedules', 'escalationPolicies', 'runbooks', 'approvals', 'targets', 'hosts', 'retention'] as const satisfies readonly (keyof Config)[];
 
-/** Of `alerting`, these reload (new groups are routed by them); its other keys need a restart. */
-export const LIVE_ALERTING_KEYS = ['routes', 'defaultChannel'] as const satisfies readonly (keyof Config['alerting'])[];
+/**
+ * Of `alerting`, these reload (new groups are routed, posted and stormed by them). Its other keys
+ * need a restart: the webhook route's `webhookToken`, `allowUnauthenticated` and `bodyLimit`
+ * (the HTTP route is built once), the Alertmanager client's `alertmanagerUrl` and
+ * `alertmanagerTimeout` (whether the silence commands have a client is decided at start).
+ */
+export const LIVE_ALERTING_KEYS = ['routes', 'defaultChannel', 'rate', 'storm', 'silenceButton', 'targetLabels'] as const satisfies readonly (keyof Config['alerting'])[];
 
 /** Top-level keys that need a restart, besides `alerting`'s other keys. */
-export const RESTART_KEYS = ['bot', 'targets', 'slack', 'oncall', 'retention', 'hosts'] as const satisfies readonly (keyof Config)[];
+export const RESTART_KEYS = ['bot', 'slack', 'oncall'] as const satisfies readonly (keyof Config)[];
 
 export interface ConfigChanges {
   /** Keys that changed and reload: `rbac`, `alerting.routes`. */
   live: string[];
-  /** Keys that changed and need a restart: `targets`, `alerting.rate`. */
+  /** Keys that changed and need a restart: `bot.commandTimeout`, `alerting.bodyLimit`. */
   restart: string[];
 }
 

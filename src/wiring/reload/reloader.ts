@@ -18,6 +18,8 @@ import type { Applied } from './apply.js';
 export interface Reloadable {
   readonly config: Config;
   reconfigure(next: Config): Promise<Applied>;
+  /** What the new config must not do to the running bot (remove a target a job still names), with key paths. */
+  reloadProblems(next: Config): string[];
   audit: { systemEvent(e: { action: string; message?: string; detail?: Record<string, unknown> }): Promise<void> };
   log: Logger;
 }
@@ -70,6 +72,7 @@ export class ConfigReloader {
     }
     const changes = configChanges(this.bot.config, next);
     const problems = await this.o.validate(next).catch((e: unknown) => [`could not check the commands the file names: ${errorMessage(e)}`]);
+    if (!problems.length) problems.push(...this.bot.reloadProblems(next));
     if (changes.restart.length) problems.push(restartProblem(changes.restart));
     if (problems.length) return this.refused(covers, problems, log);
     let applied: Applied | undefined;
@@ -81,7 +84,7 @@ export class ConfigReloader {
       }
     }
     const what = changes.live.length ? `applied ${changes.live.join(', ')}` : 'no change';
-    log.info({ file, changed: changes.live, jobs: applied?.jobs, approvalsCancelled: applied?.approvals.cancelled }, `config reloaded from ${file}: ${what}`);
+    log.info({ file, changed: changes.live, jobs: applied?.jobs, approvalsCancelled: applied?.approvals.cancelled, targetServicesRebuilt: applied?.targets }, `config reloaded from ${file}: ${what}`);
     await this.audit({
       action: 'config.reloaded',
       message: `config reloaded from ${file}: ${what}`,

@@ -35,3 +35,21 @@ export class ChatDeliveryError extends Error {
     this.name = 'ChatDeliveryError';
   }
 }
+
+/**
+ * A direct message the platform refused for good (a Discord member who blocks DMs from server
+ * members, a Slack user who cannot be messaged): final, never retried. `reason` says why in words
+ * people read (`Discord: they do not accept direct messages from server members`); the page
+ * falls back to a mention in the alert's channels.
+ */
+export class DirectMessageRefused extends ChatDeliveryError {
+  constructor(
+    message: string,
+    code: string | number,
+    /** Why, as the channel is told: `<Surface>: <what the platform said, in words>`. */
+    public readonly reason: string,
+  ) {
+    super(message, code, undefined, false);
+    this.name = 'DirectMessageRefused';
+  }
+}

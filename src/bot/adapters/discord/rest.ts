@@ -28,7 +28,10 @@ export function classifyDiscordError(e: unknown): ChatDeliveryError {
   }
   if (e instanceof HTTPError) return httpDeliveryError(e.status, `${e.method} ${e.url}: ${e.status} ${e.message}`);
   if (e instanceof DiscordAPIError) {
-    return new ChatDeliveryError(`${e.method} ${e.url}: ${e.status} ${e.message} (code ${e.code})`, e.status, undefined, false);
+    const err = new ChatDeliveryError(`${e.method} ${e.url}: ${e.status} ${e.message} (code ${e.code})`, e.status, undefined, false);
+    // Discord's own JSON error code (50007: cannot message this user) stays readable behind it.
+    err.cause = e;
+    return err;
   }
   const code = (e as { code?: unknown }).code;
   // discord.js's own errors (InteractionAlreadyReplied, TokenInvalid…) are final.

@@ -4,7 +4,8 @@
  * of `@original`, channel messages, DM channels, application commands. Gateway (WebSocket, `ws`):
  * HELLO, IDENTIFY → READY, heartbeats → ACK, RESUME → RESUMED, and dispatches of
  * INTERACTION_CREATE for slash commands, autocomplete and button presses.
- * Everything is recorded; any route can be made to answer 429 (Retry-After), 5xx or 4xx.
+ * Everything is recorded; any route can be made to answer 429 (Retry-After), 5xx or 4xx (with a
+ * JSON error code of choice, e.g. 403 / 50007 for a member who blocks direct messages).
  * Like Discord, an interaction not answered within 3 s is unknown (10062), and one answered twice
  * is refused (40060).
  */
@@ -37,6 +38,10 @@ export interface Fault {
   /** Seconds, sent as `Retry-After` (and `retry_after` in the body) with a 429. */
   retryAfter?: number;
   times?: number;
+  /** Discord's JSON error `code` (default 50013 for a 4xx, 0 for a 5xx), e.g. 50007 "Cannot send messages to this user". */
+  code?: number;
+  /** The JSON error `message` (default `stand-in fault <status>`). */
+  message?: string;
 }
 
 export interface TestMember {
@@ -293,7 +298,7 @@ export class DiscordStandIn {
         const after = fault.retryAfter ?? 1;
         return send(429, { message: 'You are being rate limited.', retry_after: after, global: false }, { 'retry-after': String(after), 'x-ratelimit-scope': 'user' });
       }
-      return send(fault.status, { message: `stand-in fault ${fault.status}`, code: fault.status >= 500 ? 0 : 50013 });
+      return send(fault.status, { message: fault.message ?? `stand-in fault ${fault.status}`, code: fault.code ?? (fault.status >= 500 ? 0 : 50013) });
     }
 
     const m = (re: RegExp) => re.exec(path);

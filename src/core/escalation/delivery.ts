@@ -37,7 +37,8 @@ export class PageDelivery {
   async closePages(rec: EscalationRecord, g: AlertGroup): Promise<void> {
     if (!this.o.outbox) return;
     for (const p of rec.pages) {
-      if (!p.key || !p.channel) continue;
+      // A refused direct message is not tried again (its person was mentioned in the channel).
+      if (!p.key || !p.channel || p.refused) continue;
       try {
         await this.o.outbox.enqueue(p.key, p.channel, renderPageClosed(g, rec.policy, p), { priority: 0 });
       } catch (e) {

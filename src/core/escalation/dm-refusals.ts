@@ -6,7 +6,8 @@
  * person is mentioned in each of the group's route channels, the step's thread line says
  * "paged @carol (DM refused)", the page record is marked refused by compare-and-set, audited,
  * and the group message shows it. The fallback's outbox keys derive from the DM's key, and the
- * record's mark is set once, so a retry or a second process posts and audits nothing twice.
+ * record's mark is set once, so a retry or a second process posts and audits nothing twice. A
+ * DM that died while nobody heard of it (a crash in between) falls back when the engine starts.
  *
  * The step machine is untouched: the step fired when it was claimed, the person is paged (in
  * the channel), the next step falls due on time, and the page record keeps the paged grant, so
@@ -78,6 +79,24 @@ export class DmRefusals {
     if (!owner) return;
     const done = await this.claims.withLock(owner._id, () => this.fallBack(owner._id, k, item, error), LOCK_WAIT_MS);
     if (done === undefined) this.o.log.error({ alert: owner._id, page: item._id }, 'a refused direct message could not fall back to the channel: the escalation stayed busy');
+  }
+
+  /**
+   * At start: a page's direct message that died while nobody heard of it (a crash between the
+   * outbox giving up and the fallback) falls back now. Reads the DM pages of live escalations.
+   */
+  async sweep(): Promise<void> {
+    const get = this.o.outbox?.get?.bind(this.o.outbox);
+    if (!get) return;
+    await this.records.init();
+    const live = await this.records.c.find({ phase: { $in: ['running', 'paused', 'exhausted'] } }, { limit: 1000 });
+    for (const rec of live) {
+      for (const p of rec.pages) {
+        if (!p.key || !p.channel?.startsWith(`${DM_SURFACE}:`) || p.refused) continue;
+        const item = await get(p.key);
+        if (item?.state === 'dead') await this.onDead({ _id: p.key, channel: p.channel, lastError: item.lastError }, undefined);
+      }
+    }
   }
 
   private async fallBack(id: string, k: PageKey, item: DeadMessage, error: unknown): Promise<true> {

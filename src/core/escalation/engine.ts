@@ -57,6 +57,7 @@ export class Escalations {
     this.passes.begin();
     await this.catchUp();
     await this.stopEnded();
+    await this.refusals.sweep().catch((e) => this.o.log.error({ err: e }, 'looking for refused direct messages at start failed'));
     this.kick();
   }
 

@@ -40,6 +40,8 @@ export class PageDelivery {
       // A refused direct message is not tried again (its person was mentioned in the channel).
       if (!p.key || !p.channel || p.refused) continue;
       try {
+        // Nor is a page the outbox gave up on (refused before its refusal was recorded).
+        if ((await this.o.outbox.get?.(p.key))?.state === 'dead') continue;
         await this.o.outbox.enqueue(p.key, p.channel, renderPageClosed(g, rec.policy, p), { priority: 0 });
       } catch (e) {
         this.o.log.error({ err: e, alert: rec._id, page: p.key }, 'could not update a page');

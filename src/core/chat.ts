@@ -36,6 +36,9 @@ export class ChatDeliveryError extends Error {
   }
 }
 
+/** How a refusal's message begins (`direct message refused: <reason> [<platform detail>]`). */
+const REFUSED = 'direct message refused:';
+
 /**
  * A direct message the platform refused for good (a Discord member who blocks DMs from server
  * members, a Slack user who cannot be messaged): final, never retried. `reason` says why in words
@@ -44,12 +47,20 @@ export class ChatDeliveryError extends Error {
  */
 export class DirectMessageRefused extends ChatDeliveryError {
   constructor(
-    message: string,
+    /** The platform's own words (`POST /channels/…/messages: 403 Cannot send messages to this user`). */
+    detail: string,
     code: string | number,
     /** Why, as the channel is told: `<Surface>: <what the platform said, in words>`. */
     public readonly reason: string,
   ) {
-    super(message, code, undefined, false);
+    super(`${REFUSED} ${reason} [${detail}]`, code, undefined, false);
     this.name = 'DirectMessageRefused';
+  }
+
+  /** The reason kept in a refusal's message (an outbox item's `lastError`), if it is one. */
+  static reasonIn(message: string | undefined): string | undefined {
+    if (!message?.startsWith(REFUSED)) return undefined;
+    const end = message.indexOf(' [', REFUSED.length);
+    return end > REFUSED.length ? message.slice(REFUSED.length + 1, end) : undefined;
   }
 }

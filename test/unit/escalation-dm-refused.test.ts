@@ -42,7 +42,7 @@ class RefusingGateway extends RecordingGateway {
   override async directMessage(user: string, reply: Reply): Promise<MessageRef> {
     if (user === 'slack:U0CAROL') {
       this.refusals++;
-      throw new DirectMessageRefused('direct message refused: messages_tab_disabled', 'messages_tab_disabled', REASON);
+      throw new DirectMessageRefused('conversations.open: messages_tab_disabled', 'messages_tab_disabled', REASON);
     }
     return super.directMessage(user, reply);
   }
@@ -161,8 +161,9 @@ describe('a refused direct message', () => {
     await run(second);
     const list = fallbacks();
     expect(list).toHaveLength(2);
-    // Without the platform's refusal at hand, the reason is the outbox's last error
-    expect(list[0]?.reply.title).toContain('Could not DM @carol (Slack: the direct message could not be delivered (direct message refused: messages_tab_disabled))');
+    // The refusal's reason was kept in the outbox item's last error
+    expect((await (h as AlertHarness).outbox.get((await second.get(id))?.pages[0]?.key as string))?.lastError).toBe(`direct message refused: ${REASON} [conversations.open: messages_tab_disabled]`);
+    expect(list[0]?.reply.title).toBe(`Could not DM @carol (${REASON}) — @carol, you are paged for ApiDown (${id})`);
     const third = engine({ hears: false });
     await third.start();
     await run(third);

@@ -55,6 +55,9 @@ export function parsePageKey(m: DeadMessage): PageKey | undefined {
 /** The channel is told why, in words: the platform's refusal, or the failure that ended the DM. */
 function reasonOf(error: unknown, identity: string, lastError: string | undefined): string {
   if (error instanceof DirectMessageRefused) return error.reason;
+  // Found at start: the refusal's reason was kept in the item's last error.
+  const kept = DirectMessageRefused.reasonIn(lastError);
+  if (kept) return kept;
   const surface = identity.split(':')[0] ?? 'chat';
   return `${surface.charAt(0).toUpperCase()}${surface.slice(1)}: the direct message could not be delivered (${(lastError ?? errorMessage(error)).slice(0, 200)})`;
 }

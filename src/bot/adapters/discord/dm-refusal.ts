@@ -22,5 +22,5 @@ export function discordDmRefusal(e: unknown): DirectMessageRefused | undefined {
   const code = typeof api?.code === 'number' ? api.code : undefined;
   const words = code !== undefined ? REASONS[code] : undefined;
   const reason = `Discord: ${words ?? `the direct message was refused (${api ? `${api.status} ${api.message}, code ${api.code}` : e.message})`}`;
-  return new DirectMessageRefused(`direct message refused: ${e.message}`, code ?? e.code, reason);
+  return new DirectMessageRefused(e.message, code ?? e.code, reason);
 }

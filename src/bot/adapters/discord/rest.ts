@@ -34,8 +34,8 @@ export function classifyDiscordError(e: unknown): ChatDeliveryError {
     return err;
   }
   const code = (e as { code?: unknown }).code;
-  // discord.js's own errors (InteractionAlreadyReplied, TokenInvalid…) are final.
-  if (typeof code === 'string' && /^[A-Z][A-Za-z]+$/.test(code)) return new ChatDeliveryError(errorMessage(e), code, undefined, false);
+  // discord.js's own errors (InteractionAlreadyReplied, TokenInvalid…) are final; errno codes (ECONNRESET) are not theirs.
+  if (typeof code === 'string' && /^[A-Z][A-Za-z]*[a-z][A-Za-z]*$/.test(code)) return new ChatDeliveryError(errorMessage(e), code, undefined, false);
   // Network errors, timeouts and resets are worth another try.
   return new ChatDeliveryError(`network: ${errorMessage(e)}`, typeof code === 'string' ? code : 'network', undefined, true);
 }

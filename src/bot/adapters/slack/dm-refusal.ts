@@ -26,5 +26,5 @@ export function slackDmRefusal(e: unknown): DirectMessageRefused | undefined {
   if (e instanceof DirectMessageRefused) return e;
   if (!(e instanceof ChatDeliveryError) || e.retryable || e.retryAfterMs !== undefined) return undefined;
   const words = typeof e.code === 'string' ? REASONS[e.code] : undefined;
-  return new DirectMessageRefused(`direct message refused: ${e.message}`, e.code, `Slack: ${words ?? `the direct message was refused (${e.message})`}`);
+  return new DirectMessageRefused(e.message, e.code, `Slack: ${words ?? `the direct message was refused (${e.message})`}`);
 }

@@ -27,22 +27,26 @@ import type { Coordination } from '../../src/core/coordination/types.js';
 
 const log = pino({ level: 'silent' });
 const MIN = 60_000;
-const REASON = 'Fake: they do not take direct messages';
+const REASON = 'Slack: they do not take direct messages';
+const DISCORD_REASON = 'Discord: they do not accept direct messages from server members';
 const people = new People(peopleSchema.parse({
   carol: { slack: 'U0CAROL' },
   bob: { slack: 'U0BOB' },
+  dora: { slack: 'U0DORA', discord: '4200000000000042' },
 }));
 const policies = oncallSections.escalationPolicies.parse({
   critical: { steps: [{ notify: [{ person: 'carol' }], delay: '30m' }, { notify: [{ person: 'bob' }] }] },
+  dora: { steps: [{ notify: [{ person: 'dora' }] }] },
 });
+const REFUSED = new Set(['slack:U0CAROL', 'slack:U0DORA', 'discord:user:4200000000000042']);
 
-/** Slack as far as DMs go: carol's are refused for good, every other DM is delivered. */
+/** A surface as far as DMs go: carol's and dora's are refused for good, every other DM is delivered. */
 class RefusingGateway extends RecordingGateway {
   refusals = 0;
   override async directMessage(user: string, reply: Reply): Promise<MessageRef> {
-    if (user === 'slack:U0CAROL') {
+    if (REFUSED.has(user)) {
       this.refusals++;
-      throw new DirectMessageRefused('conversations.open: messages_tab_disabled', 'messages_tab_disabled', REASON);
+      throw new DirectMessageRefused('conversations.open: messages_tab_disabled', 'messages_tab_disabled', this.name === 'discord' ? DISCORD_REASON : REASON);
     }
     return super.directMessage(user, reply);
   }
@@ -60,10 +64,11 @@ afterEach(async () => {
   h = undefined;
 });
 
-async function setUp() {
+async function setUp(policy = 'critical') {
   slack = new RefusingGateway('slack');
   fake = new RecordingGateway('fake');
-  h = await alertHarness({ routes: [{ matchers: ['severity="critical"'], channels: ['fake:page', 'slack:C0PAGE'], escalation: 'critical' }] }, { gateways: [fake, slack, new DirectMessageGateway(new Map<string, OutboxGateway>([['slack', slack]]))] });
+  const discord = new RefusingGateway('discord');
+  h = await alertHarness({ routes: [{ matchers: ['severity="critical"'], channels: ['fake:page', 'slack:C0PAGE'], escalation: policy }] }, { gateways: [fake, slack, discord, new DirectMessageGateway(new Map<string, OutboxGateway>([['slack', slack], ['discord', discord]]))] });
   clock = new ManualClock(Date.UTC(2026, 0, 7, 10, 0));
   audited = [];
 }
@@ -169,6 +174,20 @@ describe('a refused direct message', () => {
     await run(third);
     expect(fallbacks()).toHaveLength(2);
     expect(audited.filter((a) => a.detail?.alert === id)).toHaveLength(1);
+  });
+
+  it('given dora refuses DMs on both her surfaces, then each channel gets one message for her, giving both reasons, and each refusal is audited', async () => {
+    await setUp('dora');
+    const e = engine();
+    await e.start();
+    const id = await fireAlert(e);
+    const forDora = [...fake.topLevel(), ...slack.topLevel()].filter((m) => m.reply.title.startsWith('Could not DM @dora'));
+    expect(forDora.map((m) => m.channel).sort()).toEqual(['C0PAGE', 'page']);
+    for (const m of forDora) expect([`Could not DM @dora (${REASON}; ${DISCORD_REASON}) — @dora, you are paged for ApiDown (${id})`, `Could not DM @dora (${DISCORD_REASON}; ${REASON}) — @dora, you are paged for ApiDown (${id})`]).toContain(m.reply.title);
+    // On the Slack channel she is pinged by her Slack identity
+    expect(forDora.find((m) => m.channel === 'C0PAGE')?.reply.mentions).toEqual([{ kind: 'user', surface: 'slack', id: 'U0DORA' }]);
+    expect(audited.map((a) => a.detail?.identity).sort()).toEqual(['discord:user:4200000000000042', 'slack:U0DORA']);
+    expect((await e.get(id))?.pages.map((p) => Boolean(p.refused))).toEqual([true, true]);
   });
 
   it('given the group acknowledged before the DM failed, then nobody is mentioned', async () => {

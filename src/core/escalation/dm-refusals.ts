@@ -62,7 +62,8 @@ function reasonOf(error: unknown, identity: string, lastError: string | undefine
   return `${surface.charAt(0).toUpperCase()}${surface.slice(1)}: the direct message could not be delivered (${(lastError ?? errorMessage(error)).slice(0, 200)})`;
 }
 
-export const fallbackKey = (k: PageKey, channel: string) => `${k.prefix}:dm-fallback:${k.identity}:${channel}`;
+/** One fallback per person, step and channel: a second refused identity of theirs updates it. */
+export const fallbackKey = (k: PageKey, person: string, channel: string) => `${k.prefix}:dm-fallback:${person}:${channel}`;
 export const lineKey = (k: PageKey, channel: string) => `${k.prefix}:line:${channel}`;
 
 export class DmRefusals {
@@ -142,11 +143,14 @@ export class DmRefusals {
     const { outbox, people, groupMessageKey } = this.o;
     if (!outbox) return [];
     const g = await this.o.alerts.find(rec._id);
+    // Her other identities refused in this step already: the one message gives every reason.
+    const earlier = rec.pages.filter((p) => p.who === page.who && p.step === page.step && p.pass === page.pass && p.refused).map((p) => p.refused?.reason as string);
+    const reasons = [...new Set([...earlier, reason])].join('; ');
     const channels: string[] = [];
     for (const r of g.routes) {
       const ch = r.channel;
       const mentions = mentionsFor([{ kind: 'person', id: page.who }], ch, people);
-      await outbox.enqueue(fallbackKey(k, ch), ch, renderDmFallback(g, rec.policy, page, reason, mentions), { priority: 0 });
+      await outbox.enqueue(fallbackKey(k, page.who, ch), ch, renderDmFallback(g, rec.policy, page, reasons, mentions), { priority: 0 });
       channels.push(ch);
       const line = groupMessageKey ? await outbox.get?.(lineKey(k, ch)) : undefined;
       if (line && groupMessageKey) {

@@ -4,7 +4,8 @@
  * several pending updates is sent once, in its latest state. One lane per channel sends in order
  * at the channel's rate (coordination rate limit), waits out a 429's Retry-After for the whole
  * channel, backs off on 5xx and network errors (src/core/delivery.ts), and gives up only on a
- * final 4xx. Pending documents survive a restart: `start()` resumes every lane.
+ * final 4xx (an item given up on is kept as `dead` and reported to the `onDead` listeners).
+ * Pending documents survive a restart: `start()` resumes every lane.
  *
  * Delivery is at-least-once: a crash between the chat API's answer and saving it re-sends that
  * one call after restart (an update is harmless; a first post may appear twice).

@@ -146,7 +146,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   // Alerting's own changes (a group opened, resolved by Alertmanager, a silence expired, a storm released) are audited.
   alerting.listeners.push(({ action, detail, group: _group, ...rest }) => audit.systemEvent({ action, message: detail, detail: { ...rest } }));
   const maintenance = wireMaintenance(config, { store, alerting, audit, log, clock, running });
-  const oncall = wireOncall(config, { store, coordination, log, alerting, running, clock, maintenance: maintenance.windows });
+  const oncall = wireOncall(config, { store, coordination, log, alerting, running, clock, maintenance: maintenance.windows, audit });
   alerting.listeners.push((e) => oncall.escalations.onAlertEvent(e));
   const rbac = createRbac(config, oncall.grant);
   const jobs = wireScheduler(config, { store, clock, log, audit, alerting, rbac, runner: () => router.runner, registry: () => registry, running, maintenance: maintenance.windows });

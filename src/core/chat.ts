@@ -35,3 +35,32 @@ export class ChatDeliveryError extends Error {
     this.name = 'ChatDeliveryError';
   }
 }
+
+/** How a refusal's message begins (`direct message refused: <reason> [<platform detail>]`). */
+const REFUSED = 'direct message refused:';
+
+/**
+ * A direct message the platform refused for good (a Discord member who blocks DMs from server
+ * members, a Slack user who cannot be messaged): final, never retried. `reason` says why in words
+ * people read (`Discord: they do not accept direct messages from server members`); the page
+ * falls back to a mention in the alert's channels.
+ */
+export class DirectMessageRefused extends ChatDeliveryError {
+  constructor(
+    /** The platform's own words (`POST /channels/…/messages: 403 Cannot send messages to this user`). */
+    detail: string,
+    code: string | number,
+    /** Why, as the channel is told: `<Surface>: <what the platform said, in words>`. */
+    public readonly reason: string,
+  ) {
+    super(`${REFUSED} ${reason} [${detail}]`, code, undefined, false);
+    this.name = 'DirectMessageRefused';
+  }
+
+  /** The reason kept in a refusal's message (an outbox item's `lastError`), if it is one. */
+  static reasonIn(message: string | undefined): string | undefined {
+    if (!message?.startsWith(REFUSED)) return undefined;
+    const end = message.indexOf(' [', REFUSED.length);
+    return end > REFUSED.length ? message.slice(REFUSED.length + 1, end) : undefined;
+  }
+}

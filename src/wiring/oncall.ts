@@ -2,7 +2,8 @@
  * On-call and escalation: schedules and overrides, the escalation engine (fed by alerting's
  * `alert.opened` events through `onAlertEvent`), its notifier (direct messages through the
  * outbox's `dm` gateway, channel lines, SMTP, webhooks), handoff announcements, the `oncall` and
- * `escalate` commands, the RBAC grant for paged people, and the calendar route.
+ * `escalate` commands, the RBAC grant for paged people, the calendar route, and the fallback of a
+ * refused direct message to a mention in the alert's channels (the outbox's `onDead`).
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config/schema.js';
@@ -17,7 +18,7 @@ import { AlertTargets } from '../core/alerts/targets.js';
 import { messageKey } from '../core/alerts/service.js';
 import { OnCall } from '../core/oncall/service.js';
 import { Handoffs } from '../core/oncall/handoffs.js';
-import { Escalations, type StepFiredInfo } from '../core/escalation/engine.js';
+import { Escalations, type EscalationOptions, type StepFiredInfo } from '../core/escalation/engine.js';
 import { Notifier } from '../core/escalation/notifier.js';
 import { SmtpMailer } from '../core/escalation/mailer.js';
 import { DM_SURFACE, DirectMessageGateway, dmAddress } from '../core/escalation/dm-gateway.js';
@@ -58,6 +59,8 @@ export function withOncallRoutes(config: Config): Config {
 export function wireOncall(config: Config, deps: {
   store: Store; coordination: Coordination; log: Logger; alerting: Alerting; running: RunningConfig;
   clock?: Clock; maintenance?: MaintenanceWindows; onFired?: (info: StepFiredInfo) => void;
+  /** Where a refused direct message and its fallback to the channel are audited. */
+  audit?: EscalationOptions['audit'];
 }): Oncall {
   const { store, coordination, alerting } = deps;
   const clock = deps.clock ?? systemClock;
@@ -74,8 +77,11 @@ export function wireOncall(config: Config, deps: {
     store, coordination, clock, alerts: alerting.alerts, notifier, policies: config.escalationPolicies, log,
     targetsOf: (g) => targets.targetsOf(g), maintenance: deps.maintenance, lateAfterMs: settings.lateAfter, tickMs: settings.tick,
     repaint: (id) => alerting.alerts.repaint(id), outbox: alerting.outbox,
+    people, groupMessageKey: messageKey, ...(deps.audit ? { audit: deps.audit } : {}),
     ...(deps.onFired ? { onFired: deps.onFired } : {}),
   });
+  // A page's direct message refused for good falls back to a mention in the alert's channels.
+  alerting.outbox.onDead((item, error) => escalations.onMessageDead(item, error));
   // Group messages show the escalation's state; an ack or resolve stops it at once.
   alerting.alerts.extend({ blocks: (g) => escalations.blocksFor(g), saved: (before, after) => escalations.onGroupSaved(before, after) });
   const handoffs = new Handoffs({ oncall, schedules: config.schedules, store, outbox: alerting.outbox, people, clock, log, dmAddress });

@@ -5,7 +5,7 @@
  *   `payload=<JSON>` form bodies;
  * - a recording Web API (`apiUrl`, for SLACK_API_URL) that answers auth.test, chat.postMessage,
  *   chat.update, conversations.open, usergroups.list, and can be told to answer 429 with
- *   Retry-After or 500;
+ *   Retry-After, 500, or a platform error (`{ok:false, error:'cannot_dm_bot'}`);
  * - a response_url sink that records what the bot answered later.
  */
 import http from 'node:http';
@@ -33,6 +33,11 @@ export interface SinkPost {
 export interface Failure {
   status: number;
   retryAfter?: number;
+  /**
+   * The `{ok:false, error}` code (default `ratelimited` for a 429, else `internal_error`). With
+   * status 200 it is a platform error, as Slack answers e.g. `cannot_dm_bot` or `user_not_found`.
+   */
+  error?: string;
 }
 
 export interface SignedResponse {
@@ -208,7 +213,7 @@ export class SlackStandIn {
     const failure = this.failures.get(method)?.shift();
     if (failure) {
       call.status = failure.status;
-      send(failure.status, { ok: false, error: failure.status === 429 ? 'ratelimited' : 'internal_error' }, failure.retryAfter !== undefined ? { 'retry-after': String(failure.retryAfter) } : {});
+      send(failure.status, { ok: false, error: failure.error ?? (failure.status === 429 ? 'ratelimited' : 'internal_error') }, failure.retryAfter !== undefined ? { 'retry-after': String(failure.retryAfter) } : {});
       return;
     }
     if (method === 'apps.connections.open') {

@@ -117,6 +117,22 @@ describe('outbox', () => {
     expect((await outbox.get('bad'))?.lastError).toContain('invalid_blocks');
   });
 
+  it('given a final 4xx, then the dead listeners hear of it once, with the error; a retried 500 that is then delivered is not reported', async () => {
+    const { chat, outbox } = await make();
+    const dead: { key: string; state: string; error: unknown }[] = [];
+    outbox.onDead((item, error) => { dead.push({ key: item._id, state: item.state, error }); });
+    outbox.onDead(() => { throw new Error('a listener that fails'); });
+    outbox.onDead((item) => { dead.push({ key: `${item._id} (second listener)`, state: item.state, error: undefined }); });
+    chat.failNext({ status: 500 }, { status: 400 });
+    await outbox.enqueue('flaky', 'fake:c', msg('flaky'));
+    await outbox.enqueue('bad', 'fake:c', msg('bad'));
+    await outbox.idle();
+    expect(chat.attempts.map((a) => a.outcome)).toEqual(['500', '400', 'ok']);
+    expect(dead.map((d) => [d.key, d.state])).toEqual([['bad', 'dead'], ['bad (second listener)', 'dead']]);
+    expect((dead[0]?.error as Error).message).toBe('invalid_blocks');
+    expect((await outbox.get('flaky'))?.state).toBe('sent');
+  });
+
   it('given a surface that is not connected, then deliveries wait, say why, and go out once it is there', async () => {
     const { chat, outbox, gateways } = await make({ gateways: [] });
     await outbox.enqueue('k', 'fake:c', msg(1));
@@ -134,6 +150,17 @@ describe('outbox', () => {
     await outbox.enqueue('r:x', 'fake:c', msg('note'), { kind: 'reply', parent: 'g:x' });
     await outbox.idle();
     expect(chat.calls.map((c) => [c.reply.title, c.thread])).toEqual([['version root', undefined], ['version note', 'm1']]);
+  });
+
+  it('given a thread reply already posted, when its content changes, then the reply is updated in place, not posted again', async () => {
+    const { chat, outbox } = await make();
+    await outbox.enqueue('g:x', 'fake:c', msg('root'));
+    await outbox.enqueue('r:x', 'fake:c', msg('note'), { kind: 'reply', parent: 'g:x' });
+    await outbox.idle();
+    await outbox.enqueue('r:x', 'fake:c', msg('note, corrected'), { kind: 'reply', parent: 'g:x' });
+    await outbox.idle();
+    expect(chat.calls.map((c) => [c.op, c.id, c.reply.title])).toEqual([['post', 'm1', 'version root'], ['post', 'm2', 'version note'], ['update', 'm2', 'version note, corrected']]);
+    expect(chat.threadReplies()).toEqual([{ id: 'm2', thread: 'm1', reply: msg('note, corrected') }]);
   });
 
   it('given two replicas sharing the store and coordination, then each message is sent once', async () => {

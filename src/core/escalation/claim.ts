@@ -97,7 +97,7 @@ export class StepClaims {
   }
 
   /** Runs `fn` under the escalation's lock, waiting up to `waitMs` for it; undefined when another process holds it. */
-  private async withLock<T>(id: string, fn: () => Promise<T>, waitMs = 0): Promise<T | undefined> {
+  async withLock<T>(id: string, fn: () => Promise<T>, waitMs = 0): Promise<T | undefined> {
     const deadline = Date.now() + waitMs;
     let lock: Lock | null = await this.o.coordination.tryLock(`escalation:${id}`, LOCK_MS);
     while (!lock && Date.now() < deadline) {

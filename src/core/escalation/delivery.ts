@@ -37,8 +37,11 @@ export class PageDelivery {
   async closePages(rec: EscalationRecord, g: AlertGroup): Promise<void> {
     if (!this.o.outbox) return;
     for (const p of rec.pages) {
-      if (!p.key || !p.channel) continue;
+      // A refused direct message is not tried again (its person was mentioned in the channel).
+      if (!p.key || !p.channel || p.refused) continue;
       try {
+        // Nor is a page the outbox gave up on (refused before its refusal was recorded).
+        if ((await this.o.outbox.get?.(p.key))?.state === 'dead') continue;
         await this.o.outbox.enqueue(p.key, p.channel, renderPageClosed(g, rec.policy, p), { priority: 0 });
       } catch (e) {
         this.o.log.error({ err: e, alert: rec._id, page: p.key }, 'could not update a page');

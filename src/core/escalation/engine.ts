@@ -19,6 +19,7 @@ import { EscalationStore, type EscalationRecord } from './record.js';
 import { PageDelivery } from './delivery.js';
 import { StepClaims } from './claim.js';
 import { DuePasses } from './passes.js';
+import { DmRefusals, type DeadMessage } from './dm-refusals.js';
 import type { AlertEventLike, EscalationOptions } from './ports.js';
 
 export type { EscalationRecord } from './record.js';
@@ -28,11 +29,22 @@ export class Escalations {
   private readonly records: EscalationStore;
   private readonly claims: StepClaims;
   private readonly passes: DuePasses;
+  private readonly refusals: DmRefusals;
 
   constructor(private readonly o: EscalationOptions) {
     this.records = new EscalationStore(o.store, o.collection ?? 'escalations');
-    this.claims = new StepClaims(o, this.records, new PageDelivery(o, this.records));
+    const delivery = new PageDelivery(o, this.records);
+    this.claims = new StepClaims(o, this.records, delivery);
     this.passes = new DuePasses(o, this.records, this.claims, () => this.catchUp());
+    this.refusals = new DmRefusals(o, this.records, this.claims, delivery);
+  }
+
+  /**
+   * Wire to `Outbox.onDead`: a page's direct message the platform refused for good falls back to
+   * a mention of that person in the alert's channels (dm-refusals.ts); other messages are ignored.
+   */
+  onMessageDead(item: DeadMessage, error: unknown): Promise<void> {
+    return this.refusals.onDead(item, error);
   }
 
   init(): Promise<void> {
@@ -45,6 +57,7 @@ export class Escalations {
     this.passes.begin();
     await this.catchUp();
     await this.stopEnded();
+    await this.refusals.sweep().catch((e) => this.o.log.error({ err: e }, 'looking for refused direct messages at start failed'));
     this.kick();
   }
 

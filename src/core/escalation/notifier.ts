@@ -24,6 +24,8 @@ import type { WebhookPayload } from '../alerts/payload.js';
 /** The outbox as escalations use it (`Outbox.enqueue`). */
 export interface PageOutbox {
   enqueue(key: string, channel: string, reply: Reply, opts?: { kind?: 'message' | 'reply'; parent?: string; priority?: number }): Promise<void>;
+  /** The message as queued or sent (`Outbox.get`): a step's thread line is rewritten when a DM is refused. */
+  get?(key: string): Promise<{ reply: Reply; state?: 'pending' | 'sent' | 'dead'; lastError?: string | undefined } | null>;
 }
 
 export interface NotifierDeps {

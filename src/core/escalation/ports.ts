@@ -9,6 +9,7 @@ import type { Clock } from '../clock.js';
 import type { Coordination } from '../coordination/types.js';
 import type { MaintenanceWindows } from '../maintenance/port.js';
 import type { Store } from '../store/types.js';
+import type { People } from '../people.js';
 import type { Notifier, PageOutbox } from './notifier.js';
 
 /** What the executor needs of alerting: the group as it is now (`AlertService.find`). */
@@ -54,7 +55,16 @@ export interface EscalationOptions {
   catchUpEvery?: number;
   /** Shows the group's message again (its escalation block changed): `AlertService.repaint`. */
   repaint?: (groupId: string) => Promise<void>;
-  /** Where the pages are updated once the escalation stops (their buttons removed). */
+  /**
+   * Where the pages are updated once the escalation stops (their buttons removed), and where a
+   * refused direct message's mention in the channel goes (dm-refusals.ts).
+   */
   outbox?: PageOutbox;
+  /** `people:`, for the mention of a person whose direct message was refused. */
+  people?: Pick<People, 'get'>;
+  /** The key of the alert group's message in a channel (its thread holds the step's line). */
+  groupMessageKey?: (groupId: string, channel: string) => string;
+  /** Where a refused direct message and its fallback are recorded (system events). */
+  audit?: { systemEvent(e: { action: string; subject?: string; message?: string; detail?: Record<string, unknown> }): Promise<void> };
   collection?: string;
 }

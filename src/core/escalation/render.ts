@@ -6,6 +6,7 @@
 import { counts, groupName, severityOf, type AlertGroup } from '../alerts/group.js';
 import { formatDuration } from '../duration.js';
 import { fields, type Reply, type ReplyBlock } from '../reply.js';
+import type { Mention } from '../mentions.js';
 import { describeStep, type Fired, type MachineState, type PolicySnapshot } from './machine.js';
 
 export interface PageRecord {
@@ -18,6 +19,8 @@ export interface PageRecord {
   /** The outbox key and channel of the message this page posted (DMs, channel pages): updated when the escalation stops. */
   key?: string;
   channel?: string;
+  /** The platform refused the direct message for good: the person was mentioned in the alert's channels instead. */
+  refused?: { reason: string; at: Date };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
@@ -68,6 +71,38 @@ export function renderPageLine(g: AlertGroup, p: PolicySnapshot, f: Fired, paged
   };
 }
 
+/**
+ * The page in the channel for a person whose direct message was refused: says so, pings them
+ * (`mentions`: their identity on this channel's surface), and tells them how to acknowledge.
+ */
+export function renderDmFallback(g: AlertGroup, p: PolicySnapshot, page: Pick<PageRecord, 'who' | 'step' | 'pass'>, reason: string, mentions: Mention[]): Reply {
+  return {
+    title: `Could not DM @${page.who} (${reason}) — @${page.who}, you are paged for ${groupName(g)} (${g._id})`,
+    status: 'fail',
+    blocks: [
+      fields({ Alert: g._id, Severity: severityOf(g), Escalation: `${p.name}, ${describeStep(p, page)}` }),
+      { type: 'text', text: `Acknowledge or escalate it with the buttons on the alert's message in this channel, or type \`ack ${g._id}\`: being paged lets @${page.who} do both.` },
+    ],
+    ...(mentions.length ? { mentions } : {}),
+    visibility: 'channel',
+  };
+}
+
+/**
+ * The thread line of a step after a person's direct message was refused: `paged @carol (DM
+ * refused)` instead of `paged @carol`, and why. Applying it twice changes nothing.
+ */
+export function refusedLine(line: Reply, person: string, reason: string): Reply {
+  const note = `Could not DM @${person} (${reason}); mentioned in the channel instead.`;
+  if (line.blocks?.some((b) => b.type === 'text' && b.text === note)) return line;
+  const cut = line.title.indexOf(', step ');
+  const head = cut < 0 ? line.title : line.title.slice(0, cut);
+  const escaped = person.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&');
+  const name = new RegExp(`@${escaped}${String.raw`(?![\w.-]| \(DM refused\))`}`);
+  const title = `${head.replace(name, `@${person} (DM refused)`)}${cut < 0 ? '' : line.title.slice(cut)}`;
+  return { ...line, title, blocks: [{ type: 'text', text: note }, ...(line.blocks ?? [])] };
+}
+
 /** Why an escalation stopped, as people read it: `acknowledged by @alice`. */
 export function stoppedText(g: AlertGroup): string {
   const at = (d: Date | undefined) => (d ? ` at ${iso(d.getTime())}` : '');
@@ -95,7 +130,7 @@ export function renderPageClosed(g: AlertGroup, p: PolicySnapshot, page: Pick<Pa
 /** How a page reads in the group message: `@alice`, `bob@example.com (email)`, `slack:C0OPS`, `webhook`. */
 function pagedName(x: PageRecord): string | undefined {
   if (x.via.startsWith('failed')) return undefined;
-  if (x.via.startsWith('dm:')) return `@${x.who}`;
+  if (x.via.startsWith('dm:')) return x.refused ? `@${x.who} (DM refused, mentioned in the channel)` : `@${x.who}`;
   if (x.via === 'email') return `${x.who} (email)`;
   if (x.via === 'webhook') return 'webhook';
   return x.who;

@@ -4,7 +4,8 @@
  * several pending updates is sent once, in its latest state. One lane per channel sends in order
  * at the channel's rate (coordination rate limit), waits out a 429's Retry-After for the whole
  * channel, backs off on 5xx and network errors (src/core/delivery.ts), and gives up only on a
- * final 4xx. Pending documents survive a restart: `start()` resumes every lane.
+ * final 4xx (an item given up on is kept as `dead` and reported to the `onDead` listeners).
+ * Pending documents survive a restart: `start()` resumes every lane.
  *
  * Delivery is at-least-once: a crash between the chat API's answer and saving it re-sends that
  * one call after restart (an update is harmless; a first post may appear twice).
@@ -15,7 +16,7 @@ import { Lane, LaneLock } from './lane.js';
 import { LaneHolds } from './lane-holds.js';
 import { OutboxQueue } from './queue.js';
 import { Sender } from './sending.js';
-import { splitChannel, type EnqueueOptions, type OutboxItem, type OutboxOptions } from './types.js';
+import { splitChannel, type DeadListener, type EnqueueOptions, type OutboxItem, type OutboxOptions } from './types.js';
 
 const GATEWAY_WAIT_MS = 1000;
 const LANE_LOCK_MS = 30_000;
@@ -32,6 +33,7 @@ export class Outbox {
   private readonly waitingFor = new Map<string, string>();
   private started = false;
   private stopped = false;
+  private readonly deadListeners: DeadListener[] = [];
 
   /** Per-channel write rate (a config reload may change it: `setRate`). */
   private rate: OutboxOptions['rate'];
@@ -47,7 +49,27 @@ export class Outbox {
       ...(opts.retry ? { retry: opts.retry } : {}),
       ...(opts.maxAttempts !== undefined ? { maxAttempts: opts.maxAttempts } : {}),
       ...(opts.onDelivered ? { onDelivered: opts.onDelivered } : {}),
+      onDead: (item, error) => this.reportDead(item, error),
     });
+  }
+
+  /**
+   * Hears of every item given up on for good (a final 4xx, or too many failures), with the error
+   * that ended it: escalations turn a refused direct message into a mention in the channel.
+   * Called in the sending lane, awaited; one that throws is logged and the others still run.
+   */
+  onDead(listener: DeadListener): void {
+    this.deadListeners.push(listener);
+  }
+
+  private async reportDead(item: OutboxItem, error: unknown): Promise<void> {
+    for (const listen of this.deadListeners) {
+      try {
+        await listen(item, error);
+      } catch (e) {
+        this.opts.log.error({ err: e, key: item._id }, 'a listener for messages given up on failed');
+      }
+    }
   }
 
   /** Resumes every channel with pending deliveries (after a restart). */

@@ -87,10 +87,14 @@ export class OutboxQueue {
     await this.change(item._id, (cur) => ({ ...cur, attempts: 0, ...(ref ? { ref } : {}) }));
   }
 
-  /** Gave up on the item's content as read; newer content queued meanwhile gets a fresh start instead. */
-  async markDead(item: OutboxItem, attempts: number, lastError: string): Promise<void> {
-    if ((await compareAndSet(this.c, item, { ...item, state: 'dead', attempts, lastError })) !== 'conflict') return;
+  /**
+   * Gave up on the item's content as read; newer content queued meanwhile gets a fresh start
+   * instead. True when this call left the item dead.
+   */
+  async markDead(item: OutboxItem, attempts: number, lastError: string): Promise<boolean> {
+    if ((await compareAndSet(this.c, item, { ...item, state: 'dead', attempts, lastError })) !== 'conflict') return true;
     await this.change(item._id, (cur) => ({ ...cur, attempts: 0, lastError }));
+    return false;
   }
 
   /** Any other change of one item (due date, attempts, last error), re-applied on conflict. */

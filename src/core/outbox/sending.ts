@@ -25,6 +25,8 @@ export interface SenderOptions {
   retry?: RetryPolicy;
   maxAttempts?: number;
   onDelivered?: (item: OutboxItem) => void | Promise<void>;
+  /** Called (awaited) after an item was given up on for good, with the error that ended it. */
+  onDead?: (item: OutboxItem, error: unknown) => void | Promise<void>;
 }
 
 export class Sender {
@@ -35,7 +37,10 @@ export class Sender {
     const { queue, clock } = this.o;
     let ref: MessageRef | undefined = item.ref;
     try {
-      if (item.kind === 'reply') {
+      if (ref) {
+        // Posted already (a message, or a thread reply whose content changed since): updated in place.
+        await gateway.update(ref, item.reply);
+      } else if (item.kind === 'reply') {
         const parent = item.parent ? await queue.get(item.parent) : null;
         if (parent && !parent.ref && parent.state === 'pending') {
           // The thread root is not posted yet: it goes first (it was queued earlier).
@@ -44,8 +49,6 @@ export class Sender {
         }
         const thread = parent?.ref ? (parent.ref.thread ?? parent.ref.id) : undefined;
         ref = await gateway.post(channel, item.reply, thread ? { thread } : undefined);
-      } else if (ref) {
-        await gateway.update(ref, item.reply);
       } else {
         ref = await gateway.post(channel, item.reply);
       }
@@ -85,7 +88,12 @@ export class Sender {
     const delay = attempts < (this.o.maxAttempts ?? 100) ? retryDelay(e, Math.min(attempts, 12), this.o.retry) : undefined;
     if (delay === undefined) {
       log.error({ channel: item.channel, key: item._id, code, err: message }, 'chat delivery failed for good');
-      await queue.markDead(item, attempts, message);
+      if (!(await queue.markDead(item, attempts, message))) return;
+      try {
+        await this.o.onDead?.({ ...item, state: 'dead', attempts, lastError: message }, e);
+      } catch (err) {
+        log.warn({ err, key: item._id }, 'callback for a message given up on failed');
+      }
       return;
     }
     log.warn({ channel: item.channel, key: item._id, code, attempts, delayMs: delay }, 'chat delivery failed: retrying');

@@ -12,7 +12,7 @@ export interface OutboxItem {
   _id: string;
   /** `<surface>:<channel>`. */
   channel: string;
-  /** `message`: post once, then update in place. `reply`: one post in the thread of `parent`. */
+  /** `message`: post once, then update in place. `reply`: posted in the thread of `parent`, then updated in place. */
   kind: 'message' | 'reply';
   parent?: string;
   reply: Reply;
@@ -44,6 +44,9 @@ export interface EnqueueOptions {
   /** The version of the record this content shows; older content than what is queued is dropped. */
   sourceVersion?: number;
 }
+
+/** Hears of an item given up on for good (`Outbox.onDead`), with the error that ended it. */
+export type DeadListener = (item: OutboxItem, error: unknown) => void | Promise<void>;
 
 export interface OutboxMetrics {
   delivered(surface: string, seconds: number): void;

@@ -28,11 +28,14 @@ export function classifyDiscordError(e: unknown): ChatDeliveryError {
   }
   if (e instanceof HTTPError) return httpDeliveryError(e.status, `${e.method} ${e.url}: ${e.status} ${e.message}`);
   if (e instanceof DiscordAPIError) {
-    return new ChatDeliveryError(`${e.method} ${e.url}: ${e.status} ${e.message} (code ${e.code})`, e.status, undefined, false);
+    const err = new ChatDeliveryError(`${e.method} ${e.url}: ${e.status} ${e.message} (code ${e.code})`, e.status, undefined, false);
+    // Discord's own JSON error code (50007: cannot message this user) stays readable behind it.
+    err.cause = e;
+    return err;
   }
   const code = (e as { code?: unknown }).code;
-  // discord.js's own errors (InteractionAlreadyReplied, TokenInvalid…) are final.
-  if (typeof code === 'string' && /^[A-Z][A-Za-z]+$/.test(code)) return new ChatDeliveryError(errorMessage(e), code, undefined, false);
+  // discord.js's own errors (InteractionAlreadyReplied, TokenInvalid…) are final; errno codes (ECONNRESET) are not theirs.
+  if (typeof code === 'string' && /^[A-Z][A-Za-z]*[a-z][A-Za-z]*$/.test(code)) return new ChatDeliveryError(errorMessage(e), code, undefined, false);
   // Network errors, timeouts and resets are worth another try.
   return new ChatDeliveryError(`network: ${errorMessage(e)}`, typeof code === 'string' ? code : 'network', undefined, true);
 }

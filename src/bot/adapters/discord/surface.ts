@@ -17,6 +17,7 @@ import { renderDiscord, type DiscordMessage } from './render.js';
 import { ButtonCommands, isOpsCustomId, type StoredButton } from './buttons.js';
 import { InteractionHandler, type CompleteKind } from './interactions.js';
 import { deliverDiscord, restOptions } from './rest.js';
+import { discordDmRefusal } from './dm-refusal.js';
 
 export interface DiscordSurfaceOptions {
   token: string;
@@ -141,14 +142,19 @@ export class DiscordSurface implements ChatSurface {
     await this.deliver('update message', () => this.client.rest.patch(Routes.channelMessage(ref.thread ?? ref.channel, ref.id), { body }));
   }
 
+  /** A final refusal (403 code 50007: the member blocks DMs from server members) is a `DirectMessageRefused`. */
   async directMessage(user: string, reply: Reply): Promise<MessageRef> {
     const id = userIdOf(user);
-    let channel = this.dmChannels.get(id);
-    if (!channel) {
-      const dm = await this.deliver('open direct message', () => this.client.rest.post(Routes.userChannels(), { body: { recipient_id: id } })) as APIChannel;
-      channel = dm.id;
-      this.dmChannels.set(id, channel);
+    try {
+      let channel = this.dmChannels.get(id);
+      if (!channel) {
+        const dm = await this.deliver('open direct message', () => this.client.rest.post(Routes.userChannels(), { body: { recipient_id: id } })) as APIChannel;
+        channel = dm.id;
+        this.dmChannels.set(id, channel);
+      }
+      return await this.post(channel, reply);
+    } catch (e) {
+      throw discordDmRefusal(e) ?? e;
     }
-    return this.post(channel, reply);
   }
 }

@@ -17,6 +17,7 @@ import { SlackWeb, boltLogger, webClientOptions } from './web.js';
 import { SlackSubjects } from './subjects.js';
 import { registerSlackListeners } from './interactions.js';
 import { renderSlack } from './render.js';
+import { slackDmRefusal } from './dm-refusal.js';
 import { slackLimitViolations, type SlackMessage } from './limits.js';
 import type { RetryPolicy } from '../../../core/delivery.js';
 
@@ -143,12 +144,17 @@ export class SlackSurface implements ChatSurface {
     await this.web.call('chat.update', (c) => c.chat.update({ channel: ref.channel, ts: ref.id, ...msg } as never));
   }
 
+  /** A final refusal (`cannot_dm_bot`, `user_not_found`, `messages_tab_disabled`…) is a `DirectMessageRefused`. */
   async directMessage(user: string, reply: Reply): Promise<MessageRef> {
     const userId = user.replace(/^slack:/, '');
-    const open = await this.web.call('conversations.open', (c) => c.conversations.open({ users: userId }));
-    const channel = open.channel?.id;
-    if (!channel) throw new Error(`conversations.open gave no channel for ${userId}`);
-    return this.post(channel, reply);
+    try {
+      const open = await this.web.call('conversations.open', (c) => c.conversations.open({ users: userId }));
+      const channel = open.channel?.id;
+      if (!channel) throw new Error(`conversations.open gave no channel for ${userId}`);
+      return await this.post(channel, reply);
+    } catch (e) {
+      throw slackDmRefusal(e) ?? e;
+    }
   }
 
   private async postRendered(channel: string, msg: SlackMessage, thread?: string): Promise<MessageRef> {

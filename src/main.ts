@@ -152,7 +152,7 @@ export async function createBot(opts: BotOptions): Promise<Bot> {
   const jobs = wireScheduler(config, { store, clock, log, audit, alerting, rbac, runner: () => router.runner, registry: () => registry, running, maintenance: maintenance.windows });
   const approvals = wireApprovals(config, { store, messages: alerting.outbox, rbac, audit, redactor, log, clock, running });
   const runbookWiring = wireRunbooks(config, { store, coordination, outbox: alerting.outbox, alerts: alerting.alerts, log, running, audit, clock, approvals: opts.approvals?.events ?? approvals });
-  const registry = registerCommands(config, { audit, redactor, targets: targetServices.families, running, alerting, rbac, maintenance, jobs: jobs.commands, runbooks: runbookWiring, approvals });
+  const registry = registerCommands(config, { audit, redactor, targets: targetServices.families, running, alerting, rbac, maintenance, jobs: jobs.commands, runbooks: runbookWiring, approvals, clock });
   registry.register(...oncall.commands);
   const router = createRouter(config, { registry, rbac, audit, metrics, log, redactor, clock, running, gate: opts.approvals?.gate ?? approvals.gate });
   approvals.runner = router.runner;

@@ -33,7 +33,7 @@ export function createRbac(config: Config, grant?: AccessGrant): Rbac {
  * (a reload swaps them: reload/target-services.ts); `running` is the config in force, for the
  * target names alert labels are matched against.
  */
-export function registerCommands(config: Config, deps: { audit: AuditLog; redactor: Redactor; targets: TargetCommandFamilies; running: RunningConfig; alerting: Alerting; rbac: Rbac; maintenance: Maintenance; jobs: JobsDeps; runbooks: RunbooksWiring; approvals: Approvals }): CommandRegistry {
+export function registerCommands(config: Config, deps: { audit: AuditLog; redactor: Redactor; targets: TargetCommandFamilies; running: RunningConfig; alerting: Alerting; rbac: Rbac; maintenance: Maintenance; jobs: JobsDeps; runbooks: RunbooksWiring; approvals: Approvals; clock: Clock }): CommandRegistry {
   const { audit, alerting, rbac, targets } = deps;
   const alertTargets = new AlertTargets(() => deps.running.targetLabels(), () => deps.running.targetNames());
   const registry = new CommandRegistry();
@@ -46,7 +46,7 @@ export function registerCommands(config: Config, deps: { audit: AuditLog; redact
     ...targets.containers,
     ...targets.backup,
     ...targets.checklist,
-    ...alertCommands({ service: alerting.alerts, targets: alertTargets, ...(alerting.alertmanager ? { alertmanager: alerting.alertmanager } : {}) }),
+    ...alertCommands({ service: alerting.alerts, targets: alertTargets, now: () => deps.clock.date(), ...(alerting.alertmanager ? { alertmanager: alerting.alertmanager } : {}) }),
     ...deps.maintenance.commands,
     ...jobCommands(deps.jobs),
     ...deps.runbooks.commands,

@@ -7,7 +7,7 @@
  * bot's SQLite file by a second connection), and the bot's resident memory (VmRSS and VmHWM in
  * /proc/<pid>/status) after start and with every group open.
  * Usage: npx tsx bench/ingest-outside.ts [--groups 10000] [--concurrency 32] [--rounds 3]
- * (builds dist/ first when it is older than src/; BENCH_NODE_OPTIONS becomes the bot's NODE_OPTIONS, e.g. --import of a memory logger; BENCH_SETTLE_MS: how long memory is watched after that, default 45000).
+ * (builds dist/ first when it is older than src/; BENCH_NODE_OPTIONS becomes the bot's NODE_OPTIONS, e.g. --import of a memory logger; BENCH_NODE_ARGS are node's arguments for the bot, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof; BENCH_SETTLE_MS: how long memory is watched after that, default 45000).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -51,6 +51,13 @@ function ensureBuilt(): void {
   if (built >= newest(path.join(root, 'src'))) return;
   process.stdout.write('building dist/ (npm run build) …\n');
   execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+}
+
+/** CPU time (user + system, all threads) a process has used, in µs (/proc/<pid>/stat, clock ticks of 10 ms). */
+async function cpuOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 /** VmRSS and VmHWM of a process, in MiB. */
@@ -101,7 +108,7 @@ async function main(): Promise<void> {
   storm: { threshold: 1000, window: 1m }
 `);
   const port = await freePort();
-  const bot = spawn(process.execPath, [path.join(root, 'dist', 'cli.js'), 'start', '--config', configFile], {
+  const bot = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), path.join(root, 'dist', 'cli.js'), 'start', '--config', configFile], {
     cwd: root,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', OPSBOT_DATA_DIR: path.join(dir, 'data'), WEBHOOK_TOKEN: TOKEN, ...slackEnv(slack), ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}) },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -119,18 +126,25 @@ async function main(): Promise<void> {
     const bodies = Array.from({ length: GROUPS }, (_, i) => JSON.stringify(payload({ alertname: `Outside${i}`, alerts: hosts(3), commonLabels: { bench: 'outside' } })));
     const avgBytes = Math.round(bodies.reduce((n, b) => n + b.length, 0) / bodies.length);
     await blast(barePort, bodies.slice(0, 500));
-    const bareRun = { seconds: 0, ok: 0 };
-    const botRun = { seconds: 0, ok: 0 };
+    const bareRun = { seconds: 0, ok: 0, cpu: 0 };
+    const botRun = { seconds: 0, ok: 0, cpu: 0 };
     const slice = Math.ceil(bodies.length / ROUNDS);
     const load = os.loadavg()[0] as number;
     for (let r = 0; r < ROUNDS; r++) {
       const part = bodies.slice(r * slice, (r + 1) * slice);
+      const bareCpu = await cpuOf(bare.pid as number);
       const b = await blast(barePort, part);
+      const botCpu = await cpuOf(bot.pid as number);
+      bareRun.cpu += (await cpuOf(bare.pid as number)) - bareCpu;
+      const t0 = process.hrtime.bigint() / 1000n;
       const o = await blast(port, part);
+      if (process.env.BENCH_MARK_ROUNDS) process.stderr.write(`opsbot round ${r}: monotonic µs ${t0}–${process.hrtime.bigint() / 1000n}\n`);
+      botRun.cpu += (await cpuOf(bot.pid as number)) - botCpu;
       bareRun.seconds += b.seconds; bareRun.ok += b.ok;
       botRun.seconds += o.seconds; botRun.ok += o.ok;
     }
     const loadEnded = performance.now();
+    const botCpuAtEnd = await cpuOf(bot.pid as number);
 
     // Applied: the inbox is empty and every group is stored (a second connection to the bot's file).
     const db = new Database(path.join(dir, 'data', 'opsbot.sqlite'), { readonly: true, fileMustExist: true });
@@ -145,6 +159,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 25));
     }
     const appliedSeconds = (performance.now() - loadEnded) / 1000;
+    const applyCpu = (await cpuOf(bot.pid as number)) - botCpuAtEnd;
     db.close();
     await new Promise((r) => setTimeout(r, 3000));
     const open = await memoryOf(bot.pid as number);
@@ -155,10 +170,12 @@ async function main(): Promise<void> {
     const bareRate = bareRun.ok / bareRun.seconds;
     const botRate = botRun.ok / botRun.seconds;
     process.stdout.write(`\nAlertmanager webhook ingest from outside — ${GROUPS} webhooks (3 alerts, ~${avgBytes} bytes, every body different), concurrency ${CONCURRENCY}, ${ROUNDS} alternating rounds, loopback, ${os.cpus().length} CPUs, load ${load.toFixed(2)}, Node ${process.version}\n\n`);
-    process.stdout.write(`${table(['server (own process)', 'ok', 'seconds', 'req/s', 'vs bare'], [
-      ['bare node:http (read body, 200)', String(bareRun.ok), bareRun.seconds.toFixed(2), bareRate.toFixed(0), '1.00'],
-      ['opsbot start (dist/cli.js)', String(botRun.ok), botRun.seconds.toFixed(2), botRate.toFixed(0), (botRate / bareRate).toFixed(2)],
+    const us = (r: { cpu: number; ok: number }) => (r.cpu / r.ok).toFixed(0);
+    process.stdout.write(`${table(['server (own process)', 'ok', 'seconds', 'req/s', 'vs bare', 'server CPU µs/req'], [
+      ['bare node:http (read body, 200)', String(bareRun.ok), bareRun.seconds.toFixed(2), bareRate.toFixed(0), '1.00', us(bareRun)],
+      ['opsbot start (dist/cli.js)', String(botRun.ok), botRun.seconds.toFixed(2), botRate.toFixed(0), (botRate / bareRate).toFixed(2), us(botRun)],
     ])}\n`);
+    process.stdout.write(`\nserver CPU per webhook while answering: opsbot ${us(botRun)} µs, bare ${us(bareRun)} µs (${(botRun.cpu / botRun.ok / (bareRun.cpu / bareRun.ok)).toFixed(2)}×); applying after the load: ${(applyCpu / botRun.ok).toFixed(0)} µs per webhook\n`);
     process.stdout.write(`\nevery accepted group applied ${appliedSeconds.toFixed(2)} s after the last answer (${groups} groups in the store)\n`);
     process.stdout.write(`resident memory of the opsbot process (/proc/<pid>/status VmRSS): ${atStart.rss.toFixed(0)} MiB after start; with ${groups} open groups ${open.rss.toFixed(0)} MiB 3 s after they were applied, ${settled.rss.toFixed(0)} MiB ${((Number(process.env.BENCH_SETTLE_MS ?? 45_000) + 3000) / 1000).toFixed(0)} s after; peak (VmHWM) ${settled.hwm.toFixed(0)} MiB\n`);
     summary('ingest-outside.ts', `\`opsbot start\` process fed ${GROUPS} webhooks vs a bare server process; applied after the load; VmRSS`,

@@ -9,9 +9,8 @@
  * Usage: npx tsx bench/ingest-outside.ts [--groups 10000] [--concurrency 32] [--rounds 3]
  * (builds dist/ first when it is older than src/; BENCH_NODE_OPTIONS becomes the bot's NODE_OPTIONS, e.g. --import of a memory logger; BENCH_NODE_ARGS are node's arguments for the bot, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof; BENCH_SETTLE_MS: how long memory is watched after that, default 45000).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import http from 'node:http';
 import os from 'node:os';
@@ -21,6 +20,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { hosts, payload } from '../test/support/alert-payloads.js';
 import { slackEnv, startSlackStandIn } from '../test/support/slack.js';
 import { freePort, waitFor } from '../test/support/host.js';
+import { ensureBuilt } from './built.js';
 import { summary, table } from './summary.js';
 
 const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
@@ -34,24 +34,6 @@ const GROUPS = arg('groups', 10_000);
 const CONCURRENCY = arg('concurrency', 32);
 const ROUNDS = arg('rounds', 3);
 const TOKEN = 'bench-token-0123456789abcdef';
-
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-function ensureBuilt(): void {
-  const cli = path.join(root, 'dist', 'cli.js');
-  let built = 0;
-  try { built = statSync(cli).mtimeMs; } catch { /* not built */ }
-  if (built >= newest(path.join(root, 'src'))) return;
-  process.stdout.write('building dist/ (npm run build) …\n');
-  execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
-}
 
 /** CPU time (user + system, all threads) a process has used, in µs (/proc/<pid>/stat, clock ticks of 10 ms). */
 async function cpuOf(pid: number): Promise<number> {
@@ -98,7 +80,7 @@ http.createServer((req, res) => { const c = []; req.on('data', (d) => c.push(d))
   .listen(Number(process.argv[1]), '127.0.0.1', () => process.stdout.write('ready\\n'));`;
 
 async function main(): Promise<void> {
-  ensureBuilt();
+  ensureBuilt(root);
   const slack = await startSlackStandIn();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'opsbot-bench-outside-'));
   const configFile = path.join(dir, 'opsbot.yaml');

@@ -20,8 +20,10 @@ import { SlackStandIn, signSlack } from '../test/support/slack.js';
 import { summary } from './summary.js';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '300' }, concurrency: { type: 'string', default: '10' } } });
-const REQUESTS = Math.max(200, Number(values.requests));
 const CONCURRENCY = Math.max(2, Number(values.concurrency));
+/** Requests per turn of each server: at least the concurrency, so that many are really in flight at once. */
+const ROUND = Math.max(50, CONCURRENCY);
+const REQUESTS = Math.max(200, 3 * ROUND, Number(values.requests));
 const WARMUP = 50;
 
 async function bareServer(): Promise<{ url: string; close: () => Promise<void> }> {
@@ -86,7 +88,6 @@ async function main(): Promise<void> {
     await run(botUrl, slack, WARMUP, 1);
     await run(bare.url, slack, WARMUP, 1);
     // Interleaved in rounds, so a change in machine load (2 shared cores) hits both servers alike.
-    const ROUND = 50;
     for (const c of [1, CONCURRENCY]) {
       const got = { bare: { samples: [] as number[], wallMs: 0 }, bot: { samples: [] as number[], wallMs: 0 } };
       for (let done = 0; done < REQUESTS; done += ROUND) {

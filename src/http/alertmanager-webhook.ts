@@ -54,19 +54,22 @@ export function alertmanagerWebhook(opts: AlertmanagerWebhookOptions): FastifyPl
 
     app.post(opts.path ?? '/webhooks/alertmanager', {
       bodyLimit: opts.bodyLimit,
-      onRequest: async (req, reply) => {
+      // A callback hook (no promise per webhook): an answered request ends here, an authorised one goes on with done().
+      onRequest: (req, reply, done) => {
         if (!expected) {
-          if (opts.allowUnauthenticated) return;
+          if (opts.allowUnauthenticated) return done();
           count('unauthorized');
-          await reply.code(401).send({ error: 'webhook_token_required', message: 'This bot has no webhook token: set WEBHOOK_TOKEN (and the same bearer token in Alertmanager\'s http_config), or alerting.allowUnauthenticated: true' });
+          void reply.code(401).send({ error: 'webhook_token_required', message: 'This bot has no webhook token: set WEBHOOK_TOKEN (and the same bearer token in Alertmanager\'s http_config), or alerting.allowUnauthenticated: true' });
           return;
         }
         const header = req.headers.authorization ?? '';
         const m = /^Bearer\s+(.+)$/i.exec(header);
         if (!m || !timingSafeEqual(digest((m[1] as string).trim()), expected)) {
           count('unauthorized');
-          await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', message: m ? 'Wrong bearer token' : 'Authorization: Bearer <token> is required' });
+          void reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', message: m ? 'Wrong bearer token' : 'Authorization: Bearer <token> is required' });
+          return;
         }
+        done();
       },
     }, async (req, reply) => {
       // Depth, field and entry counts are bounded before the schema runs and before anything is stored.

@@ -6,8 +6,10 @@
  * Then: how long after the last answer until every accepted group is applied (read from the
  * bot's SQLite file by a second connection), and the bot's resident memory (VmRSS and VmHWM in
  * /proc/<pid>/status) after start and with every group open.
- * Usage: npx tsx bench/ingest-outside.ts [--groups 10000] [--concurrency 32] [--rounds 3]
- * (builds dist/ first when it is older than src/; BENCH_NODE_OPTIONS becomes the bot's NODE_OPTIONS, e.g. --import of a memory logger; BENCH_NODE_ARGS are node's arguments for the bot, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof; BENCH_SETTLE_MS: how long memory is watched after that, default 45000).
+ * Usage: npx tsx bench/ingest-outside.ts [--groups 10000] [--concurrency 32] [--rounds 3] [--intake-only]
+ * (--intake-only: this process holds the bot's inbox lock during the load, as another replica
+ * would, so the bot only answers webhooks; it applies them all once the lock is released)
+ * (builds dist/ first when it is older than src/; BENCH_NODE_OPTIONS becomes the bot's NODE_OPTIONS, e.g. --import of a memory logger; BENCH_NODE_ARGS are node's arguments for the bot, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof; BENCH_MARK_ROUNDS=1 prints when each of the bot's rounds ran on the monotonic clock, to cut its profile to them; BENCH_SETTLE_MS: how long memory is watched after that, default 45000).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -22,6 +24,9 @@ import { slackEnv, startSlackStandIn } from '../test/support/slack.js';
 import { freePort, waitFor } from '../test/support/host.js';
 import { ensureBuilt } from './built.js';
 import { summary, table } from './summary.js';
+import { SqliteStore } from '../src/core/store/sqlite/store.js';
+import { StoreCoordination } from '../src/core/coordination/store.js';
+import { INBOX_LOCK } from '../src/core/alerts/processor.js';
 
 const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,6 +38,8 @@ function arg(name: string, dflt: number): number {
 const GROUPS = arg('groups', 10_000);
 const CONCURRENCY = arg('concurrency', 32);
 const ROUNDS = arg('rounds', 3);
+/** Intake alone: this process holds the bot's inbox lock during the load (as another replica would), so nothing is applied until it ends. */
+const INTAKE_ONLY = process.argv.includes('--intake-only');
 const TOKEN = 'bench-token-0123456789abcdef';
 
 /** CPU time (user + system, all threads) a process has used, in µs (/proc/<pid>/stat, clock ticks of 10 ms). */
@@ -108,6 +115,9 @@ async function main(): Promise<void> {
     const bodies = Array.from({ length: GROUPS }, (_, i) => JSON.stringify(payload({ alertname: `Outside${i}`, alerts: hosts(3), commonLabels: { bench: 'outside' } })));
     const avgBytes = Math.round(bodies.reduce((n, b) => n + b.length, 0) / bodies.length);
     await blast(barePort, bodies.slice(0, 500));
+    const holder = INTAKE_ONLY ? await SqliteStore.open(path.join(dir, 'data')) : undefined;
+    const held = holder ? await new StoreCoordination(holder).tryLock(INBOX_LOCK, 10 * 60_000) : undefined;
+    if (holder && !held) throw new Error('could not take the inbox lock for --intake-only');
     const bareRun = { seconds: 0, ok: 0, cpu: 0 };
     const botRun = { seconds: 0, ok: 0, cpu: 0 };
     const slice = Math.ceil(bodies.length / ROUNDS);
@@ -125,6 +135,8 @@ async function main(): Promise<void> {
       bareRun.seconds += b.seconds; bareRun.ok += b.ok;
       botRun.seconds += o.seconds; botRun.ok += o.ok;
     }
+    await held?.release();
+    await holder?.close();
     const loadEnded = performance.now();
     const botCpuAtEnd = await cpuOf(bot.pid as number);
 
@@ -151,7 +163,7 @@ async function main(): Promise<void> {
 
     const bareRate = bareRun.ok / bareRun.seconds;
     const botRate = botRun.ok / botRun.seconds;
-    process.stdout.write(`\nAlertmanager webhook ingest from outside — ${GROUPS} webhooks (3 alerts, ~${avgBytes} bytes, every body different), concurrency ${CONCURRENCY}, ${ROUNDS} alternating rounds, loopback, ${os.cpus().length} CPUs, load ${load.toFixed(2)}, Node ${process.version}\n\n`);
+    process.stdout.write(`\nAlertmanager webhook ingest from outside${INTAKE_ONLY ? ', intake only (nothing applied during the load)' : ''} — ${GROUPS} webhooks (3 alerts, ~${avgBytes} bytes, every body different), concurrency ${CONCURRENCY}, ${ROUNDS} alternating rounds, loopback, ${os.cpus().length} CPUs, load ${load.toFixed(2)}, Node ${process.version}\n\n`);
     const us = (r: { cpu: number; ok: number }) => (r.cpu / r.ok).toFixed(0);
     process.stdout.write(`${table(['server (own process)', 'ok', 'seconds', 'req/s', 'vs bare', 'server CPU µs/req'], [
       ['bare node:http (read body, 200)', String(bareRun.ok), bareRun.seconds.toFixed(2), bareRate.toFixed(0), '1.00', us(bareRun)],
@@ -160,8 +172,8 @@ async function main(): Promise<void> {
     process.stdout.write(`\nserver CPU per webhook while answering: opsbot ${us(botRun)} µs, bare ${us(bareRun)} µs (${(botRun.cpu / botRun.ok / (bareRun.cpu / bareRun.ok)).toFixed(2)}×); applying after the load: ${(applyCpu / botRun.ok).toFixed(0)} µs per webhook\n`);
     process.stdout.write(`\nevery accepted group applied ${appliedSeconds.toFixed(2)} s after the last answer (${groups} groups in the store)\n`);
     process.stdout.write(`resident memory of the opsbot process (/proc/<pid>/status VmRSS): ${atStart.rss.toFixed(0)} MiB after start; with ${groups} open groups ${open.rss.toFixed(0)} MiB 3 s after they were applied, ${settled.rss.toFixed(0)} MiB ${((Number(process.env.BENCH_SETTLE_MS ?? 45_000) + 3000) / 1000).toFixed(0)} s after; peak (VmHWM) ${settled.hwm.toFixed(0)} MiB\n`);
-    summary('ingest-outside.ts', `\`opsbot start\` process fed ${GROUPS} webhooks vs a bare server process; applied after the load; VmRSS`,
-      `${botRate.toFixed(0)}/s = ${(botRate / bareRate).toFixed(2)}× bare (goal ≥ 0.7×); applied ${appliedSeconds.toFixed(1)} s after (goal ≤ 5 s); VmRSS ${atStart.rss.toFixed(0)} MiB after start, ${settled.rss.toFixed(0)} MiB with ${groups} open groups (goal < 200; ${open.rss.toFixed(0)} MiB right after the burst, peak ${settled.hwm.toFixed(0)})`);
+    summary(INTAKE_ONLY ? 'ingest-outside.ts --intake-only' : 'ingest-outside.ts', `\`opsbot start\`${INTAKE_ONLY ? ' (nothing applied during the load: another process holds the inbox lock)' : ''} process fed ${GROUPS} webhooks vs a bare server process; applied after the load; VmRSS`,
+      `${botRate.toFixed(0)}/s = ${(botRate / bareRate).toFixed(2)}× bare (goal ≥ 0.7×), server CPU ${us(botRun)} µs per webhook (bare ${us(bareRun)}); applied ${appliedSeconds.toFixed(1)} s after (goal ≤ 5 s); VmRSS ${atStart.rss.toFixed(0)} MiB after start, ${settled.rss.toFixed(0)} MiB with ${groups} open groups (goal < 200; ${open.rss.toFixed(0)} MiB right after the burst, peak ${settled.hwm.toFixed(0)})`);
   } finally {
     agent.destroy();
     bot.kill('SIGTERM');

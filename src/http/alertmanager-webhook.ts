@@ -2,7 +2,8 @@
  * `POST /webhooks/alertmanager`: Alertmanager's webhook (payload version 4). Bearer token (401 before
  * the body is read; without a configured token every request is refused unless unauthenticated
  * webhooks are allowed explicitly), body limit (413), malformed JSON, a schema violation or a body
- * nested too deep or with too many fields (400 naming the field). An accepted notification is
+ * nested too deep or with too many fields (400 naming the field; the common case is checked by
+ * payload-fast.ts, anything else and every error by the zod schema). An accepted notification is
  * persisted and answered at once; the work happens after (Alertmanager cancels slow receivers). Duplicates answer 200 and change nothing.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';

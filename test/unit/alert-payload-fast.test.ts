@@ -8,7 +8,7 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
 import { fastWebhookPayload } from '../../src/core/alerts/payload-fast.js';
-import { cleanText, fieldPath, PAYLOAD_BOUNDS, payloadShapeProblem, webhookPayloadSchema, type PayloadBounds } from '../../src/core/alerts/payload.js';
+import { stripControl, fieldPath, PAYLOAD_BOUNDS, payloadShapeProblem, webhookPayloadSchema, type PayloadBounds } from '../../src/core/alerts/payload.js';
 import { hosts, payload } from '../support/alert-payloads.js';
 
 /** What arrives: a value as JSON.parse returns it (own `__proto__` keys included). */
@@ -18,7 +18,7 @@ const viaJson = (v: unknown): unknown => JSON.parse(JSON.stringify(v) ?? 'null')
 function hasProtoKey(v: unknown): boolean {
   if (v === null || typeof v !== 'object') return false;
   if (Array.isArray(v)) return v.some(hasProtoKey);
-  return Object.keys(v).some((k) => cleanText(k) === '__proto__' || hasProtoKey((v as Record<string, unknown>)[k]));
+  return Object.keys(v).some((k) => stripControl(k) === '__proto__' || hasProtoKey((v as Record<string, unknown>)[k]));
 }
 
 /** The fast path and zod agree on `input`; returns whether zod accepted it. */

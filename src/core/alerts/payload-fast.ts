@@ -7,7 +7,7 @@
  * (test/unit/alert-payload-fast.test.ts) checks the two agree on random and hostile payloads.
  * Expects a value from JSON.parse (plain objects and arrays, no undefined).
  */
-import { cleanText, isTimestamp, WEBHOOK_LIMITS, type WebhookAlert, type WebhookPayload } from './payload.js';
+import { stripControl, isTimestamp, WEBHOOK_LIMITS, type WebhookAlert, type WebhookPayload } from './payload.js';
 
 type Obj = Record<string, unknown>;
 
@@ -25,9 +25,9 @@ function labelSet(v: unknown): Record<string, string> | undefined {
   for (const k of Object.keys(v)) {
     const value = v[k];
     if (typeof value !== 'string' || k.length < 1 || k.length > WEBHOOK_LIMITS.nameLength) return undefined;
-    const name = cleanText(k);
+    const name = stripControl(k);
     if (name === '__proto__') return undefined;
-    out[name] = cleanText(value);
+    out[name] = stripControl(value);
   }
   return out;
 }

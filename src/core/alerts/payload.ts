@@ -41,13 +41,11 @@ const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200
 // eslint-disable-next-line no-control-regex
 const HAS_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
 
-/** Label and annotation text without control characters (stripped at the edge, so no renderer sees them). */
+/**
+ * Label and annotation text without control characters (stripped at the edge, so no renderer
+ * sees them); the same string when there is nothing to strip (the common case).
+ */
 export function stripControl(s: string): string {
-  return s.replace(CONTROL, '');
-}
-
-/** stripControl, without a new string when there is nothing to strip (the common case). */
-export function cleanText(s: string): string {
   return HAS_CONTROL.test(s) ? s.replace(CONTROL, '') : s;
 }
 
@@ -56,8 +54,8 @@ export function isTimestamp(s: string): boolean {
   return !Number.isNaN(Date.parse(s));
 }
 
-const cleanString = z.string().transform(cleanText);
-const labels = z.record(z.string().min(1).max(WEBHOOK_LIMITS.nameLength).transform(cleanText), cleanString);
+const cleanText = z.string().transform(stripControl);
+const labels = z.record(z.string().min(1).max(WEBHOOK_LIMITS.nameLength).transform(stripControl), cleanText);
 const timestamp = z.string().refine(isTimestamp, 'Invalid RFC 3339 timestamp');
 const status = z.enum(['firing', 'resolved']);
 

@@ -6,12 +6,13 @@
  * Then: how long after the last answer until every accepted group is applied (read from the
  * bot's SQLite file by a second connection), and the bot's resident memory (VmRSS and VmHWM in
  * /proc/<pid>/status) after start and with every group open.
- * Usage: npx tsx bench/ingest-outside.ts [--groups 10000] [--concurrency 32] [--rounds 3]
- * (builds dist/ first when it is older than src/; BENCH_NODE_OPTIONS becomes the bot's NODE_OPTIONS, e.g. --import of a memory logger; BENCH_SETTLE_MS: how long memory is watched after that, default 45000).
+ * Usage: npx tsx bench/ingest-outside.ts [--groups 10000] [--concurrency 32] [--rounds 3] [--intake-only]
+ * (--intake-only: this process holds the bot's inbox lock during the load, as another replica
+ * would, so the bot only answers webhooks; it applies them all once the lock is released)
+ * (builds dist/ first when it is older than src/; BENCH_NODE_OPTIONS becomes the bot's NODE_OPTIONS, e.g. --import of a memory logger; BENCH_NODE_ARGS are node's arguments for the bot, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof; BENCH_MARK_ROUNDS=1 prints when each of the bot's rounds ran on the monotonic clock, to cut its profile to them; BENCH_SETTLE_MS: how long memory is watched after that, default 45000).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import http from 'node:http';
 import os from 'node:os';
@@ -21,7 +22,11 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { hosts, payload } from '../test/support/alert-payloads.js';
 import { slackEnv, startSlackStandIn } from '../test/support/slack.js';
 import { freePort, waitFor } from '../test/support/host.js';
+import { ensureBuilt } from './built.js';
 import { summary, table } from './summary.js';
+import { SqliteStore } from '../src/core/store/sqlite/store.js';
+import { StoreCoordination } from '../src/core/coordination/store.js';
+import { INBOX_LOCK } from '../src/core/alerts/processor.js';
 
 const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,24 +38,15 @@ function arg(name: string, dflt: number): number {
 const GROUPS = arg('groups', 10_000);
 const CONCURRENCY = arg('concurrency', 32);
 const ROUNDS = arg('rounds', 3);
+/** Intake alone: this process holds the bot's inbox lock during the load (as another replica would), so nothing is applied until it ends. */
+const INTAKE_ONLY = process.argv.includes('--intake-only');
 const TOKEN = 'bench-token-0123456789abcdef';
 
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-function ensureBuilt(): void {
-  const cli = path.join(root, 'dist', 'cli.js');
-  let built = 0;
-  try { built = statSync(cli).mtimeMs; } catch { /* not built */ }
-  if (built >= newest(path.join(root, 'src'))) return;
-  process.stdout.write('building dist/ (npm run build) …\n');
-  execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+/** CPU time (user + system, all threads) a process has used, in µs (/proc/<pid>/stat, clock ticks of 10 ms). */
+async function cpuOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 /** VmRSS and VmHWM of a process, in MiB. */
@@ -91,7 +87,7 @@ http.createServer((req, res) => { const c = []; req.on('data', (d) => c.push(d))
   .listen(Number(process.argv[1]), '127.0.0.1', () => process.stdout.write('ready\\n'));`;
 
 async function main(): Promise<void> {
-  ensureBuilt();
+  ensureBuilt(root);
   const slack = await startSlackStandIn();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'opsbot-bench-outside-'));
   const configFile = path.join(dir, 'opsbot.yaml');
@@ -101,7 +97,7 @@ async function main(): Promise<void> {
   storm: { threshold: 1000, window: 1m }
 `);
   const port = await freePort();
-  const bot = spawn(process.execPath, [path.join(root, 'dist', 'cli.js'), 'start', '--config', configFile], {
+  const bot = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), path.join(root, 'dist', 'cli.js'), 'start', '--config', configFile], {
     cwd: root,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', OPSBOT_DATA_DIR: path.join(dir, 'data'), WEBHOOK_TOKEN: TOKEN, ...slackEnv(slack), ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}) },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -119,18 +115,30 @@ async function main(): Promise<void> {
     const bodies = Array.from({ length: GROUPS }, (_, i) => JSON.stringify(payload({ alertname: `Outside${i}`, alerts: hosts(3), commonLabels: { bench: 'outside' } })));
     const avgBytes = Math.round(bodies.reduce((n, b) => n + b.length, 0) / bodies.length);
     await blast(barePort, bodies.slice(0, 500));
-    const bareRun = { seconds: 0, ok: 0 };
-    const botRun = { seconds: 0, ok: 0 };
+    const holder = INTAKE_ONLY ? await SqliteStore.open(path.join(dir, 'data')) : undefined;
+    const held = holder ? await new StoreCoordination(holder).tryLock(INBOX_LOCK, 10 * 60_000) : undefined;
+    if (holder && !held) throw new Error('could not take the inbox lock for --intake-only');
+    const bareRun = { seconds: 0, ok: 0, cpu: 0 };
+    const botRun = { seconds: 0, ok: 0, cpu: 0 };
     const slice = Math.ceil(bodies.length / ROUNDS);
     const load = os.loadavg()[0] as number;
     for (let r = 0; r < ROUNDS; r++) {
       const part = bodies.slice(r * slice, (r + 1) * slice);
+      const bareCpu = await cpuOf(bare.pid as number);
       const b = await blast(barePort, part);
+      const botCpu = await cpuOf(bot.pid as number);
+      bareRun.cpu += (await cpuOf(bare.pid as number)) - bareCpu;
+      const t0 = process.hrtime.bigint() / 1000n;
       const o = await blast(port, part);
+      if (process.env.BENCH_MARK_ROUNDS) process.stderr.write(`opsbot round ${r}: monotonic µs ${t0}–${process.hrtime.bigint() / 1000n}\n`);
+      botRun.cpu += (await cpuOf(bot.pid as number)) - botCpu;
       bareRun.seconds += b.seconds; bareRun.ok += b.ok;
       botRun.seconds += o.seconds; botRun.ok += o.ok;
     }
+    await held?.release();
+    await holder?.close();
     const loadEnded = performance.now();
+    const botCpuAtEnd = await cpuOf(bot.pid as number);
 
     // Applied: the inbox is empty and every group is stored (a second connection to the bot's file).
     const db = new Database(path.join(dir, 'data', 'opsbot.sqlite'), { readonly: true, fileMustExist: true });
@@ -145,6 +153,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 25));
     }
     const appliedSeconds = (performance.now() - loadEnded) / 1000;
+    const applyCpu = (await cpuOf(bot.pid as number)) - botCpuAtEnd;
     db.close();
     await new Promise((r) => setTimeout(r, 3000));
     const open = await memoryOf(bot.pid as number);
@@ -154,15 +163,17 @@ async function main(): Promise<void> {
 
     const bareRate = bareRun.ok / bareRun.seconds;
     const botRate = botRun.ok / botRun.seconds;
-    process.stdout.write(`\nAlertmanager webhook ingest from outside — ${GROUPS} webhooks (3 alerts, ~${avgBytes} bytes, every body different), concurrency ${CONCURRENCY}, ${ROUNDS} alternating rounds, loopback, ${os.cpus().length} CPUs, load ${load.toFixed(2)}, Node ${process.version}\n\n`);
-    process.stdout.write(`${table(['server (own process)', 'ok', 'seconds', 'req/s', 'vs bare'], [
-      ['bare node:http (read body, 200)', String(bareRun.ok), bareRun.seconds.toFixed(2), bareRate.toFixed(0), '1.00'],
-      ['opsbot start (dist/cli.js)', String(botRun.ok), botRun.seconds.toFixed(2), botRate.toFixed(0), (botRate / bareRate).toFixed(2)],
+    process.stdout.write(`\nAlertmanager webhook ingest from outside${INTAKE_ONLY ? ', intake only (nothing applied during the load)' : ''} — ${GROUPS} webhooks (3 alerts, ~${avgBytes} bytes, every body different), concurrency ${CONCURRENCY}, ${ROUNDS} alternating rounds, loopback, ${os.cpus().length} CPUs, load ${load.toFixed(2)}, Node ${process.version}\n\n`);
+    const us = (r: { cpu: number; ok: number }) => (r.cpu / r.ok).toFixed(0);
+    process.stdout.write(`${table(['server (own process)', 'ok', 'seconds', 'req/s', 'vs bare', 'server CPU µs/req'], [
+      ['bare node:http (read body, 200)', String(bareRun.ok), bareRun.seconds.toFixed(2), bareRate.toFixed(0), '1.00', us(bareRun)],
+      ['opsbot start (dist/cli.js)', String(botRun.ok), botRun.seconds.toFixed(2), botRate.toFixed(0), (botRate / bareRate).toFixed(2), us(botRun)],
     ])}\n`);
+    process.stdout.write(`\nserver CPU per webhook while answering: opsbot ${us(botRun)} µs, bare ${us(bareRun)} µs (${(botRun.cpu / botRun.ok / (bareRun.cpu / bareRun.ok)).toFixed(2)}×); applying after the load: ${(applyCpu / botRun.ok).toFixed(0)} µs per webhook\n`);
     process.stdout.write(`\nevery accepted group applied ${appliedSeconds.toFixed(2)} s after the last answer (${groups} groups in the store)\n`);
     process.stdout.write(`resident memory of the opsbot process (/proc/<pid>/status VmRSS): ${atStart.rss.toFixed(0)} MiB after start; with ${groups} open groups ${open.rss.toFixed(0)} MiB 3 s after they were applied, ${settled.rss.toFixed(0)} MiB ${((Number(process.env.BENCH_SETTLE_MS ?? 45_000) + 3000) / 1000).toFixed(0)} s after; peak (VmHWM) ${settled.hwm.toFixed(0)} MiB\n`);
-    summary('ingest-outside.ts', `\`opsbot start\` process fed ${GROUPS} webhooks vs a bare server process; applied after the load; VmRSS`,
-      `${botRate.toFixed(0)}/s = ${(botRate / bareRate).toFixed(2)}× bare (goal ≥ 0.7×); applied ${appliedSeconds.toFixed(1)} s after (goal ≤ 5 s); VmRSS ${atStart.rss.toFixed(0)} MiB after start, ${settled.rss.toFixed(0)} MiB with ${groups} open groups (goal < 200; ${open.rss.toFixed(0)} MiB right after the burst, peak ${settled.hwm.toFixed(0)})`);
+    summary(INTAKE_ONLY ? 'ingest-outside.ts --intake-only' : 'ingest-outside.ts', `\`opsbot start\`${INTAKE_ONLY ? ' (nothing applied during the load: another process holds the inbox lock)' : ''} process fed ${GROUPS} webhooks vs a bare server process; applied after the load; VmRSS`,
+      `${botRate.toFixed(0)}/s = ${(botRate / bareRate).toFixed(2)}× bare (goal ≥ 0.7×), server CPU ${us(botRun)} µs per webhook (bare ${us(bareRun)}); applied ${appliedSeconds.toFixed(1)} s after (goal ≤ 5 s); VmRSS ${atStart.rss.toFixed(0)} MiB after start, ${settled.rss.toFixed(0)} MiB with ${groups} open groups (goal < 200; ${open.rss.toFixed(0)} MiB right after the burst, peak ${settled.hwm.toFixed(0)})`);
   } finally {
     agent.destroy();
     bot.kill('SIGTERM');

@@ -13,7 +13,7 @@ import { SUMMARY_MARK } from './summary.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
-const NOT_BENCHMARKS = new Set(['run.ts', 'summary.ts']);
+const NOT_BENCHMARKS = new Set(['run.ts', 'summary.ts', 'built.ts']);
 const scripts = readdirSync(here)
   .filter((f) => f.endsWith('.ts') && !NOT_BENCHMARKS.has(f) && !f.startsWith('_'))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))

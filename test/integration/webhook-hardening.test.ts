@@ -86,6 +86,8 @@ describe('error logs of a failed webhook', () => {
       await t.bot.store.close();
       const res = await fetch(`${t.baseUrl}/webhooks/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(payload({ alerts: hosts(1) })) });
       expect(res.status).toBe(500);
+      // The reference is the request id: 12 hex digits, like an invocation id.
+      expect(await res.json()).toMatchObject({ error: 'internal', message: expect.stringMatching(/\(reference [0-9a-f]{12}\)/) as unknown as string });
       const line = lines.map((l) => JSON.parse(l) as { msg: string; err?: { type: string; message: string; stack: string } }).find((l) => l.msg === 'alertmanager webhook failed');
       expect(line?.err).toEqual({ type: expect.any(String), message: expect.stringMatching(/\S/), stack: expect.stringContaining('at ') });
     } finally {

@@ -35,6 +35,17 @@ interface Waiting extends StoredEntry {
   reject(e: unknown): void;
 }
 
+function entryOf(stored: StoredEntry): InboxEntry {
+  let payload: WebhookPayload | undefined;
+  return {
+    hash: stored.hash,
+    get payload(): WebhookPayload {
+      payload ??= JSON.parse(stored.json) as WebhookPayload;
+      return payload;
+    },
+  };
+}
+
 /** Hashes remembered for the fast duplicate check (oldest dropped first), each with when it was seen. */
 const RECENT_KEEP = 50_000;
 const ROUND_MAX = 500;
@@ -95,10 +106,13 @@ export class AlertInbox {
     return undefined;
   }
 
-  /** The oldest inbox documents and their entries. */
+  /**
+   * The oldest inbox documents and their entries. An entry's payload is parsed when first read:
+   * a look at whether anything is pending (`batch(1)`) parses none of a round's hundreds.
+   */
   async batch(limit: number): Promise<{ docs: InboxDoc[]; entries: InboxEntry[] }> {
     const docs = await this.inbox.find({}, { sort: { seq: 1 }, limit });
-    return { docs, entries: docs.flatMap((d) => d.entries.map((e) => ({ hash: e.hash, payload: JSON.parse(e.json) as WebhookPayload }))) };
+    return { docs, entries: docs.flatMap((d) => d.entries.map(entryOf)) };
   }
 
   /** The documents were applied (an entry applied twice changes nothing: the group remembers it). */

@@ -20,21 +20,43 @@ export const PAYLOAD_BOUNDS = {
   maxNameLength: 1024,
 } as const;
 
+export type PayloadBounds = { readonly [K in keyof typeof PAYLOAD_BOUNDS]: number };
+
+/** Lengths of the payload's text fields (the schema's and the fast path's, payload-fast.ts). */
+export const WEBHOOK_LIMITS = {
+  groupKeyLength: 4000,
+  receiverLength: 500,
+  urlLength: 4000,
+  fingerprintLength: 128,
+  nameLength: PAYLOAD_BOUNDS.maxNameLength,
+} as const;
+
 /**
  * Characters no label or annotation may carry into chat: C0 controls but tab and line breaks, DEL,
  * C1 controls, and the bidirectional overrides and isolates that reorder what a reader sees.
  */
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+/** The same characters, for a test that keeps no state between calls (no `g`). */
+// eslint-disable-next-line no-control-regex
+const HAS_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
 
-/** Label and annotation text without control characters (stripped at the edge, so no renderer sees them). */
+/**
+ * Label and annotation text without control characters (stripped at the edge, so no renderer
+ * sees them); the same string when there is nothing to strip (the common case).
+ */
 export function stripControl(s: string): string {
-  return s.replace(CONTROL, '');
+  return HAS_CONTROL.test(s) ? s.replace(CONTROL, '') : s;
+}
+
+/** What the schema takes for a time: anything Date.parse reads (RFC 3339 with nanoseconds, the zero time). */
+export function isTimestamp(s: string): boolean {
+  return !Number.isNaN(Date.parse(s));
 }
 
 const cleanText = z.string().transform(stripControl);
-const labels = z.record(z.string().min(1).max(PAYLOAD_BOUNDS.maxNameLength).transform(stripControl), cleanText);
-const timestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'Invalid RFC 3339 timestamp');
+const labels = z.record(z.string().min(1).max(WEBHOOK_LIMITS.nameLength).transform(stripControl), cleanText);
+const timestamp = z.string().refine(isTimestamp, 'Invalid RFC 3339 timestamp');
 const status = z.enum(['firing', 'resolved']);
 
 export const webhookAlertSchema = z.looseObject({
@@ -43,20 +65,20 @@ export const webhookAlertSchema = z.looseObject({
   annotations: labels.default({}),
   startsAt: timestamp,
   endsAt: timestamp.optional(),
-  generatorURL: z.string().max(4000).optional().default(''),
-  fingerprint: z.string().min(1).max(128),
+  generatorURL: z.string().max(WEBHOOK_LIMITS.urlLength).optional().default(''),
+  fingerprint: z.string().min(1).max(WEBHOOK_LIMITS.fingerprintLength),
 });
 
 export const webhookPayloadSchema = z.looseObject({
   version: z.literal('4'),
-  groupKey: z.string().min(1).max(4000),
+  groupKey: z.string().min(1).max(WEBHOOK_LIMITS.groupKeyLength),
   truncatedAlerts: z.number().int().min(0).default(0),
   status,
-  receiver: z.string().max(500),
+  receiver: z.string().max(WEBHOOK_LIMITS.receiverLength),
   groupLabels: labels,
   commonLabels: labels,
   commonAnnotations: labels.default({}),
-  externalURL: z.string().max(4000).default(''),
+  externalURL: z.string().max(WEBHOOK_LIMITS.urlLength).default(''),
   alerts: z.array(webhookAlertSchema).min(1),
 });
 
@@ -65,25 +87,47 @@ export type WebhookAlert = z.infer<typeof webhookAlertSchema>;
 
 /**
  * The first way a parsed JSON body exceeds PAYLOAD_BOUNDS (too deep, too many fields or entries),
- * with the field it happened in; undefined when it fits. Walks without recursion, so any depth
- * JSON.parse accepted is safe to inspect.
+ * with the field it happened in; undefined when it fits. Visits values depth first, in order,
+ * and builds a path only for the problem it found; the depth bound bounds the recursion, so any
+ * depth JSON.parse accepted is safe to inspect.
  */
-export function payloadShapeProblem(body: unknown, bounds: typeof PAYLOAD_BOUNDS = PAYLOAD_BOUNDS): { field: string; message: string } | undefined {
-  const stack: { value: unknown; path: PropertyKey[] }[] = [{ value: body, path: [] }];
-  let values = 0;
-  while (stack.length) {
-    const { value, path } = stack.pop() as { value: unknown; path: PropertyKey[] };
-    if (++values > bounds.maxValues) return { field: '(body)', message: `More than ${bounds.maxValues} values in the body` };
-    if (value === null || typeof value !== 'object') continue;
-    if (path.length >= bounds.maxDepth) return { field: fieldPath(path.slice(0, 1)), message: `Nested deeper than ${bounds.maxDepth} levels` };
-    if (Array.isArray(value)) {
-      if (value.length > bounds.maxItems) return { field: fieldPath(path), message: `More than ${bounds.maxItems} entries` };
-      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: [...path, i] });
-      continue;
+export function payloadShapeProblem(body: unknown, bounds: PayloadBounds = PAYLOAD_BOUNDS): { field: string; message: string } | undefined {
+  const found = shapeWalk(body, 0, bounds, { values: 0 });
+  if (!found) return undefined;
+  const path = found.reversedPath.reverse();
+  return { field: found.kind === 'values' ? '(body)' : fieldPath(found.kind === 'depth' ? path.slice(0, 1) : path), message: found.message };
+}
+
+interface ShapeFound {
+  kind: 'values' | 'depth' | 'size';
+  message: string;
+  /** From the value that broke a bound up to the body (filled in while the walk unwinds). */
+  reversedPath: PropertyKey[];
+}
+
+function shapeWalk(value: unknown, depth: number, bounds: PayloadBounds, seen: { values: number }): ShapeFound | undefined {
+  if (++seen.values > bounds.maxValues) return { kind: 'values', message: `More than ${bounds.maxValues} values in the body`, reversedPath: [] };
+  if (value === null || typeof value !== 'object') return undefined;
+  if (depth >= bounds.maxDepth) return { kind: 'depth', message: `Nested deeper than ${bounds.maxDepth} levels`, reversedPath: [] };
+  if (Array.isArray(value)) {
+    if (value.length > bounds.maxItems) return { kind: 'size', message: `More than ${bounds.maxItems} entries`, reversedPath: [] };
+    for (let i = 0; i < value.length; i++) {
+      const found = shapeWalk(value[i], depth + 1, bounds, seen);
+      if (found) {
+        found.reversedPath.push(i);
+        return found;
+      }
     }
-    const keys = Object.keys(value);
-    if (keys.length > bounds.maxKeys) return { field: fieldPath(path), message: `More than ${bounds.maxKeys} fields` };
-    for (let i = keys.length - 1; i >= 0; i--) stack.push({ value: (value as Record<string, unknown>)[keys[i] as string], path: [...path, keys[i] as string] });
+    return undefined;
+  }
+  const keys = Object.keys(value);
+  if (keys.length > bounds.maxKeys) return { kind: 'size', message: `More than ${bounds.maxKeys} fields`, reversedPath: [] };
+  for (const k of keys) {
+    const found = shapeWalk((value as Record<string, unknown>)[k], depth + 1, bounds, seen);
+    if (found) {
+      found.reversedPath.push(k);
+      return found;
+    }
   }
   return undefined;
 }

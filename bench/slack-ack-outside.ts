@@ -1,0 +1,117 @@
+/**
+ * Slash command → ack from outside, as Slack sees it: a real `opsbot start` process (the built
+ * `dist/cli.js`, Slack in HTTP mode against a stand-in Web API, the embedded SQLite store) and a
+ * bare node:http server process that reads the same form and answers a fixed JSON body, each
+ * sent bursts of CONCURRENCY signed `/ops help` requests at once (keep-alive, one socket per
+ * request in flight) from this process, the two taking turns. The latency of each request is
+ * from sending it to the last byte of its answer; the server's CPU is read from /proc.
+ * Usage: npx tsx bench/slack-ack-outside.ts [--concurrency 200] [--bursts 5]
+ * (builds dist/ first when it is older than src/; BENCH_NODE_ARGS are node's arguments for the bot, e.g. --cpu-prof).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { signSlack, slackEnv, startSlackStandIn } from '../test/support/slack.js';
+import { freePort, waitFor } from '../test/support/host.js';
+import { ensureBuilt } from './built.js';
+import { summary, table } from './summary.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({ options: { concurrency: { type: 'string', default: '200' }, bursts: { type: 'string', default: '5' } } });
+const CONCURRENCY = Math.max(1, Number(values.concurrency));
+const BURSTS = Math.max(1, Number(values.bursts));
+const GOAL_P99_MS = 100;
+
+const BARE = `const http = require('node:http');
+http.createServer((req, res) => { const c = []; req.on('data', (d) => c.push(d)); req.on('end', () => {
+  const form = new URLSearchParams(Buffer.concat(c).toString());
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ response_type: 'ephemeral', text: 'ok: ' + (form.get('text') || ''), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'opsbot commands' } }] }));
+}); }).listen(Number(process.argv[1]), '127.0.0.1', () => process.stdout.write('ready\\n'));`;
+
+async function cpuOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+
+function send(port: number, body: string, secret: string): Promise<number> {
+  const ts = Math.floor(Date.now() / 1000);
+  const headers = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), 'x-slack-request-timestamp': String(ts), 'x-slack-signature': signSlack(secret, ts, body) };
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/slack/events', method: 'POST', agent, headers }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`HTTP ${res.statusCode} from port ${port}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+
+async function main(): Promise<void> {
+  ensureBuilt(root);
+  const slack = await startSlackStandIn();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'opsbot-bench-ack-'));
+  const configFile = path.join(dir, 'opsbot.yaml');
+  await writeFile(configFile, 'targets: {}\n');
+  const port = await freePort();
+  const bot = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), path.join(root, 'dist', 'cli.js'), 'start', '--config', configFile], {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', OPSBOT_DATA_DIR: path.join(dir, 'data'), ...slackEnv(slack) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  bot.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+  const barePort = await freePort();
+  const bare = spawn(process.execPath, ['-e', BARE, String(barePort)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)) || undefined, { timeoutMs: 60_000, what: `opsbot start on port ${port}: ${stderr}` });
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${barePort}/`, { method: 'POST', body: '' }).then((r) => r.ok, () => false)) || undefined, { timeoutMs: 20_000, what: 'the bare server' });
+    let user = 0;
+    const burst = (p: number) => Promise.all(Array.from({ length: CONCURRENCY }, () => send(p, slack.slashCommandBody({ text: 'help', userId: `U0BENCH${user++ % 20}` }), slack.signingSecret)));
+    // Warm-up: opens the sockets and lets both servers compile their paths.
+    for (let i = 0; i < 2; i++) { await burst(port); await burst(barePort); }
+    const load = os.loadavg()[0] as number;
+    const got = { bot: { ms: [] as number[], cpu: 0 }, bare: { ms: [] as number[], cpu: 0 } };
+    for (let b = 0; b < BURSTS; b++) {
+      for (const [key, p, pid] of [['bare', barePort, bare.pid], ['bot', port, bot.pid]] as const) {
+        const cpu = await cpuOf(pid as number);
+        got[key].ms.push(...await burst(p));
+        got[key].cpu += (await cpuOf(pid as number)) - cpu;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    const rows = (['bare', 'bot'] as const).map((key) => {
+      const s = got[key].ms.sort((a, b) => a - b);
+      return [key === 'bare' ? 'bare node:http (own process)' : 'opsbot start (dist/cli.js)', String(s.length), pct(s, 50).toFixed(1), pct(s, 90).toFixed(1), pct(s, 99).toFixed(1), (s.at(-1) as number).toFixed(1), (got[key].cpu / s.length / 1000).toFixed(2)];
+    });
+    process.stdout.write(`\nSlash command ack from outside — ${BURSTS} bursts of ${CONCURRENCY} signed "/ops help" at once per server, taking turns, loopback, ${os.cpus().length} CPUs, load ${load.toFixed(2)}, Node ${process.version}\n\n`);
+    process.stdout.write(`${table(['server', 'requests', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'server CPU ms/req'], rows)}\n`);
+    const [bareRow, botRow] = rows as [string[], string[]];
+    summary('slack-ack-outside.ts', `a real \`opsbot start\`: bursts of ${CONCURRENCY} signed \`/ops help\` at once → ack (goal p99 < ${GOAL_P99_MS} ms)`,
+      `p50 ${botRow[2]} / p99 ${botRow[4]} ms, ${botRow[6]} ms CPU per command (bare process: ${bareRow[2]} / ${bareRow[4]} ms)`);
+  } finally {
+    agent.destroy();
+    bot.kill('SIGTERM');
+    bare.kill('SIGTERM');
+    await Promise.race([Promise.all([exited(bot), exited(bare)]), new Promise((r) => setTimeout(r, 10_000))]);
+    bot.kill('SIGKILL');
+    await slack.close();
+    await rm(dir, { recursive: true, force: true, maxRetries: 5 });
+  }
+}
+
+await main();

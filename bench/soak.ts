@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   await writeFile(configFile, CONFIG);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const env = { ...slackEnv(slack), PORT: String(port), HOST: '127.0.0.1', OPSBOT_DATA_DIR: path.join(dir, 'data'), OPSBOT_CONFIG: configFile, WEBHOOK_TOKEN: TOKEN, LOG_LEVEL: 'warn' };
+  const env = { ...slackEnv(slack), PORT: String(port), HOST: '127.0.0.1', OPSBOT_DATA_DIR: path.join(dir, 'data'), OPSBOT_CONFIG: configFile, WEBHOOK_TOKEN: TOKEN, LOG_LEVEL: process.env.SOAK_LOG_LEVEL ?? 'warn' };
 
   let bot: RunningBot | undefined;
   let lives = 0;
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     if (m) rss.push({ t: elapsed(), life: lives, kib: Number(m[1]) });
   }
 
-  const counts = { webhooksSent: 0, accepted: 0, duplicate: 0, repeatsAnsweredAccepted: 0, refused: 0, connErrors: 0, http5xx: 0, slash: 0, slashOk: 0, slashSlow: 0, presses: 0, pressOk: 0, injected429: 0, restarts: 0, kills: 0 };
+  const counts = { webhooksSent: 0, accepted: 0, duplicate: 0, repeatsAnsweredAccepted: 0, refused: 0, connErrors: 0, http5xx: 0, slash: 0, slashOk: 0, slashSlow: 0, presses: 0, pressOk: 0, injected429: 0, restarts: 0, kills: 0, sigtermNotZero: 0 };
   const slashMs: number[] = [];
   const groups: GroupState[] = Array.from({ length: POOL }, (_, i) => ({ alertname: name(i), team: `t${i % CHANNELS.length}`, busy: false, sent: 0 }));
 
@@ -213,6 +213,7 @@ async function main(): Promise<void> {
       counts.restarts++;
       if (kill) counts.kills++;
       console.log(`[${elapsed().toFixed(0)}s] ${kill ? 'kill -9' : 'SIGTERM'} (exit ${code}); starting again`);
+      if (!kill && code !== 0) { counts.sigtermNotZero++; console.log(`bot stderr (tail):\n${old.stderr().slice(-4000)}`); }
       await start();
       nextRestart = Date.now() + RESTART_EVERY_MIN * 60_000;
     }
@@ -279,7 +280,7 @@ async function main(): Promise<void> {
   }
   await slack.close();
   await cleanup();
-  process.exit(report.lost === 0 && counts.http5xx === 0 ? 0 : 1);
+  process.exit(report.lost === 0 && counts.http5xx === 0 && counts.sigtermNotZero === 0 && exitCode === 0 ? 0 : 1);
 }
 
 main().catch((e) => {

@@ -14,8 +14,8 @@ interface PressedAction {
 }
 
 interface PressPayload {
-  container?: { type?: unknown; is_ephemeral?: unknown } | undefined;
-  message?: { blocks?: unknown } | undefined;
+  container?: { type?: unknown; is_ephemeral?: unknown; [key: string]: unknown } | undefined;
+  message?: { blocks?: unknown; [key: string]: unknown } | undefined;
 }
 
 /** Why the press is not a button of its message, or undefined when it is. */

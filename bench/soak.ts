@@ -21,6 +21,7 @@ import { freePort, tmpDir, waitFor } from '../test/support/host.js';
 import { slackEnv, startSlackStandIn } from '../test/support/slack.js';
 import { hosts, payload } from '../test/support/alert-payloads.js';
 import { EmbeddedStore } from '../src/core/store/index.js';
+import { summary } from './summary.js';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -273,8 +274,13 @@ async function main(): Promise<void> {
     chat429Answered: [...slack.callsTo('chat.postMessage'), ...slack.callsTo('chat.update')].filter((c) => c.status === 429).length,
     finalExitCode: exitCode,
     rssMiBPerLife: perLife.map((l) => ({ ...l, first: Math.round(l.first), max: Math.round(l.max), last: Math.round(l.last) })),
+    // The curve: the highest sample of each minute.
+    rssMiBByMinute: Array.from({ length: Math.ceil(elapsed() / 60) }, (_, m) => Math.round(Math.max(0, ...rss.filter((x) => Math.floor(x.t / 60) === m).map((x) => x.kib / 1024)))),
   };
   console.log(JSON.stringify(report, null, 2));
+  const lastLife = perLife[perLife.length - 1];
+  summary('soak.ts', `\`opsbot start\` for ${MINUTES} min: ${WEBHOOKS_PER_S} webhooks/s over ${POOL} groups, slash commands, button presses, chat 429s, a restart every ${RESTART_EVERY_MIN} min (SIGTERM and kill -9 in turn); lost (goal 0), memory`,
+    `lost ${report.lost} of ${accepted.length} groups (goal 0); ${counts.restarts} restarts (${counts.kills} kill -9), SIGTERM exits not 0: ${counts.sigtermNotZero}; ${report.chat429Answered} chat 429s; VmRSS per life ${perLife.map((l) => `${Math.round(l.first)}→${Math.round(l.max)}`).join(', ')} MiB (first→max; last life ended at ${Math.round(lastLife?.last ?? 0)})`);
   if (missingGroup.length || wrongStatus.length || missingInChat.length) {
     console.log('missing:', missingGroup.slice(0, 10).map((g) => g.alertname), 'wrong status:', wrongStatus.slice(0, 10).map((g) => g.alertname), 'not in chat:', missingInChat.slice(0, 10).map((g) => g.alertname));
   }

@@ -161,6 +161,7 @@ async function main(): Promise<void> {
     return { slot, body, kind: 'resolves', apply: () => { slot.open = false; slot.lastBody = undefined; } };
   }
 
+  const storeSize = async () => mib((await Promise.all((await readdir(dataDir).catch(() => [] as string[])).map((f) => stat(path.join(dataDir, f)).then((x) => x.size, () => 0)))).reduce((a, b) => a + b, 0));
   let sampler: NodeJS.Timeout | undefined;
   try {
     await waitFor(async () => {
@@ -176,7 +177,9 @@ async function main(): Promise<void> {
         // The stand-in keeps every call; the bench only needs their number.
         counts.chatCalls += slack.calls.length;
         slack.reset();
-        if (s && Math.round(s.t) % 30 < 5) process.stdout.write(`[${s.t.toFixed(0)}s] sent ${counts.sent} (accepted ${counts.accepted}, duplicate ${counts.duplicate}, errors ${counts.errors + counts.other}) rss ${s.rssMiB.toFixed(0)} MiB heap ${s.heapUsedMiB.toFixed(0)} MiB load ${os.loadavg()[0]?.toFixed(2)}\n`);
+        if (s && Math.round(s.t) % 30 < 5) {
+          void storeSize().then((store) => process.stdout.write(`[${s.t.toFixed(0)}s] sent ${counts.sent} (accepted ${counts.accepted}, duplicate ${counts.duplicate}, errors ${counts.errors + counts.other}) rss ${s.rssMiB.toFixed(0)} MiB heap ${s.heapUsedMiB.toFixed(0)} MiB store ${store.toFixed(0)} MiB chat calls ${counts.chatCalls} load ${os.loadavg()[0]?.toFixed(2)}\n`));
+        }
       });
     }, 5000);
 

@@ -14,9 +14,11 @@ import { SUMMARY_MARK } from './summary.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
 const NOT_BENCHMARKS = new Set(['run.ts', 'summary.ts', 'built.ts']);
+/** Runs of half an hour or more: only when named (`npm run bench -- soak`), and without the 10-minute limit. */
+const LONG_RUNS = new Set(['soak.ts', 'million.ts']);
 const scripts = readdirSync(here)
   .filter((f) => f.endsWith('.ts') && !NOT_BENCHMARKS.has(f) && !f.startsWith('_'))
-  .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
+  .filter((f) => (only.length === 0 ? !LONG_RUNS.has(f) : only.some((o) => f.includes(o))))
   .sort();
 
 /** Runs one script, passing its output through; resolves with its summary rows and exit code. */
@@ -25,7 +27,7 @@ function run(f: string): Promise<{ rows: { script: string; measures: string; res
     const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(here, f)], { stdio: ['ignore', 'pipe', 'inherit'] });
     const rows: { script: string; measures: string; result: string }[] = [];
     let rest = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10 * 60_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), (LONG_RUNS.has(f) ? 120 : 10) * 60_000);
     child.stdout.on('data', (d: Buffer) => {
       rest += d.toString();
       const lines = rest.split('\n');

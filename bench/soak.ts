@@ -21,6 +21,7 @@ import { freePort, tmpDir, waitFor } from '../test/support/host.js';
 import { slackEnv, startSlackStandIn } from '../test/support/slack.js';
 import { hosts, payload } from '../test/support/alert-payloads.js';
 import { EmbeddedStore } from '../src/core/store/index.js';
+import { summary } from './summary.js';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
   await writeFile(configFile, CONFIG);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const env = { ...slackEnv(slack), PORT: String(port), HOST: '127.0.0.1', OPSBOT_DATA_DIR: path.join(dir, 'data'), OPSBOT_CONFIG: configFile, WEBHOOK_TOKEN: TOKEN, LOG_LEVEL: 'warn' };
+  const env = { ...slackEnv(slack), PORT: String(port), HOST: '127.0.0.1', OPSBOT_DATA_DIR: path.join(dir, 'data'), OPSBOT_CONFIG: configFile, WEBHOOK_TOKEN: TOKEN, LOG_LEVEL: process.env.SOAK_LOG_LEVEL ?? 'warn' };
 
   let bot: RunningBot | undefined;
   let lives = 0;
@@ -103,7 +104,7 @@ async function main(): Promise<void> {
     if (m) rss.push({ t: elapsed(), life: lives, kib: Number(m[1]) });
   }
 
-  const counts = { webhooksSent: 0, accepted: 0, duplicate: 0, repeatsAnsweredAccepted: 0, refused: 0, connErrors: 0, http5xx: 0, slash: 0, slashOk: 0, slashSlow: 0, presses: 0, pressOk: 0, injected429: 0, restarts: 0, kills: 0 };
+  const counts = { webhooksSent: 0, accepted: 0, duplicate: 0, repeatsAnsweredAccepted: 0, refused: 0, connErrors: 0, http5xx: 0, slash: 0, slashOk: 0, slashSlow: 0, presses: 0, pressOk: 0, injected429: 0, restarts: 0, kills: 0, sigtermNotZero: 0 };
   const slashMs: number[] = [];
   const groups: GroupState[] = Array.from({ length: POOL }, (_, i) => ({ alertname: name(i), team: `t${i % CHANNELS.length}`, busy: false, sent: 0 }));
 
@@ -213,6 +214,7 @@ async function main(): Promise<void> {
       counts.restarts++;
       if (kill) counts.kills++;
       console.log(`[${elapsed().toFixed(0)}s] ${kill ? 'kill -9' : 'SIGTERM'} (exit ${code}); starting again`);
+      if (!kill && code !== 0) { counts.sigtermNotZero++; console.log(`bot stderr (tail):\n${old.stderr().slice(-4000)}`); }
       await start();
       nextRestart = Date.now() + RESTART_EVERY_MIN * 60_000;
     }
@@ -272,14 +274,19 @@ async function main(): Promise<void> {
     chat429Answered: [...slack.callsTo('chat.postMessage'), ...slack.callsTo('chat.update')].filter((c) => c.status === 429).length,
     finalExitCode: exitCode,
     rssMiBPerLife: perLife.map((l) => ({ ...l, first: Math.round(l.first), max: Math.round(l.max), last: Math.round(l.last) })),
+    // The curve: the highest sample of each minute.
+    rssMiBByMinute: Array.from({ length: Math.ceil(elapsed() / 60) }, (_, m) => Math.round(Math.max(0, ...rss.filter((x) => Math.floor(x.t / 60) === m).map((x) => x.kib / 1024)))),
   };
   console.log(JSON.stringify(report, null, 2));
+  const lastLife = perLife[perLife.length - 1];
+  summary('soak.ts', `\`opsbot start\` for ${MINUTES} min: ${WEBHOOKS_PER_S} webhooks/s over ${POOL} groups, slash commands, button presses, chat 429s, a restart every ${RESTART_EVERY_MIN} min (SIGTERM and kill -9 in turn); lost (goal 0), memory`,
+    `lost ${report.lost} of ${accepted.length} groups (goal 0); ${counts.restarts} restarts (${counts.kills} kill -9), SIGTERM exits not 0: ${counts.sigtermNotZero}; ${report.chat429Answered} chat 429s; VmRSS per life ${perLife.map((l) => `${Math.round(l.first)}→${Math.round(l.max)}`).join(', ')} MiB (first→max; last life ended at ${Math.round(lastLife?.last ?? 0)})`);
   if (missingGroup.length || wrongStatus.length || missingInChat.length) {
     console.log('missing:', missingGroup.slice(0, 10).map((g) => g.alertname), 'wrong status:', wrongStatus.slice(0, 10).map((g) => g.alertname), 'not in chat:', missingInChat.slice(0, 10).map((g) => g.alertname));
   }
   await slack.close();
   await cleanup();
-  process.exit(report.lost === 0 && counts.http5xx === 0 ? 0 : 1);
+  process.exit(report.lost === 0 && counts.http5xx === 0 && counts.sigtermNotZero === 0 && exitCode === 0 ? 0 : 1);
 }
 
 main().catch((e) => {

@@ -31,6 +31,30 @@ export function newRequestId(): string {
   return u.slice(0, 8) + u.slice(9, 13);
 }
 
+/** How often, while closing, connections that finished their request are closed. */
+const CLOSING_SWEEP_MS = 50;
+
+/**
+ * `close()` waits for every connection to end. Fastify closes the idle ones when close starts and
+ * answers new requests 503 with `Connection: close`, but a request in flight at that moment is
+ * answered keep-alive, and a client that then holds the socket idle (Alertmanager's and undici's
+ * pools do) kept the server open for the whole keep-alive timeout (72 s): a SIGTERM under load
+ * ran into the shutdown deadline and exited 1. While closing, responses say `Connection: close`
+ * and connections left idle are closed as soon as their request is done.
+ */
+function closeKeptAliveConnectionsOnClose(app: FastifyInstance): void {
+  let sweep: NodeJS.Timeout | undefined;
+  app.addHook('preClose', async () => {
+    sweep = setInterval(() => app.server.closeIdleConnections(), CLOSING_SWEEP_MS);
+    sweep.unref();
+  });
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (sweep) reply.header('connection', 'close');
+    done(null, payload);
+  });
+  app.addHook('onClose', async () => clearInterval(sweep));
+}
+
 export async function createHttpServer(opts: HttpServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: opts.log.child({ component: 'http' }) as FastifyBaseLogger,
@@ -39,6 +63,8 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     forceCloseConnections: 'idle',
   });
+
+  closeKeptAliveConnectionsOnClose(app);
 
   // A callback hook (no promise per request), and nothing built when the line would not be written (req.log is a pino child of opts.log).
   app.addHook('onResponse', (req, reply, done) => {

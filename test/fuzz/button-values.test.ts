@@ -61,8 +61,12 @@ describe('Slack button values under arbitrary input (real Bolt)', () => {
     const before = await auditCount();
     const payload = slack.blockActionsPayload({ value: '', userId: 'U0ALICE', actionId });
     const action = (payload.actions as Record<string, unknown>[])[0] as Record<string, unknown>;
-    if (value === undefined) delete action.value;
-    else action.value = value;
+    // The message carries the same button (Slack sends the message the press was made on).
+    const onMessage = ((payload.message as { blocks: { elements: Record<string, unknown>[] }[] }).blocks[0]?.elements ?? [])[0] as Record<string, unknown>;
+    for (const o of [action, onMessage]) {
+      if (value === undefined) delete o.value;
+      else o.value = value;
+    }
     const res = await slack.sendSigned(t.baseUrl, new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
     if (!actionId.startsWith('opsbot:run:')) return { status: res.status, audited: 0 };
     await waitFor(async () => ((await auditCount()) > before ? true : undefined), { timeoutMs: 5000, what: 'an audit entry for the press' });

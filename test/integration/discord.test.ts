@@ -220,6 +220,36 @@ describe('Discord surface against a REST + gateway stand-in', () => {
     expect(audit[0]?.line).toBe('health web');
   });
 
+  it('refuses a press of a button the message does not carry (crafted, or pressed again after the update removed it)', async () => {
+    // Given a message the bot posted with one button, `health web`
+    const ref = await surface.post('c-ops', { title: 'Web check', status: 'info', blocks: [], buttons: [{ label: 'Check health', command: 'health web' }] });
+    const customId = discord.messages.get(ref.id)?.components[0].components[0].custom_id as string;
+    const before = JSON.stringify(discord.messages.get(ref.id));
+    const refusals = async () => (await t.bot.audit.list({ limit: 50, subject: `discord:user:${OPERATOR.id}` })).filter((a) => a.decision === 'rejected');
+    const refusedBefore = (await refusals()).length;
+    // When an interaction arrives for that message with a custom_id of ours that none of its buttons has
+    const crafted = discord.pressButton(OPERATOR, ref.id, 'ops:0:health db');
+    // Then the operator alone is told it cannot run, the message is left alone, nothing ran, and it is audited
+    const [cb] = await waitFor(() => (discord.callbacks(crafted.id).length ? discord.callbacks(crafted.id) : undefined), { what: 'refusal' });
+    expect(cb?.body.type).toBe(4);
+    expect(cb?.body.data.flags & 64).toBe(64);
+    expect(cb?.body.data.embeds[0].title).toContain('This button cannot run');
+    expect(JSON.stringify(cb?.body.data.embeds)).toContain('not on the message');
+    expect(JSON.stringify(discord.messages.get(ref.id))).toBe(before);
+    const refused = await waitFor(async () => { const r = await refusals(); return r.length > refusedBefore ? r : undefined; }, { what: 'refusal audited' });
+    expect(refused.find((a) => a.line === 'health db')).toMatchObject({ surface: 'system', origin: 'discord', code: 'invalid', command: 'rejected button' });
+    expect(await t.bot.audit.list({ limit: 5, subject: `discord:user:${OPERATOR.id}`, command: 'health' }).then((a) => a.filter((e) => e.line === 'health db'))).toEqual([]);
+    // And when the real button is pressed, the update removes the buttons; the same press again is refused
+    const first = discord.pressButton(OPERATOR, ref.id, customId);
+    await waitFor(() => discord.callbacks(first.id).length > 0, { what: 'first press answered' });
+    await waitFor(() => (discord.messages.get(ref.id)?.components.length === 0 ? true : undefined), { what: 'buttons removed' });
+    const again = discord.pressButton(OPERATOR, ref.id, customId);
+    const [cb2] = await waitFor(() => (discord.callbacks(again.id).length ? discord.callbacks(again.id) : undefined), { what: 'second refusal' });
+    expect(cb2?.body.data.embeds[0].title).toContain('This button cannot run');
+    const runs = await t.bot.audit.list({ limit: 20, subject: `discord:user:${OPERATOR.id}`, command: 'health' });
+    expect(runs.filter((a) => a.line === 'health web' && a.at.getTime() >= (cb?.at ?? 0))).toHaveLength(1);
+  });
+
   it('answers a button press by a member without the role ephemerally and leaves the message alone', async () => {
     const ref = await surface.post('c-alerts', { title: 'Disk full', status: 'fail', blocks: [], buttons: [{ label: 'Health', command: 'health web' }] });
     const before = JSON.stringify(discord.messages.get(ref.id));

@@ -223,6 +223,49 @@ describe('Slack surface (real Bolt, HTTP mode, protocol-level stand-in)', () => 
     expect(entry).toMatchObject({ subject: 'slack:U0ALICE', surface: 'slack', outcome: 'ok', line: 'testack a1b2' });
   });
 
+  describe('a press must be a button of the message it came with', () => {
+    const posted = renderSlack({ title: 'Alert c3d4 firing', status: 'fail', blocks: [{ type: 'text', text: 'disk full on db' }], buttons: [{ label: 'Ack', command: 'testack c3d4' }] });
+    const actions = posted.blocks.find((b) => b.type === 'actions') as { block_id: string; elements: { action_id: string; value: string }[] };
+    const [ackButton] = actions.elements;
+
+    it.each([
+      ['a command the message has no button for', { value: 'testack zz99', blocks: posted.blocks, actionId: ackButton?.action_id, blockId: actions.block_id }, 'not on the message'],
+      ['the button\'s command under another action id', { value: 'testack c3d4', blocks: posted.blocks, actionId: 'opsbot:run:7', blockId: actions.block_id }, 'not on the message'],
+      ['the button\'s command from another block', { value: 'testack c3d4', blocks: posted.blocks, actionId: ackButton?.action_id, blockId: 'opsbot:title' }, 'not on the message'],
+      ['no message at all (not an ephemeral one)', { value: 'testack c3d4', message: false as const }, 'no message'],
+    ])('refuses %s: told to the presser, audited, nothing runs', async (_case, press, reason) => {
+      // Given a message the bot posted with one button, `testack c3d4`
+      const ran = async () => (await audit()).filter((e) => e.command === 'testack').length;
+      const refusals = async () => (await audit()).filter((e) => e.decision === 'rejected' && e.origin === 'slack');
+      const before = await ran();
+      const refusedBefore = (await refusals()).length;
+      const responseUrl = slack.responseUrl(`forged-${Math.random().toString(36).slice(2)}`);
+      // When a press arrives that is not that button
+      const res = await slack.sendBlockAction(t.baseUrl, { ...press, userId: 'U0ALICE', channelId: 'C0OPS', messageTs: '1700000000.000077', responseUrl });
+      expect(res.status).toBe(200);
+      // Then Alice alone is told it cannot run, with the reason
+      const told = await waitFor(() => slack.responsesTo(responseUrl)[0], { what: 'ephemeral refusal' });
+      expect(told.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+      expect(textOf(told.body.blocks)).toContain('This button cannot run');
+      expect(textOf(told.body.blocks)).toContain(reason);
+      // And the refusal is audited with the command it carried, and nothing ran or changed
+      const entries = await waitFor(async () => { const r = await refusals(); return r.length > refusedBefore ? r : undefined; }, { what: 'refusal audited' });
+      expect(entries).toHaveLength(refusedBefore + 1);
+      expect(entries.find((e) => e.line === press.value)).toMatchObject({ surface: 'system', subject: 'slack:U0ALICE', code: 'invalid', command: 'rejected button' });
+      expect(await ran()).toBe(before);
+      expect(slack.callsTo('chat.update')).toEqual([]);
+    });
+
+    it('runs a press on an ephemeral message, which Slack sends without the message', async () => {
+      const responseUrl = slack.responseUrl('ephemeral-press');
+      await slack.sendBlockAction(t.baseUrl, { value: 'testack e5f6', userId: 'U0ALICE', channelId: 'C0OPS', ephemeral: true, message: false, responseUrl });
+      const done = await waitFor(() => slack.responsesTo(responseUrl)[0], { what: 'outcome through the response_url' });
+      expect(textOf(done.body.blocks)).toContain('Alert e5f6 acknowledged');
+      const entry = await waitFor(async () => (await audit()).find((e) => e.command === 'testack' && e.line === 'testack e5f6'), { what: 'ran' });
+      expect(entry).toMatchObject({ subject: 'slack:U0ALICE', outcome: 'ok' });
+    });
+  });
+
   it('denies a user without the role, names the role needed, and audits the denial', async () => {
     // When Eve (no role, no group) types a command she may not run
     const res = await slack.sendSlashCommand(t.baseUrl, { text: 'health all', userId: 'U0EVE' });

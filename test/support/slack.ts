@@ -296,9 +296,18 @@ export class SlackStandIn {
     return this.sendSigned(baseUrl, this.slashCommandBody(cmd), opts);
   }
 
-  blockActionsPayload(p: { value: string; userId: string; channelId?: string; messageTs?: string; blocks?: unknown[]; responseUrl?: string; ephemeral?: boolean; actionId?: string }): Record<string, unknown> {
+  /**
+   * A button press as Slack sends it. `blocks` are the blocks of the message the button is on; by
+   * default a message that carries exactly the pressed button. `message: false` leaves the message
+   * out (Slack does so for ephemeral messages only).
+   */
+  blockActionsPayload(p: { value: string; userId: string; channelId?: string; messageTs?: string; blocks?: unknown[]; message?: false; responseUrl?: string; ephemeral?: boolean; actionId?: string; blockId?: string }): Record<string, unknown> {
     const channel = p.channelId ?? 'C0OPS';
     const ts = p.messageTs ?? '1700000000.000001';
+    const actionId = p.actionId ?? 'opsbot:run:0';
+    const blockId = p.blockId ?? 'opsbot:actions';
+    const text = { type: 'plain_text', text: 'Press' };
+    const blocks = p.blocks ?? [{ type: 'actions', block_id: blockId, elements: [{ type: 'button', action_id: actionId, text, value: p.value }] }];
     return {
       type: 'block_actions',
       user: { id: p.userId, username: p.userId.toLowerCase(), name: p.userId.toLowerCase(), team_id: 'T0TEST' },
@@ -310,10 +319,10 @@ export class SlackStandIn {
       enterprise: null,
       is_enterprise_install: false,
       channel: { id: channel, name: 'ops' },
-      message: { type: 'message', user: 'U0BOT', bot_id: 'B0BOT', ts, text: 'original', blocks: p.blocks ?? [] },
+      ...(p.message === false ? {} : { message: { type: 'message', user: 'U0BOT', bot_id: 'B0BOT', ts, text: 'original', blocks } }),
       state: { values: {} },
       response_url: p.responseUrl ?? this.responseUrl(),
-      actions: [{ action_id: p.actionId ?? 'opsbot:run:0', block_id: 'opsbot:actions', text: { type: 'plain_text', text: 'Press' }, value: p.value, type: 'button', action_ts: String(Date.now() / 1000) }],
+      actions: [{ action_id: actionId, block_id: blockId, text, value: p.value, type: 'button', action_ts: String(Date.now() / 1000) }],
     };
   }
 

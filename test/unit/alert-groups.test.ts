@@ -79,6 +79,28 @@ describe('the alert service', () => {
     expect(top.map((m) => m.reply.title)).toEqual(['[RESOLVED] HighCPU', '[FIRING:1] HighCPU']);
   });
 
+  it('given a resolved group removed by retention while its chat messages are still kept, when it fires again, then it gets an id of its own and a message of its own', async () => {
+    h = await alertHarness();
+    // Given a group that fired, resolved (its message updated, a note in the thread) and was then removed by retention
+    await h.alerts.receive(payload({ alerts: hosts(1) }));
+    await h.settle();
+    await h.alerts.receive(payload({ alerts: hosts(1, { status: 'resolved' }) }));
+    await h.settle();
+    const [old] = await h.store.collection<{ _id: string }>('alert_groups').find({});
+    await h.store.collection('alert_groups').deleteMany({});
+    const before = h.chat.topLevel().length;
+    // When the same alert fires again (occurrence 1 again: no earlier one is left)
+    await h.alerts.receive(payload({ alerts: hosts(1, { startsAt: '2026-11-24T12:00:00Z' }) }));
+    await h.settle();
+    // Then it is a group with another id, posted as a new message; the old message is left as it was
+    const [again] = await h.alerts.listOpen();
+    expect(again?._id).toBeDefined();
+    expect(again?._id).not.toBe(old?._id);
+    const top = h.chat.topLevel();
+    expect(top).toHaveLength(before + 1);
+    expect(top.map((m) => m.reply.title)).toEqual(['[RESOLVED] HighCPU', '[FIRING:1] HighCPU']);
+  });
+
   it('given a group resolved by hand, then the message says who, a note goes in the thread, and Alertmanager firing again opens a new occurrence', async () => {
     h = await alertHarness();
     await h.alerts.receive(payload({ alerts: hosts(2) }));

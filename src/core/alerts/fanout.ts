@@ -58,6 +58,12 @@ export class AlertFanout {
     this.extension = ext;
   }
 
+  /** Whether the outbox still holds a message or thread note of group id `id` on one of these channels. */
+  async messagesOf(id: string, channels: string[]): Promise<boolean> {
+    for (const c of channels) if ((await this.d.outbox.get(messageKey(id, c))) || (await this.d.outbox.get(noteKey(id, c)))) return true;
+    return false;
+  }
+
   /** Tells the extension a change of the group was saved. */
   saved(before: AlertGroup, after: AlertGroup): void {
     this.extension?.saved?.(before, after);

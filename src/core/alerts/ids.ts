@@ -2,7 +2,9 @@
  * Short ids for new groups: the shortest candidate of the occurrence (see shortIdCandidates) that
  * no other group holds. The store decides: each candidate is tried by inserting the group under
  * it, and a duplicate key moves on to the next one, so two processes opening groups at once never
- * share an id and never both create one occurrence.
+ * share an id and never both create one occurrence. A candidate that something else still names
+ * (`taken`: the chat messages of a group retention already removed) is passed over, so a group
+ * never inherits another's messages.
  */
 import { newId } from '../ids.js';
 import { isDuplicateKey, type Collection } from '../store/types.js';
@@ -12,8 +14,10 @@ import { shortIdCandidates, type AlertGroup } from './group.js';
  * Inserts `g` (its `_id` is replaced) and returns it as stored, or null when another process
  * created this occurrence of the group first (read it again and apply the change to it).
  */
-export async function insertNewGroup(groups: Collection<AlertGroup>, g: AlertGroup): Promise<AlertGroup | null> {
-  for (const id of [...shortIdCandidates(g.groupKey, g.occurrence), newId()]) {
+export async function insertNewGroup(groups: Collection<AlertGroup>, g: AlertGroup, taken?: (id: string) => Promise<boolean>): Promise<AlertGroup | null> {
+  const candidates = shortIdCandidates(g.groupKey, g.occurrence);
+  for (const id of [...candidates, newId()]) {
+    if (taken && candidates.includes(id) && (await taken(id))) continue;
     try {
       return await groups.insertOne({ ...g, _id: id });
     } catch (e) {

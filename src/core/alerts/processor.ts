@@ -32,6 +32,8 @@ export interface ProcessorDeps {
   clock: Clock;
   log: Logger;
   report: (e: AlertEvent) => Promise<void>;
+  /** Whether a new group's id candidate is still named by chat messages on these channels (a removed group's). */
+  idTaken?: (id: string, channels: string[]) => Promise<boolean>;
   /** Back-off between rounds when applying a notification fails (default 2s, growing). */
   applyRetryMs?: number;
   /** How soon to look again when another process holds the inbox lock (default 1s). */
@@ -263,7 +265,8 @@ export class AlertProcessor {
         }
         const occurrence = (latest?.occurrence ?? 0) + 1;
         const draft = { ...newGroup('', occurrence, p, this.d.router.route(p.commonLabels), entry.hash, now), version: 1, pendingFanout: true as const };
-        const created = await insertNewGroup(groups, draft);
+        const idTaken = this.d.idTaken;
+        const created = await insertNewGroup(groups, draft, idTaken && ((candidate) => idTaken(candidate, draft.routes.map((r) => r.channel))));
         if (!created) continue; // another process opened it first: apply to theirs
         const channels = created.routes.map((r) => r.channel);
         this.d.log.info({ alert: created._id, groupKey: p.groupKey, occurrence, channels }, 'alert group opened');

@@ -82,7 +82,7 @@ export class AlertService {
     const report = eventReporter(opts.onEvent, log);
     this.processor = new AlertProcessor({
       inbox: this.inbox, groups: this.groups, writer: this.writer, router: new AlertRouter(config.routes, config.defaultChannel, opts.people),
-      coordination, clock: this.clock, log, report,
+      coordination, clock: this.clock, log, report, idTaken: (id, channels) => this.fanout.messagesOf(id, channels),
       ...(opts.applyRetryMs !== undefined ? { applyRetryMs: opts.applyRetryMs } : {}),
       ...(opts.lockRetryMs !== undefined ? { lockRetryMs: opts.lockRetryMs } : {}),
     });

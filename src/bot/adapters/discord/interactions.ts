@@ -77,6 +77,15 @@ function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   return Promise.race([p, new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), ms); })]).finally(() => clearTimeout(timer));
 }
 
+/** Whether the pressed custom_id is one of the buttons of the message the interaction came with. */
+function pressedOnMessage(i: ButtonInteraction): boolean {
+  try {
+    return Boolean(i.message) && i.component !== null && i.component !== undefined; // discord.js finds it by custom_id among the message's components
+  } catch {
+    return false; // no message (or none discord.js could read) in the interaction
+  }
+}
+
 export class InteractionHandler {
   constructor(private readonly deps: InteractionDeps) {}
 
@@ -201,6 +210,16 @@ export class InteractionHandler {
       const refused = await this.deps.router.rejected({
         surface: 'discord', subject: subjectOf(i), what: 'button', code: 'expired', channel: i.channelId, line: i.customId,
         title: 'This button has expired', message: 'Type the command instead (`help` lists them).',
+      });
+      await this.answerPresserOnly(i, refused.reply);
+      return;
+    }
+    // The interaction carries the message the button is on (as Discord holds it now): a custom_id
+    // none of its buttons has was not pressed there (a crafted interaction, or an older version of the message).
+    if (!pressedOnMessage(i)) {
+      const refused = await this.deps.router.rejected({
+        surface: 'discord', subject: subjectOf(i), what: 'button', code: 'invalid', channel: i.channelId, line: command,
+        title: 'This button cannot run', message: 'This press was refused: the pressed button is not on the message. Type the command instead (`help` lists them).',
       });
       await this.answerPresserOnly(i, refused.reply);
       return;

@@ -17,6 +17,7 @@ import type { SlackSubjects } from './subjects.js';
 import type { SlackWeb } from './web.js';
 import { renderSlack } from './render.js';
 import { renderButtonOutcome } from './outcome.js';
+import { pressNotOnMessage } from './pressed.js';
 import { escapeCut, unescapeSlackText } from './mrkdwn.js';
 import type { SlackMessage } from './limits.js';
 import type { ProgressSink } from '../../../core/progress.js';
@@ -154,14 +155,20 @@ export function registerSlackListeners(app: App, deps: SlackInteractionDeps): vo
     if (typeof button.action_id !== 'string' || !button.action_id.startsWith('opsbot:run:')) return;
     const channel = press.container?.channel_id ?? press.channel?.id;
     const value = (button as { value?: unknown }).value;
-    if (button.type !== 'button' || typeof value !== 'string' || !value.trim()) {
-      // One of our action ids without a command to run: a payload we did not send. Refused, audited, told to the presser.
+    // A payload we did not send (one of our action ids without a command, or a button the message
+    // does not carry) is refused, audited, and told to the presser; nothing runs.
+    const refuse = async (message: string, line?: string) => {
       const subject = await deps.subjects.subjectOf(press.user.id, press.user.username ?? press.user.name).catch(() => ({ id: 'slack:(unrecognised user)' }));
-      const refused = await deps.router.rejected({
-        surface: 'slack', subject, what: 'button', code: 'invalid', channel,
-        title: 'This button cannot run', message: `The pressed ${String(button.type)} carries no command (its value is ${value === undefined ? 'missing' : typeof value === 'string' ? 'empty' : `a ${typeof value}`}). Type the command instead (\`help\` lists them).`,
-      });
+      const refused = await deps.router.rejected({ surface: 'slack', subject, what: 'button', code: 'invalid', channel, line, title: 'This button cannot run', message });
       await deps.web.respond(press.response_url, { response_type: 'ephemeral', replace_original: false, ...renderSlack(refused.reply) }).catch((e: unknown) => log.error({ err: e }, 'slack rejection could not be delivered'));
+    };
+    if (button.type !== 'button' || typeof value !== 'string' || !value.trim()) {
+      await refuse(`The pressed ${String(button.type)} carries no command (its value is ${value === undefined ? 'missing' : typeof value === 'string' ? 'empty' : `a ${typeof value}`}). Type the command instead (\`help\` lists them).`);
+      return;
+    }
+    const notOnMessage = pressNotOnMessage(press, button);
+    if (notOnMessage) {
+      await refuse(`This press was refused: ${notOnMessage}. Type the command instead (\`help\` lists them).`, value);
       return;
     }
     const line = value;

@@ -30,11 +30,18 @@ export interface Alerting {
    * throws is logged and the others still run.
    */
   listeners: ((e: AlertEvent) => void | Promise<void>)[];
+  /** Records outside alerting that are keyed by a group id (escalations): a new group skips an id one of them still holds. */
+  idHolders: ((id: string) => Promise<boolean>)[];
 }
 
 export function wireAlerting(config: Config, env: Env, deps: { store: Store; coordination: Coordination; log: Logger; metrics: Metrics; clock: Clock }): Alerting {
   const { store, coordination, log, metrics, clock } = deps;
   const listeners: Alerting['listeners'] = [];
+  const idHolders: Alerting['idHolders'] = [];
+  const idInUse = async (id: string): Promise<boolean> => {
+    for (const holds of idHolders) if (await holds(id)) return true;
+    return false;
+  };
   const onEvent = async (e: AlertEvent): Promise<void> => {
     for (const listen of listeners) {
       try {
@@ -51,11 +58,11 @@ export function wireAlerting(config: Config, env: Env, deps: { store: Store; coo
     store, coordination, gateways, clock, rate: config.alerting.rate, log: log.child({ component: 'outbox' }), metrics: alertMetrics,
     onDelivered: (item): Promise<void> => alerts.delivered(item),
   });
-  const alerts = new AlertService({ store, coordination, outbox, clock, onEvent, config: config.alerting, people: new People(config.people), log: log.child({ component: 'alerts' }), metrics: alertMetrics });
+  const alerts = new AlertService({ store, coordination, outbox, clock, onEvent, config: config.alerting, people: new People(config.people), log: log.child({ component: 'alerts' }), metrics: alertMetrics, idInUse });
   alertSources.groupsByState = () => alerts.countByState();
   alertSources.outboxDepth = () => outbox.depthBySurface();
   alertSources.outboxDead = () => outbox.deadCount();
   const alertmanagerUrl = env.ALERTMANAGER_URL ?? config.alerting.alertmanagerUrl;
   const alertmanager = alertmanagerUrl ? new AlertmanagerClient(alertmanagerUrl, config.alerting.alertmanagerTimeout) : undefined;
-  return { gateways, outbox, alerts, alertMetrics, listeners, ...(alertmanager ? { alertmanager } : {}) };
+  return { gateways, outbox, alerts, alertMetrics, listeners, idHolders, ...(alertmanager ? { alertmanager } : {}) };
 }

@@ -82,6 +82,8 @@ export function wireOncall(config: Config, deps: {
   });
   // A page's direct message refused for good falls back to a mention in the alert's channels.
   alerting.outbox.onDead((item, error) => escalations.onMessageDead(item, error));
+  // An escalation is keyed by its group id: a group opened after retention removed an old one never takes the id of an escalation that is still kept.
+  alerting.idHolders.push(async (id) => (await escalations.get(id)) !== null);
   // Group messages show the escalation's state; an ack or resolve stops it at once.
   alerting.alerts.extend({ blocks: (g) => escalations.blocksFor(g), saved: (before, after) => escalations.onGroupSaved(before, after) });
   const handoffs = new Handoffs({ oncall, schedules: config.schedules, store, outbox: alerting.outbox, people, clock, log, dmAddress });

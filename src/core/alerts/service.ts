@@ -48,6 +48,11 @@ export interface AlertServiceOptions {
   onEvent?: AlertEventSink;
   /** `people:`, for `person:<id>` mentions of routes. */
   people?: Pick<People, 'get'>;
+  /**
+   * Whether a record outside alerting still names this group id (an escalation is keyed by it):
+   * a new group never takes such an id, although retention removed the group that had it.
+   */
+  idInUse?: (id: string) => Promise<boolean>;
 }
 
 /** Longer than the processor's retries and an inbox lock's lifetime: intake that waits this long is stuck. */
@@ -82,7 +87,7 @@ export class AlertService {
     const report = eventReporter(opts.onEvent, log);
     this.processor = new AlertProcessor({
       inbox: this.inbox, groups: this.groups, writer: this.writer, router: new AlertRouter(config.routes, config.defaultChannel, opts.people),
-      coordination, clock: this.clock, log, report, idTaken: (id, channels) => this.fanout.messagesOf(id, channels),
+      coordination, clock: this.clock, log, report, idTaken: async (id, channels) => (await this.fanout.messagesOf(id, channels)) || ((await opts.idInUse?.(id)) ?? false),
       ...(opts.applyRetryMs !== undefined ? { applyRetryMs: opts.applyRetryMs } : {}),
       ...(opts.lockRetryMs !== undefined ? { lockRetryMs: opts.lockRetryMs } : {}),
     });

@@ -169,3 +169,48 @@ ${opts.rules}
     expect(failed?.detail).toMatchObject({ problems: [expect.stringContaining('bot.commandTimeout')] });
   });
 });
+
+describe('reload: a pending request whose target changes environment', () => {
+  const config = (environment: string) => `
+bot: { consoleUser: "console:op" }
+people:
+  alice: { slack: U0ALICE, roles: [operator] }
+  bob: { slack: U0BOB, roles: [lead] }
+targets:
+  web:
+    environment: ${environment}
+    health: [ { name: up, tcp: { host: 127.0.0.1, port: 9 } } ]
+rbac:
+  roles:
+    operator: { allow: [health] }
+    lead: { allow: [health] }
+    sre: { allow: [health] }
+approvals:
+  rules:
+    - { commands: [health], environments: [staging], approvers: [lead] }
+    - { commands: [health], environments: [production], approvers: [sre], count: 2 }
+`;
+  const clock = new ManualClock(Date.UTC(2026, 0, 12, 7, 30));
+  const alice: Subject = { id: 'slack:U0ALICE', display: 'alice' };
+  const bob: Subject = { id: 'slack:U0BOB', display: 'bob' };
+  let r: Reloading;
+
+  beforeAll(async () => {
+    r = await reloadingBot(config('staging'), { chatGateways: [new RecordingGateway('slack')], clock });
+  }, 30_000);
+  afterAll(async () => { await r?.cleanup(); });
+
+  it('given a request held under the staging rule, when a reload moves its target to production, then it is cancelled (the production rule must judge it) and one staging approver cannot run it', async () => {
+    const held = await r.t.bot.router.handle({ subject: alice, surface: 'slack', channel: 'C0OPS', line: 'health web' });
+    const id = held.pending?.approval as string;
+    expect(id).toBeDefined();
+    const result = await r.reload(config('production'));
+    expect(result).toMatchObject({ outcome: 'applied', changed: ['targets'] });
+    const req = await r.t.bot.approvals.find(id);
+    expect(req?.state).toBe('cancelled');
+    expect(req?.cancelledBy?.display).toContain('staging → production');
+    const press = await r.t.bot.router.handle({ subject: bob, surface: 'slack', channel: 'C0OPS', line: `approve ${id}` });
+    expect(press.outcome).not.toBe('ok');
+    expect((await r.t.bot.approvals.find(id))?.execution).toBeUndefined();
+  });
+});

@@ -22,8 +22,15 @@ export interface RecheckOutcome {
 
 const sameSet = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x) => b.includes(x));
 
-/** Why the request cannot stay pending under `config`, or undefined when its policy is the same. */
-export function recheckReason(req: ApprovalRequest, config: ApprovalsPolicyConfig): string | undefined {
+/**
+ * Why the request cannot stay pending under `config` (and the targets' environments now), or
+ * undefined when its policy is the same. A target moved to another environment is judged by
+ * that environment's rule and roles: the request, held and approvable under the old one, goes.
+ */
+export function recheckReason(req: ApprovalRequest, config: ApprovalsPolicyConfig, environmentOf: (target: string) => string | undefined): string | undefined {
+  if (req.target && environmentOf(req.target) !== req.environment) {
+    return `its target ${req.target} changed environment on reload (${req.environment ?? 'none'} → ${environmentOf(req.target) ?? 'none'}): ask again`;
+  }
   // A request of a runbook step marked `approval: true` was held by the default policy.
   const command = { name: req.command, risk: req.risk } as AnyCommand;
   const found = policyFor(config, { command, target: req.target, environment: req.environment, required: req.rule === 'default' });
@@ -43,7 +50,7 @@ export async function recheckPending(ctx: ApprovalContext, messages: ApprovalMes
   for (const first of await ctx.c.find({ state: 'pending' })) {
     let req: ApprovalRequest | null = first;
     for (let attempt = 0; req && req.state === 'pending' && attempt < CAS_RETRIES; attempt++) {
-      const why = recheckReason(req, config);
+      const why = recheckReason(req, config, ctx.o.environmentOf);
       if (!why) {
         out.kept.push(req._id);
         break;

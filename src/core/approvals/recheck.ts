@@ -43,6 +43,18 @@ export function recheckReason(req: ApprovalRequest, config: ApprovalsPolicyConfi
   return undefined;
 }
 
+/** Cancels a request the reloaded rules do not hold (compare-and-set: false when it was decided meanwhile), posted and audited. */
+export async function cancelUnderNewRules(ctx: ApprovalContext, messages: ApprovalMessages, timers: ExpiryTimers, req: ApprovalRequest, why: string): Promise<boolean> {
+  const by: Actor = { subject: 'system:config-reload', display: `the config reload (${why})`, at: ctx.o.clock.date() };
+  if (!(await closeRequest(ctx, messages, timers, req, 'cancelled', { cancelledBy: by }))) return false;
+  await ctx.o.audit.systemEvent({
+    action: 'approval.cancelled', subject: by.subject,
+    message: `${req._id} (\`${req.line}\` by ${actorName(req.requester)}) cancelled by the config reload: ${why}`,
+    detail: { request: req._id, invocationId: req.invocationId, reason: why },
+  });
+  return true;
+}
+
 /** Re-checks every pending request; each cancellation is a compare-and-set (a decision meanwhile wins). */
 export async function recheckPending(ctx: ApprovalContext, messages: ApprovalMessages, timers: ExpiryTimers, config: ApprovalsPolicyConfig): Promise<RecheckOutcome> {
   await ctx.init();
@@ -55,14 +67,8 @@ export async function recheckPending(ctx: ApprovalContext, messages: ApprovalMes
         out.kept.push(req._id);
         break;
       }
-      const by: Actor = { subject: 'system:config-reload', display: `the config reload (${why})`, at: ctx.o.clock.date() };
-      if (await closeRequest(ctx, messages, timers, req, 'cancelled', { cancelledBy: by })) {
+      if (await cancelUnderNewRules(ctx, messages, timers, req, why)) {
         out.cancelled[req._id] = why;
-        await ctx.o.audit.systemEvent({
-          action: 'approval.cancelled', subject: by.subject,
-          message: `${req._id} (\`${req.line}\` by ${actorName(req.requester)}) cancelled by the config reload: ${why}`,
-          detail: { request: req._id, invocationId: req.invocationId, reason: why },
-        });
         break;
       }
       req = await ctx.c.findOne({ _id: req._id });

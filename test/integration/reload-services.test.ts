@@ -213,4 +213,24 @@ approvals:
     expect(press.outcome).not.toBe('ok');
     expect((await r.t.bot.approvals.find(id))?.execution).toBeUndefined();
   });
+
+  it('given a reload whose re-check of pending requests fails (everything else swapped in), then it is reported applied with the failure, not refused, and the bot\'s config is the new one', async () => {
+    const { approvals } = r.t.bot;
+    const setPolicy = approvals.setPolicy.bind(approvals);
+    approvals.setPolicy = async (c) => {
+      await setPolicy(c);
+      throw new Error('store unreachable');
+    };
+    try {
+      const result = await r.reload(config('staging'));
+      expect(result).toMatchObject({ outcome: 'applied', changed: ['targets'] });
+      expect(r.t.bot.config.targets.web?.environment).toBe('staging');
+      const reloaded = (await r.t.bot.audit.list({ limit: 20, command: 'config.reloaded' }))[0];
+      expect(reloaded?.detail).toMatchObject({ approvalsRecheckFailed: 'store unreachable' });
+    } finally {
+      approvals.setPolicy = setPolicy;
+    }
+    // The next reload of the same file changes nothing: the bot's config is the one in force.
+    expect(await r.reload(config('staging'))).toMatchObject({ outcome: 'applied', changed: [] });
+  });
 });

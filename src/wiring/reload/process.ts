@@ -11,7 +11,7 @@ import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Config } from '../../config/schema.js';
 import { ConfigReloader, type Reloadable, type ReloadResult } from './reloader.js';
-import { processStartTicks, removeRunFiles, writePidFile, writeStatus } from './run-files.js';
+import { processPlace, processStartTicks, removeRunFiles, writePidFile, writeStatus } from './run-files.js';
 
 /** SIGHUP over the life of the process: remembered while starting, served while running, refused while stopping. */
 export class ReloadSignals {
@@ -81,7 +81,7 @@ export async function serveReloads(bot: Reloadable, o: ReloadsOptions): Promise<
   };
   const startTicks = await processStartTicks(pid);
   try {
-    await writePidFile(o.dataDir, { pid, config: file, startedAt: new Date().toISOString(), ...(startTicks ? { startTicks } : {}) });
+    await writePidFile(o.dataDir, { pid, config: file, startedAt: new Date().toISOString(), ...(startTicks ? { startTicks } : {}), place: await processPlace() });
   } catch (e) {
     // A read-only data folder (state in MongoDB) still runs: SIGHUP reloads, `opsbot reload` cannot find it.
     bot.log.warn({ err: e, dataDir: o.dataDir }, `no pid file for opsbot reload (${errorMessage(e)}); kill -HUP ${pid} still reloads`);

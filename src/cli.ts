@@ -4,7 +4,7 @@
  * Exit codes: 0 ok, 1 failed, 2 usage error, 78 bad configuration, 130 stopped by a second signal.
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError, loadConfigDetailed, loadConfigFile, parseEnv } from './config/load.js';
+import { ConfigError, isUnsetVariableProblem, loadConfigDetailed, loadConfigFile, parseEnv } from './config/load.js';
 import type { Config } from './config/schema.js';
 import type { Env } from './config/env.js';
 import { createBot, type Bot } from './main.js';
@@ -211,7 +211,8 @@ async function reload(opts: { timeout: string }): Promise<void> {
         const config = await loadConfigFile(file, process.env);
         return await commandProblems(config, env);
       } catch (e) {
-        if (e instanceof ConfigError) return e.problems;
+        // A variable unset in this shell is the bot's to resolve (its own environment): the bot validates the file fully and answers.
+        if (e instanceof ConfigError) return e.problems.filter((p) => !isUnsetVariableProblem(p));
         throw e;
       }
     },

@@ -86,6 +86,9 @@ export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, problems: 
   return value;
 }
 
+const UNSET = 'unset: ';
+const READS = 'this file reads the environment variables ';
+
 /**
  * One problem per unset variable (not one per key that uses it, nor the follow-up "Invalid URL"
  * of the empty value), then the list of every variable the file reads.
@@ -94,9 +97,14 @@ function unsetProblems(uses: EnvReferences): string[] {
   const unset = [...uses.values()].filter((u) => u.unsetAt.length);
   if (unset.length === 0) return [];
   return [
-    ...unset.map((u) => `unset: ${u.name} (needed by ${u.unsetAt.join(', ')})`),
-    `this file reads the environment variables ${[...uses.keys()].join(', ')}; set ${unset.map((u) => u.name).join(', ')} (or give a default: \${NAME:-value})`,
+    ...unset.map((u) => `${UNSET}${u.name} (needed by ${u.unsetAt.join(', ')})`),
+    `${READS}${[...uses.keys()].join(', ')}; set ${unset.map((u) => u.name).join(', ')} (or give a default: \${NAME:-value})`,
   ];
+}
+
+/** Whether a problem is only that a variable is unset in the environment the file was read with (not a problem of the file). */
+export function isUnsetVariableProblem(problem: string): boolean {
+  return problem.startsWith(UNSET) || problem.startsWith(READS);
 }
 
 /**

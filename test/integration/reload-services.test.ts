@@ -74,8 +74,8 @@ alerting:
   });
 });
 
-describe('reload: pending approvals are re-checked against the new rules', () => {
-  const config = (opts: { rules: string; bobRoles?: string }) => `
+/** People, a production target and roles for approvals cases; `rules` under approvals.rules. */
+const approvalsConfig = (opts: { rules: string; bobRoles?: string; environment?: string }) => `
 bot: { consoleUser: "console:op" }
 people:
   alice: { slack: U0ALICE, roles: [operator] }
@@ -83,7 +83,7 @@ people:
   carol: { slack: U0CAROL, roles: [sre] }
 targets:
   web:
-    environment: production
+    environment: ${opts.environment ?? 'production'}
     health: [ { name: up, tcp: { host: 127.0.0.1, port: 9 } } ]
 rbac:
   roles:
@@ -94,6 +94,9 @@ approvals:
   rules:
 ${opts.rules}
 `;
+
+describe('reload: pending approvals are re-checked against the new rules', () => {
+  const config = approvalsConfig;
   const leadRule = '    - { commands: [health], environments: [production], approvers: [lead] }';
   const sreRule = '    - { commands: [health], environments: [production], approvers: [sre] }';
   const clock = new ManualClock(Date.UTC(2026, 0, 12, 7, 30));
@@ -171,25 +174,11 @@ ${opts.rules}
 });
 
 describe('reload: a pending request whose target changes environment', () => {
-  const config = (environment: string) => `
-bot: { consoleUser: "console:op" }
-people:
-  alice: { slack: U0ALICE, roles: [operator] }
-  bob: { slack: U0BOB, roles: [lead] }
-targets:
-  web:
-    environment: ${environment}
-    health: [ { name: up, tcp: { host: 127.0.0.1, port: 9 } } ]
-rbac:
-  roles:
-    operator: { allow: [health] }
-    lead: { allow: [health] }
-    sre: { allow: [health] }
-approvals:
-  rules:
-    - { commands: [health], environments: [staging], approvers: [lead] }
-    - { commands: [health], environments: [production], approvers: [sre], count: 2 }
-`;
+  const rules = [
+    '    - { commands: [health], environments: [staging], approvers: [lead] }',
+    '    - { commands: [health], environments: [production], approvers: [sre], count: 2 }',
+  ].join('\n');
+  const config = (environment: string) => approvalsConfig({ rules, environment });
   const clock = new ManualClock(Date.UTC(2026, 0, 12, 7, 30));
   const alice: Subject = { id: 'slack:U0ALICE', display: 'alice' };
   const bob: Subject = { id: 'slack:U0BOB', display: 'bob' };

@@ -49,15 +49,6 @@ export class TargetServices {
     return this.current.families;
   }
 
-  get operations(): Operations {
-    return this.current.ops;
-  }
-
-  /** Generations not yet closed: the current one and those waiting for their running commands. */
-  openGenerations(): number {
-    return 1 + [...this.retiring].filter((g) => !g.closing).length;
-  }
-
   /** Builds the services and commands of `next` (throws, swapping nothing, when a piece cannot be made). */
   prepare(next: Config): PreparedTargets {
     const gen = this.generation(this.o.build(next));

@@ -5,7 +5,7 @@
  * names some other process here.
  */
 import { describe, expect, it } from '@jest/globals';
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, chown, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { tmpDir } from '../support/servers.js';
 import { liveBots, processPlace, processStartTicks, runDir, type PidFile } from '../../src/wiring/reload/run-files.js';
@@ -31,8 +31,32 @@ describe('reload pid files', () => {
 
       expect(found.here).toEqual([here]);
       expect(found.elsewhere).toEqual([container]);
+      expect(found.notTheirs).toEqual([]);
       expect(await exists(file(container.pid))).toBe(true);
       expect(await exists(file(gone.pid))).toBe(false);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('given a pid file naming a live process of another user, then it is not taken for a bot: opsbot reload (often run with sudo) never signals it', async () => {
+    const { dir, cleanup } = await tmpDir('opsbot-run-files-');
+    try {
+      await mkdir(runDir(dir), { recursive: true });
+      const place = await processPlace();
+      // As root: a file of "nobody" naming this (root) process; otherwise a file of ours naming pid 1 (root's init).
+      const root = process.getuid?.() === 0;
+      const pid = root ? process.pid : 1;
+      const startTicks = await processStartTicks(pid);
+      const forged: PidFile = { pid, config: '/etc/opsbot.yaml', startedAt: 'now', ...(startTicks ? { startTicks } : {}), place };
+      const file = path.join(runDir(dir), `opsbot-${pid}.pid`);
+      await writeFile(file, JSON.stringify(forged));
+      if (root) await chown(file, 65534, 65534);
+
+      const found = await liveBots(dir);
+
+      expect(found.here).toEqual([]);
+      expect(found.notTheirs).toEqual([forged]);
     } finally {
       await cleanup();
     }

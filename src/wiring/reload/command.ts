@@ -32,7 +32,10 @@ async function answerOf(dataDir: string, pid: number, sent: number, until: numbe
 }
 
 export async function reloadCommand(o: ReloadCommandOptions): Promise<number> {
-  const { here: bots, elsewhere } = await liveBots(o.dataDir);
+  const { here: bots, elsewhere, notTheirs } = await liveBots(o.dataDir);
+  for (const b of notTheirs) {
+    o.err.write(`pid ${b.pid}: its pid file is not owned by the user the process runs as, not signalled (${runDir(o.dataDir)})\n`);
+  }
   for (const b of elsewhere) {
     o.err.write(`pid ${b.pid}: runs on another host or in another PID namespace (${b.place ?? '?'}), not signalled from here: run opsbot reload there (in its container: docker exec … opsbot reload)\n`);
   }

@@ -4,7 +4,7 @@
  * process that is gone is stale and ignored) and `opsbot-<pid>.reload.json`, the outcome of that
  * process's latest reload.
  */
-import { mkdir, readdir, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { pidAlive } from '../../core/audit/owner.js';
@@ -101,11 +101,26 @@ export interface LiveBots {
   here: PidFile[];
   /** Pid files written on another host or in another PID namespace: left alone. */
   elsewhere: PidFile[];
+  /**
+   * Pid files whose owner is not the owner of the live process they name: never signalled (whoever
+   * may write the run folder could otherwise have `sudo opsbot reload` send SIGHUP to any process).
+   */
+  notTheirs: PidFile[];
+}
+
+/** The owner of the file and of the process (Linux /proc), or undefined where that cannot be read. */
+async function owners(file: string, pid: number): Promise<{ file: number; process: number } | undefined> {
+  try {
+    const [f, p] = await Promise.all([stat(file), stat(`/proc/${pid}`)]);
+    return { file: f.uid, process: p.uid };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The bots running on this data folder; pid files of processes here that are gone are removed. */
 export async function liveBots(dataDir: string, alive: (pid: number) => boolean = pidAlive): Promise<LiveBots> {
-  const out: LiveBots = { here: [], elsewhere: [] };
+  const out: LiveBots = { here: [], elsewhere: [], notTheirs: [] };
   let names: string[];
   try {
     names = await readdir(runDir(dataDir));
@@ -116,11 +131,15 @@ export async function liveBots(dataDir: string, alive: (pid: number) => boolean 
   for (const name of names) {
     const m = /^opsbot-(\d+)\.pid$/.exec(name);
     if (!m) continue;
-    const entry = await readJson<PidFile>(path.join(runDir(dataDir), name));
+    const file = path.join(runDir(dataDir), name);
+    const entry = await readJson<PidFile>(file);
     const pid = Number(m[1]);
     if (entry && entry.pid === pid && entry.place !== undefined && entry.place !== place) out.elsewhere.push(entry);
-    else if (entry && entry.pid === pid && (await isThatProcess(entry, alive))) out.here.push(entry);
-    else await removeRunFiles(dataDir, pid);
+    else if (entry && entry.pid === pid && (await isThatProcess(entry, alive))) {
+      const own = await owners(file, pid);
+      if (own && own.file !== own.process) out.notTheirs.push(entry);
+      else out.here.push(entry);
+    } else await removeRunFiles(dataDir, pid);
   }
   out.here.sort((a, b) => a.pid - b.pid);
   return out;

@@ -34,8 +34,11 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: PathPa
 
 const REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 const PLACEHOLDER = /opsbot_env_ref_(\d+)_/g;
-/** A secret's value as it must be written: `${NAME}`, optionally after an auth scheme (`Bearer ${API_TOKEN}`). */
-const SECRET_FROM_ENV = /^(?:[A-Za-z][A-Za-z0-9-]* +)?\$\{[^}]+\}$/;
+/**
+ * A secret's value as it must be written: `${NAME}`, optionally after an auth scheme (`Bearer
+ * ${API_TOKEN}`); a default may only be empty (`${NAME:-}`): `${NAME:-hunter2}` is a literal secret.
+ */
+const SECRET_FROM_ENV = /^(?:[A-Za-z][A-Za-z0-9-]* +)?\$\{[A-Za-z_][A-Za-z0-9_]*(?::-)?\}$/;
 
 /**
  * `${...}` is not valid YAML everywhere (`{ host: ${DB} }` opens a flow map), so references are

@@ -4,7 +4,7 @@
  * Exit codes: 0 ok, 1 failed, 2 usage error, 78 bad configuration, 130 stopped by a second signal.
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError, loadConfigDetailed, loadConfigFile, parseEnv } from './config/load.js';
+import { ConfigError, isUnsetVariableProblem, loadConfigDetailed, loadConfigFile, parseEnv } from './config/load.js';
 import type { Config } from './config/schema.js';
 import type { Env } from './config/env.js';
 import { createBot, type Bot } from './main.js';
@@ -16,7 +16,7 @@ import { slackManifest } from './bot/adapters/slack/manifest.js';
 import { stringify as toYaml } from 'yaml';
 import path from 'node:path';
 import { DEMO_ALERT, demoAlertCommand, demoBanner, prepareDemo } from './demo/index.js';
-import { serveReloads, type Reloads } from './wiring/reload/process.js';
+import { ReloadSignals, serveReloads, type Reloads } from './wiring/reload/process.js';
 import { reloadCommand } from './wiring/reload/command.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, config: 78, forced: 130 } as const;
@@ -68,11 +68,14 @@ async function start(opts: { config?: string }): Promise<void> {
 }
 
 async function serve(env: Env, config: Config, quiet: boolean, hooks: ServeHooks = {}, configFile?: string): Promise<void> {
+  // SIGHUP (and `opsbot reload`) reloads the config file (src/wiring/reload/); heard from now on, so one during the start does not end the process.
+  const signals = configFile ? new ReloadSignals() : undefined;
   const bot = await createBot({ config, env, rawEnv: process.env });
   hooks.register?.(bot);
-  // SIGHUP (and `opsbot reload`) reloads the config file (src/wiring/reload/).
   let reloads: Reloads | undefined;
-  const afterStop = async () => { await reloads?.close(); await hooks.stopped?.(); };
+  // No reload once the bot stops: the one under way finishes first, and `opsbot reload` no longer finds this process.
+  const beforeStop = async () => { signals?.stop(bot.log); await reloads?.close(); };
+  const afterStop = async () => { await hooks.stopped?.(); };
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) {
@@ -84,7 +87,7 @@ async function serve(env: Env, config: Config, quiet: boolean, hooks: ServeHooks
     if (process.stderr.isTTY) process.stderr.write(`\nopsbot: stopping (waits up to ${Math.round(config.bot.shutdownTimeout / 1000)}s for running commands; ${signal === 'SIGINT' ? 'Ctrl-C' : signal} again stops at once)\n`);
     const force = setTimeout(() => process.exit(EXIT.failed), config.bot.shutdownTimeout + 5000);
     force.unref();
-    bot.stop().then(afterStop).then(() => process.exit(EXIT.ok), (e) => fail(e));
+    beforeStop().then(() => bot.stop()).then(afterStop).then(() => process.exit(EXIT.ok), (e) => fail(e));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
@@ -92,10 +95,11 @@ async function serve(env: Env, config: Config, quiet: boolean, hooks: ServeHooks
   hooks.beforeStart?.(bot);
   try {
     const { port } = await bot.start();
-    if (configFile && !stopping) reloads = await serveReloads(bot, { file: configFile, dataDir: env.OPSBOT_DATA_DIR, env: () => process.env, validate: (c) => commandProblems(c, env) });
+    if (configFile && signals && !stopping) reloads = await serveReloads(bot, { file: configFile, dataDir: env.OPSBOT_DATA_DIR, env: () => process.env, validate: (c) => commandProblems(c, env), signals });
     hooks.started?.(port);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
+    await beforeStop().catch(() => undefined);
     await bot.stop().catch(() => undefined);
     await afterStop().catch(() => undefined);
     if (code === 'EADDRINUSE') fail(new Error(`port ${env.PORT} is already in use (set PORT to another port)`));
@@ -207,7 +211,8 @@ async function reload(opts: { timeout: string }): Promise<void> {
         const config = await loadConfigFile(file, process.env);
         return await commandProblems(config, env);
       } catch (e) {
-        if (e instanceof ConfigError) return e.problems;
+        // A variable unset in this shell is the bot's to resolve (its own environment): the bot validates the file fully and answers.
+        if (e instanceof ConfigError) return e.problems.filter((p) => !isUnsetVariableProblem(p));
         throw e;
       }
     },

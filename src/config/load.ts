@@ -34,8 +34,11 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: PathPa
 
 const REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 const PLACEHOLDER = /opsbot_env_ref_(\d+)_/g;
-/** A secret's value as it must be written: `${NAME}`, optionally after an auth scheme (`Bearer ${API_TOKEN}`). */
-const SECRET_FROM_ENV = /^(?:[A-Za-z][A-Za-z0-9-]* +)?\$\{[^}]+\}$/;
+/**
+ * A secret's value as it must be written: `${NAME}`, optionally after an auth scheme (`Bearer
+ * ${API_TOKEN}`); a default may only be empty (`${NAME:-}`): `${NAME:-hunter2}` is a literal secret.
+ */
+const SECRET_FROM_ENV = /^(?:[A-Za-z][A-Za-z0-9-]* +)?\$\{[A-Za-z_][A-Za-z0-9_]*(?::-)?\}$/;
 
 /**
  * `${...}` is not valid YAML everywhere (`{ host: ${DB} }` opens a flow map), so references are
@@ -86,6 +89,9 @@ export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, problems: 
   return value;
 }
 
+const UNSET = 'unset: ';
+const READS = 'this file reads the environment variables ';
+
 /**
  * One problem per unset variable (not one per key that uses it, nor the follow-up "Invalid URL"
  * of the empty value), then the list of every variable the file reads.
@@ -94,9 +100,14 @@ function unsetProblems(uses: EnvReferences): string[] {
   const unset = [...uses.values()].filter((u) => u.unsetAt.length);
   if (unset.length === 0) return [];
   return [
-    ...unset.map((u) => `unset: ${u.name} (needed by ${u.unsetAt.join(', ')})`),
-    `this file reads the environment variables ${[...uses.keys()].join(', ')}; set ${unset.map((u) => u.name).join(', ')} (or give a default: \${NAME:-value})`,
+    ...unset.map((u) => `${UNSET}${u.name} (needed by ${u.unsetAt.join(', ')})`),
+    `${READS}${[...uses.keys()].join(', ')}; set ${unset.map((u) => u.name).join(', ')} (or give a default: \${NAME:-value})`,
   ];
+}
+
+/** Whether a problem is only that a variable is unset in the environment the file was read with (not a problem of the file). */
+export function isUnsetVariableProblem(problem: string): boolean {
+  return problem.startsWith(UNSET) || problem.startsWith(READS);
 }
 
 /**

@@ -32,7 +32,10 @@ export function createLogger(opts: LoggerOptions): Logger {
         log: (obj) => opts.redactor.value(obj),
       },
     },
-    opts.destination ?? (pretty
+    // Silent (the offline bot a reload or validate-config builds): nothing opened, no pretty worker thread per reload.
+    opts.destination ?? (opts.level === 'silent'
+      ? { write: () => undefined }
+      : pretty
       ? pino.transport({ target: 'pino-pretty', options: { destination: 2, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,app' } })
       : pino.destination({ dest: 2, sync: false })),
   );

@@ -13,6 +13,10 @@ import { startTestBot, type TestBot } from '../support/bot.js';
 import { renderConsole } from '../../src/bot/adapters/console/render.js';
 import type { Reply } from '../../src/core/reply.js';
 import { parseConfigText } from '../../src/config/load.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
 
 const WEB = 'opsbot-ssh-web';
 const CHATTY = 'opsbot-ssh-chatty';
@@ -111,6 +115,20 @@ rbac:
       expect(text).toMatch(/err \| failed login for alice/);
       expect(text).toMatch(/out \| GET \/health 200/);
     }, 30_000);
+
+    it('given several status and logs calls, when they are done, then no SSH connection stays open (one per API call, closed after it)', async () => {
+      for (let i = 0; i < 3; i++) {
+        expect((await ask('status web')).outcome).toBe('ok');
+        expect((await ask('logs chatty --lines 5')).outcome).toBe('ok');
+      }
+      const open = async () => {
+        const { stdout } = await run('ss', ['-Htn', 'state', 'established', `( dport = :${sshd.port} )`]);
+        return stdout.split('\n').filter((l) => l.trim()).length;
+      };
+      await waitFor(async () => (await open()) === 0, { what: 'no SSH connection left open', timeoutMs: 10_000 }).catch(async () => {
+        throw new Error(`${await open()} SSH connection(s) still open after the calls`);
+      });
+    });
 
     it('given --dry-run, when restart is asked, then it names the SSH host and restarts nothing', async () => {
       const before = (await d.docker.getContainer(WEB).inspect()).State.StartedAt;

@@ -74,8 +74,8 @@ alerting:
   });
 });
 
-describe('reload: pending approvals are re-checked against the new rules', () => {
-  const config = (opts: { rules: string; bobRoles?: string }) => `
+/** People, a production target and roles for approvals cases; `rules` under approvals.rules. */
+const approvalsConfig = (opts: { rules: string; bobRoles?: string; environment?: string }) => `
 bot: { consoleUser: "console:op" }
 people:
   alice: { slack: U0ALICE, roles: [operator] }
@@ -83,7 +83,7 @@ people:
   carol: { slack: U0CAROL, roles: [sre] }
 targets:
   web:
-    environment: production
+    environment: ${opts.environment ?? 'production'}
     health: [ { name: up, tcp: { host: 127.0.0.1, port: 9 } } ]
 rbac:
   roles:
@@ -94,6 +94,9 @@ approvals:
   rules:
 ${opts.rules}
 `;
+
+describe('reload: pending approvals are re-checked against the new rules', () => {
+  const config = approvalsConfig;
   const leadRule = '    - { commands: [health], environments: [production], approvers: [lead] }';
   const sreRule = '    - { commands: [health], environments: [production], approvers: [sre] }';
   const clock = new ManualClock(Date.UTC(2026, 0, 12, 7, 30));
@@ -167,5 +170,56 @@ ${opts.rules}
     expect(direct.pending).toBeUndefined();
     const failed = (await r.t.bot.audit.list({ limit: 20, command: 'config.reload_failed' }))[0];
     expect(failed?.detail).toMatchObject({ problems: [expect.stringContaining('bot.commandTimeout')] });
+  });
+});
+
+describe('reload: a pending request whose target changes environment', () => {
+  const rules = [
+    '    - { commands: [health], environments: [staging], approvers: [lead] }',
+    '    - { commands: [health], environments: [production], approvers: [sre], count: 2 }',
+  ].join('\n');
+  const config = (environment: string) => approvalsConfig({ rules, environment });
+  const clock = new ManualClock(Date.UTC(2026, 0, 12, 7, 30));
+  const alice: Subject = { id: 'slack:U0ALICE', display: 'alice' };
+  const bob: Subject = { id: 'slack:U0BOB', display: 'bob' };
+  let r: Reloading;
+
+  beforeAll(async () => {
+    r = await reloadingBot(config('staging'), { chatGateways: [new RecordingGateway('slack')], clock });
+  }, 30_000);
+  afterAll(async () => { await r?.cleanup(); });
+
+  it('given a request held under the staging rule, when a reload moves its target to production, then it is cancelled (the production rule must judge it) and one staging approver cannot run it', async () => {
+    const held = await r.t.bot.router.handle({ subject: alice, surface: 'slack', channel: 'C0OPS', line: 'health web' });
+    const id = held.pending?.approval as string;
+    expect(id).toBeDefined();
+    const result = await r.reload(config('production'));
+    expect(result).toMatchObject({ outcome: 'applied', changed: ['targets'] });
+    const req = await r.t.bot.approvals.find(id);
+    expect(req?.state).toBe('cancelled');
+    expect(req?.cancelledBy?.display).toContain('staging → production');
+    const press = await r.t.bot.router.handle({ subject: bob, surface: 'slack', channel: 'C0OPS', line: `approve ${id}` });
+    expect(press.outcome).not.toBe('ok');
+    expect((await r.t.bot.approvals.find(id))?.execution).toBeUndefined();
+  });
+
+  it('given a reload whose re-check of pending requests fails (everything else swapped in), then it is reported applied with the failure, not refused, and the bot\'s config is the new one', async () => {
+    const { approvals } = r.t.bot;
+    const setPolicy = approvals.setPolicy.bind(approvals);
+    approvals.setPolicy = async (c) => {
+      await setPolicy(c);
+      throw new Error('store unreachable');
+    };
+    try {
+      const result = await r.reload(config('staging'));
+      expect(result).toMatchObject({ outcome: 'applied', changed: ['targets'] });
+      expect(r.t.bot.config.targets.web?.environment).toBe('staging');
+      const reloaded = (await r.t.bot.audit.list({ limit: 20, command: 'config.reloaded' }))[0];
+      expect(reloaded?.detail).toMatchObject({ approvalsRecheckFailed: 'store unreachable' });
+    } finally {
+      approvals.setPolicy = setPolicy;
+    }
+    // The next reload of the same file changes nothing: the bot's config is the one in force.
+    expect(await r.reload(config('staging'))).toMatchObject({ outcome: 'applied', changed: [] });
   });
 });

@@ -17,6 +17,8 @@ import { describeWithServers, freePort, tmpDir, waitFor } from '../support/serve
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Subject } from '../../src/core/command.js';
+import type { Gate } from '../../src/core/invocation.js';
+import { FakeApprovals } from '../support/fake-approvals.js';
 
 const op: Subject = { id: 'console:op', display: 'op' };
 const stager: Subject = { id: 'slack:U0STAGE', display: 'stager' };
@@ -208,13 +210,22 @@ targets:
       destination: ${tmp.dir}/backups
 `;
   const clients = async () => Number(await pg.psql("select count(*) from pg_stat_activity where datname = 'app' and pid <> pg_backend_pid()", 'postgres'));
+  /** Holds `user …` commands between RBAC and their run while `hold` is set (as an approvals gate or the audit write may). */
+  let hold: { entered: () => void; released: Promise<void> } | undefined;
+  const heldGate: Gate = async ({ command }) => {
+    if (hold && command.name.startsWith('user ')) {
+      hold.entered();
+      await hold.released;
+    }
+    return undefined;
+  };
 
   beforeAll(async () => {
     pg = await startPostgres();
     tmp = await tmpDir('opsbot-reload-pg-');
     await pg.psql('create database app');
     await pg.psql("create table users (id integer primary key, email text not null, locked boolean not null default false); insert into users values (1, 'a@example.com', true)", 'app');
-    r = await reloadingBot(config(0), {});
+    r = await reloadingBot(config(0), { approvals: { gate: heldGate, events: new FakeApprovals().events } });
   }, 60_000);
   afterAll(async () => {
     await r?.cleanup();
@@ -242,6 +253,23 @@ targets:
     expect(done.outcome).toBe('ok');
     expect(done.reply.status).toBe('ok');
   }, 60_000);
+
+  it('given `user locked` looked up before a reload of the targets and run after it, when the old services were closed meanwhile, then it runs on the new ones instead of a closed database client', async () => {
+    expect((await r.t.bot.router.handle({ subject: op, surface: 'console', line: 'user locked app' })).outcome).toBe('ok');
+    let release = () => undefined as void;
+    const entered = new Promise<void>((resolve) => {
+      hold = { entered: resolve, released: new Promise<void>((r2) => { release = r2; }) };
+    });
+    const call = r.t.bot.router.handle({ subject: op, surface: 'console', line: 'user locked app' });
+    await entered;
+    hold = undefined;
+    // Nothing of the old generation runs: it is closed at once.
+    expect((await r.reload(config(200))).outcome).toBe('applied');
+    release();
+    const result = await call;
+    expect(result.outcome).toBe('ok');
+    expect(JSON.stringify(result.reply)).toContain('a@example.com');
+  }, 30_000);
 
   it('given `user locked` between each of 5 reloads of the targets, then the server sees at most one client of the bot, and none after stop', async () => {
     const locked = () => r.t.bot.router.handle({ subject: op, surface: 'console', line: 'user locked app' });

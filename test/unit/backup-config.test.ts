@@ -69,6 +69,13 @@ describe('postgres connection', () => {
     expect(c.dbname).toBe('postgres://app@db:5432/shop?sslmode=require');
     expect(c.label).toBe('app@db:5432/shop');
   });
+
+  it('given the password as the URL\'s password parameter (libpq accepts it), then it too goes to PGPASSWORD and never into --dbname (argv, seen by ps on the host)', () => {
+    const c = pgConnection('postgresql://app@db/shop?password=s3cr%26t+1&sslmode=require&options=-c%20search_path%3Dx');
+    expect(c.env.PGPASSWORD).toBe('s3cr&t+1');
+    expect(c.dbname).toBe('postgresql://app@db/shop?sslmode=require&options=-c%20search_path%3Dx');
+    expect(c.dbname).not.toContain('s3cr');
+  });
 });
 
 describe('BSON splitting', () => {

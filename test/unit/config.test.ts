@@ -95,6 +95,14 @@ rbac:
     expect(problems('targets:\n  web:\n    health:\n      - http: { url: "http://x", headers: { token: "${T}" } }\n', { T: 's3cret' })).toEqual([]);
   });
 
+  it('given a secret written literally as the default of a reference, then it is refused too; an empty default is not a secret', () => {
+    expect(problems('targets:\n  web:\n    health:\n      - http: { url: "http://x", headers: { token: "${T:-s3cret}", authorization: "Bearer ${A:-abc}" } }\n', { T: 'x', A: 'y' })).toEqual([
+      'targets.web.health[0].http.headers.token: secrets must come from the environment: write ${SOME_VARIABLE}, not the value',
+      'targets.web.health[0].http.headers.authorization: secrets must come from the environment: write ${SOME_VARIABLE}, not the value',
+    ]);
+    expect(problems('targets:\n  web:\n    health:\n      - http: { url: "http://x", headers: { token: "${T:-}" } }\n', { T: 'x' })).toEqual([]);
+  });
+
   it('given broken YAML or a missing file, then a ConfigError explains it', async () => {
     expect(problems('targets: [unclosed')[0]).toMatch(/^YAML: /);
     await expect(loadConfigFile('/nonexistent/opsbot.yaml', {})).rejects.toThrow(/file not found/);

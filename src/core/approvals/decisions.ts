@@ -14,6 +14,7 @@ import type { ApprovalMessages } from './messages.js';
 import type { ApprovalExpiry } from './expiry.js';
 import type { ApprovalExecution } from './execution.js';
 import { closeRequest, type ClosedState } from './close.js';
+import { cancelUnderNewRules, recheckReason } from './recheck.js';
 
 export class ApprovalDecisions {
   constructor(
@@ -32,6 +33,12 @@ export class ApprovalDecisions {
     const subject = o.rbac.people.resolve(who);
     for (let attempt = 0; attempt < CAS_RETRIES; attempt++) {
       const req = await this.open(id);
+      // The rules in force judge the press too: a reload's re-check may not have reached this request (it failed, or it raced the request's creation).
+      const stale = recheckReason(req, o.config, o.environmentOf);
+      if (stale) {
+        if (!(await cancelUnderNewRules(this.ctx, this.messages, this.expiry, req, stale))) continue;
+        throw new UserError('conflict', `Approval request ${req._id} no longer holds under the rules in force: ${stale}. It was cancelled; nothing was run.`);
+      }
       if (personKey(req.requester) === personKey(subject)) {
         throw new UserError('denied', `You asked for ${req._id} yourself${subject.id !== req.requester.id ? ` (as ${req.requester.id})` : ''}: someone else must approve it. Nothing was run.`);
       }

@@ -22,8 +22,15 @@ export interface RecheckOutcome {
 
 const sameSet = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x) => b.includes(x));
 
-/** Why the request cannot stay pending under `config`, or undefined when its policy is the same. */
-export function recheckReason(req: ApprovalRequest, config: ApprovalsPolicyConfig): string | undefined {
+/**
+ * Why the request cannot stay pending under `config` (and the targets' environments now), or
+ * undefined when its policy is the same. A target moved to another environment is judged by
+ * that environment's rule and roles: the request, held and approvable under the old one, goes.
+ */
+export function recheckReason(req: ApprovalRequest, config: ApprovalsPolicyConfig, environmentOf: (target: string) => string | undefined): string | undefined {
+  if (req.target && environmentOf(req.target) !== req.environment) {
+    return `its target ${req.target} changed environment on reload (${req.environment ?? 'none'} → ${environmentOf(req.target) ?? 'none'}): ask again`;
+  }
   // A request of a runbook step marked `approval: true` was held by the default policy.
   const command = { name: req.command, risk: req.risk } as AnyCommand;
   const found = policyFor(config, { command, target: req.target, environment: req.environment, required: req.rule === 'default' });
@@ -36,6 +43,18 @@ export function recheckReason(req: ApprovalRequest, config: ApprovalsPolicyConfi
   return undefined;
 }
 
+/** Cancels a request the reloaded rules do not hold (compare-and-set: false when it was decided meanwhile), posted and audited. */
+export async function cancelUnderNewRules(ctx: ApprovalContext, messages: ApprovalMessages, timers: ExpiryTimers, req: ApprovalRequest, why: string): Promise<boolean> {
+  const by: Actor = { subject: 'system:config-reload', display: `the config reload (${why})`, at: ctx.o.clock.date() };
+  if (!(await closeRequest(ctx, messages, timers, req, 'cancelled', { cancelledBy: by }))) return false;
+  await ctx.o.audit.systemEvent({
+    action: 'approval.cancelled', subject: by.subject,
+    message: `${req._id} (\`${req.line}\` by ${actorName(req.requester)}) cancelled by the config reload: ${why}`,
+    detail: { request: req._id, invocationId: req.invocationId, reason: why },
+  });
+  return true;
+}
+
 /** Re-checks every pending request; each cancellation is a compare-and-set (a decision meanwhile wins). */
 export async function recheckPending(ctx: ApprovalContext, messages: ApprovalMessages, timers: ExpiryTimers, config: ApprovalsPolicyConfig): Promise<RecheckOutcome> {
   await ctx.init();
@@ -43,19 +62,13 @@ export async function recheckPending(ctx: ApprovalContext, messages: ApprovalMes
   for (const first of await ctx.c.find({ state: 'pending' })) {
     let req: ApprovalRequest | null = first;
     for (let attempt = 0; req && req.state === 'pending' && attempt < CAS_RETRIES; attempt++) {
-      const why = recheckReason(req, config);
+      const why = recheckReason(req, config, ctx.o.environmentOf);
       if (!why) {
         out.kept.push(req._id);
         break;
       }
-      const by: Actor = { subject: 'system:config-reload', display: `the config reload (${why})`, at: ctx.o.clock.date() };
-      if (await closeRequest(ctx, messages, timers, req, 'cancelled', { cancelledBy: by })) {
+      if (await cancelUnderNewRules(ctx, messages, timers, req, why)) {
         out.cancelled[req._id] = why;
-        await ctx.o.audit.systemEvent({
-          action: 'approval.cancelled', subject: by.subject,
-          message: `${req._id} (\`${req.line}\` by ${actorName(req.requester)}) cancelled by the config reload: ${why}`,
-          detail: { request: req._id, invocationId: req.invocationId, reason: why },
-        });
         break;
       }
       req = await ctx.c.findOne({ _id: req._id });

@@ -72,12 +72,12 @@ export class Outbox {
     }
   }
 
-  /** Resumes every channel with pending deliveries (after a restart). */
   /** A new per-channel write rate (a config reload): the next call on every channel is spaced by it. */
   setRate(rate: OutboxOptions['rate']): void {
     this.rate = rate;
   }
 
+  /** Resumes every channel with pending deliveries (after a restart). */
   async start(): Promise<void> {
     await this.queue.init();
     this.started = true;

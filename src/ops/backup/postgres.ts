@@ -18,8 +18,13 @@ export interface PgConnection {
 
 export function pgConnection(url: string): PgConnection {
   const u = new URL(url);
-  const password = decodeURIComponent(u.password);
+  // libpq also takes the password as a parameter (`?password=`): neither form stays on the command line.
+  // Read and kept as libpq does (percent-decoding only; URLSearchParams would turn "+" into a space).
+  const params = u.search.slice(1).split('&').filter(Boolean);
+  const param = params.find((kv) => kv.startsWith('password='));
+  const password = decodeURIComponent(u.password) || (param ? decodeURIComponent(param.slice('password='.length)) : '');
   u.password = '';
+  u.search = params.filter((kv) => kv !== param).join('&');
   const env: Record<string, string> = { PGCONNECT_TIMEOUT: '10' };
   if (password) env.PGPASSWORD = password;
   const db = decodeURIComponent(u.pathname.replace(/^\//, '')) || decodeURIComponent(u.username) || 'postgres';

@@ -5,6 +5,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Config } from '../../config/schema.js';
+import { errorMessage } from '../../core/errors.js';
 import { People } from '../../core/people.js';
 import { Rbac } from '../../core/rbac.js';
 import type { AlertService } from '../../core/alerts/service.js';
@@ -37,6 +38,8 @@ export interface LiveParts {
 export interface Applied {
   jobs: { added: string[]; removed: string[]; changed: string[] };
   approvals: RecheckOutcome;
+  /** The re-check of pending approval requests failed (everything else applied): each is judged again at its next press. */
+  approvalsRecheckFailed?: string;
   /** The target services and commands were rebuilt (`targets` or `hosts` changed). */
   targets: boolean;
 }
@@ -74,6 +77,10 @@ export async function applyConfig(parts: LiveParts, next: Config): Promise<Appli
   parts.runbooks.reconfigure(next);
   if (retention) parts.retention.setAges(retention);
   const jobChanges = parts.scheduler.rearm(jobs);
-  const approvals = parts.approvals.setPolicy(next.approvals);
-  return { jobs: jobChanges, approvals: await approvals, targets: targets !== undefined };
+  // Everything is swapped in by now: a failed re-check does not undo the reload (each press judges by the rules in force).
+  const approvals = await parts.approvals.setPolicy(next.approvals).then(
+    (outcome) => ({ approvals: outcome }),
+    (e: unknown) => ({ approvals: { cancelled: {}, kept: [] }, approvalsRecheckFailed: errorMessage(e) }),
+  );
+  return { jobs: jobChanges, ...approvals, targets: targets !== undefined };
 }

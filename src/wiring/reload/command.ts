@@ -32,7 +32,13 @@ async function answerOf(dataDir: string, pid: number, sent: number, until: numbe
 }
 
 export async function reloadCommand(o: ReloadCommandOptions): Promise<number> {
-  const bots = await liveBots(o.dataDir);
+  const { here: bots, elsewhere, notTheirs } = await liveBots(o.dataDir);
+  for (const b of notTheirs) {
+    o.err.write(`pid ${b.pid}: its pid file is not owned by the user the process runs as, not signalled (${runDir(o.dataDir)})\n`);
+  }
+  for (const b of elsewhere) {
+    o.err.write(`pid ${b.pid}: runs on another host or in another PID namespace (${b.place ?? '?'}), not signalled from here: run opsbot reload there (in its container: docker exec … opsbot reload)\n`);
+  }
   if (!bots.length) {
     o.err.write(`opsbot reload: no running opsbot found (no live pid file in ${runDir(o.dataDir)}; set OPSBOT_DATA_DIR to the bot's data folder)\n`);
     return RELOAD_EXIT.failed;

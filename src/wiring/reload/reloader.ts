@@ -83,6 +83,7 @@ export class ConfigReloader {
         return this.refused(covers, [`could not apply: ${errorMessage(e)}`], log);
       }
     }
+    if (applied?.approvalsRecheckFailed) log.warn({ file, reason: applied.approvalsRecheckFailed }, `config reloaded, but the re-check of pending approval requests failed (${applied.approvalsRecheckFailed}); each is judged by the new rules at its next press`);
     const what = changes.live.length ? `applied ${changes.live.join(', ')}` : 'no change';
     log.info({ file, changed: changes.live, jobs: applied?.jobs, approvalsCancelled: applied?.approvals.cancelled, targetServicesRebuilt: applied?.targets }, `config reloaded from ${file}: ${what}`);
     await this.audit({
@@ -92,6 +93,7 @@ export class ConfigReloader {
         file, changed: changes.live,
         ...(applied && (applied.jobs.added.length || applied.jobs.removed.length || applied.jobs.changed.length) ? { jobs: applied.jobs } : {}),
         ...(applied && Object.keys(applied.approvals.cancelled).length ? { approvalsCancelled: applied.approvals.cancelled } : {}),
+        ...(applied?.approvalsRecheckFailed ? { approvalsRecheckFailed: applied.approvalsRecheckFailed } : {}),
       },
     }, log);
     return { outcome: 'applied', changed: changes.live, problems: [], covers };

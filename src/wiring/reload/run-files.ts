@@ -4,7 +4,8 @@
  * process that is gone is stale and ignored) and `opsbot-<pid>.reload.json`, the outcome of that
  * process's latest reload.
  */
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { pidAlive } from '../../core/audit/owner.js';
 
@@ -15,6 +16,12 @@ export interface PidFile {
   startedAt: string;
   /** The kernel's start time of the process (Linux `/proc/<pid>/stat`): a pid reused by another process is not signalled. */
   startTicks?: string;
+  /**
+   * Where the pid means that process: the host name and (Linux) the PID namespace. A data folder
+   * seen from another host (a shared disk) or from outside a container holds pid files whose
+   * pids name other processes here: those are never signalled, nor removed.
+   */
+  place?: string;
 }
 
 export interface ReloadStatus {
@@ -59,6 +66,12 @@ export async function processStartTicks(pid: number): Promise<string | undefined
   }
 }
 
+/** This host and PID namespace, as a pid file records it. */
+export async function processPlace(): Promise<string> {
+  const ns = await readlink('/proc/self/ns/pid').catch(() => undefined);
+  return ns ? `${hostname()} ${ns}` : hostname();
+}
+
 /** The process is alive and is the one that wrote the pid file (not a later one that got its pid). */
 async function isThatProcess(entry: PidFile, alive: (pid: number) => boolean): Promise<boolean> {
   if (!alive(entry.pid)) return false;
@@ -83,22 +96,51 @@ export function readStatus(dataDir: string, pid: number): Promise<ReloadStatus |
   return readJson<ReloadStatus>(statusPath(dataDir, pid));
 }
 
-/** The bots running on this data folder; pid files of processes that are gone are removed. */
-export async function liveBots(dataDir: string, alive: (pid: number) => boolean = pidAlive): Promise<PidFile[]> {
+export interface LiveBots {
+  /** The bots running on this data folder, here (this host and PID namespace). */
+  here: PidFile[];
+  /** Pid files written on another host or in another PID namespace: left alone. */
+  elsewhere: PidFile[];
+  /**
+   * Pid files whose owner is not the owner of the live process they name: never signalled (whoever
+   * may write the run folder could otherwise have `sudo opsbot reload` send SIGHUP to any process).
+   */
+  notTheirs: PidFile[];
+}
+
+/** The owner of the file and of the process (Linux /proc), or undefined where that cannot be read. */
+async function owners(file: string, pid: number): Promise<{ file: number; process: number } | undefined> {
+  try {
+    const [f, p] = await Promise.all([stat(file), stat(`/proc/${pid}`)]);
+    return { file: f.uid, process: p.uid };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The bots running on this data folder; pid files of processes here that are gone are removed. */
+export async function liveBots(dataDir: string, alive: (pid: number) => boolean = pidAlive): Promise<LiveBots> {
+  const out: LiveBots = { here: [], elsewhere: [], notTheirs: [] };
   let names: string[];
   try {
     names = await readdir(runDir(dataDir));
   } catch {
-    return [];
+    return out;
   }
-  const out: PidFile[] = [];
+  const place = await processPlace();
   for (const name of names) {
     const m = /^opsbot-(\d+)\.pid$/.exec(name);
     if (!m) continue;
-    const entry = await readJson<PidFile>(path.join(runDir(dataDir), name));
+    const file = path.join(runDir(dataDir), name);
+    const entry = await readJson<PidFile>(file);
     const pid = Number(m[1]);
-    if (entry && entry.pid === pid && (await isThatProcess(entry, alive))) out.push(entry);
-    else await removeRunFiles(dataDir, pid);
+    if (entry && entry.pid === pid && entry.place !== undefined && entry.place !== place) out.elsewhere.push(entry);
+    else if (entry && entry.pid === pid && (await isThatProcess(entry, alive))) {
+      const own = await owners(file, pid);
+      if (own && own.file !== own.process) out.notTheirs.push(entry);
+      else out.here.push(entry);
+    } else await removeRunFiles(dataDir, pid);
   }
-  return out.sort((a, b) => a.pid - b.pid);
+  out.here.sort((a, b) => a.pid - b.pid);
+  return out;
 }

@@ -49,15 +49,6 @@ export class TargetServices {
     return this.current.families;
   }
 
-  get operations(): Operations {
-    return this.current.ops;
-  }
-
-  /** Generations not yet closed: the current one and those waiting for their running commands. */
-  openGenerations(): number {
-    return 1 + [...this.retiring].filter((g) => !g.closing).length;
-  }
-
   /** Builds the services and commands of `next` (throws, swapping nothing, when a piece cannot be made). */
   prepare(next: Config): PreparedTargets {
     const gen = this.generation(this.o.build(next));
@@ -99,8 +90,19 @@ export class TargetServices {
     return g;
   }
 
-  /** The command, its runs (and dry-run descriptions) counted against its generation. */
+  /** The current generation's command of that name (a command of a closed generation hands its run to it). */
+  private currentCommand(name: string): AnyCommand | undefined {
+    return allTargetCommands(this.current.families).find((c) => c.name === name);
+  }
+
+  /**
+   * The command, its runs (and dry-run descriptions) counted against its generation. One looked
+   * up before a reload and run after its generation was closed (the router awaited RBAC, the
+   * gate, the audit write in between) runs on the current generation instead.
+   */
   private tracked(g: Generation, cmd: AnyCommand): AnyCommand {
+    // Only a replaced generation hands over (at stop the current one closes too: nothing newer to run on).
+    const closed = (): AnyCommand | undefined => (g.closing && g !== this.current ? this.currentCommand(cmd.name) : undefined);
     const during = async <T>(fn: () => T | Promise<T>): Promise<T> => {
       g.running++;
       try {
@@ -113,8 +115,13 @@ export class TargetServices {
     const { describe } = cmd;
     return {
       ...cmd,
-      run: (ctx: CommandContext, args: never) => during(() => cmd.run(ctx, args)),
-      ...(describe ? { describe: (args: never, access: Parameters<NonNullable<AnyCommand['describe']>>[1]) => during(() => describe(args, access)) } : {}),
+      run: (ctx: CommandContext, args: never) => closed()?.run(ctx, args) ?? during(() => cmd.run(ctx, args)),
+      ...(describe ? {
+        describe: (args: never, access: Parameters<NonNullable<AnyCommand['describe']>>[1]) => {
+          const now = closed();
+          return now?.describe ? now.describe(args, access) : during(() => describe(args, access));
+        },
+      } : {}),
     } as AnyCommand;
   }
 }

@@ -6,6 +6,7 @@ import { UserError } from '../core/errors.js';
 import { suggest } from '../core/suggest.js';
 
 export function helpCommands(listCommands: () => readonly AnyCommand[]) {
+  const rowsOf = familyRowsOnce();
   return [
     defineCommand({
       name: 'help',
@@ -21,7 +22,7 @@ export function helpCommands(listCommands: () => readonly AnyCommand[]) {
             title: 'opsbot commands',
             status: 'info',
             blocks: [
-              table(['Command', 'What it does'], familyRows(all)),
+              table(['Command', 'What it does'], rowsOf(all)),
               { type: 'text', text: 'Every command accepts --dry-run. Type `help <command>` for details (`help backup` lists its subcommands).' },
             ],
             visibility: 'ephemeral',
@@ -52,6 +53,21 @@ export function helpCommands(listCommands: () => readonly AnyCommand[]) {
       },
     }),
   ];
+}
+
+/**
+ * familyRows, built again only when the command list changed: the same commands (compared one
+ * by one, as a reload replaces a command in place) give the same rows, so `help` does not
+ * format every usage line on each call. The rows are frozen: a reply shares them.
+ */
+function familyRowsOnce(): (all: readonly AnyCommand[]) => string[][] {
+  let built: { commands: AnyCommand[]; rows: string[][] } | undefined;
+  return (all) => {
+    if (!built || built.commands.length !== all.length || built.commands.some((c, i) => c !== all[i])) {
+      built = { commands: [...all], rows: Object.freeze(familyRows(all).map((row) => Object.freeze(row))) as string[][] };
+    }
+    return built.rows;
+  };
 }
 
 /**

@@ -4,7 +4,8 @@
  *
  * Slash commands are always acknowledged within Slack's 3 s: a reply ready within `ackWithinMs`
  * goes in the ack itself (ephemeral) or, for channel results, is posted after an empty ack; a
- * slower one is acked at once with "Working on …" and answered through the response_url.
+ * slower one is acked at once with "Working on …" and answered through the response_url. With
+ * `ackWithinMs` 0 every command is acked with "Working on …" before it runs.
  */
 import type { App, BlockAction, ButtonAction, RespondArguments } from '@slack/bolt';
 import type { Logger } from 'pino';
@@ -103,9 +104,15 @@ export function registerSlackListeners(app: App, deps: SlackInteractionDeps): vo
       updates++;
       await deps.web.respond(command.response_url, { response_type: 'ephemeral', replace_original: true, text: working(text) });
     };
+    // `ackWithin: 0`: acknowledged before the command runs, so the ack waits for nothing but the
+    // request itself (a burst of commands is acked as fast as it is read); the result follows.
+    if (deps.ackWithinMs <= 0) {
+      await ack({ response_type: 'ephemeral', text: working() });
+      acked = true;
+    }
     const running = runAs({ id: command.user_id, name: command.user_name }, line, command.channel_id, id, progress);
-    const quick = await within(running, deps.ackWithinMs);
-    if (quick === PENDING) {
+    const quick = acked ? PENDING : await within(running, deps.ackWithinMs);
+    if (quick === PENDING && !acked) {
       await ack({ response_type: 'ephemeral', text: working(step) });
       acked = true;
     }

@@ -75,12 +75,13 @@ function pack(lines: string[], opts: { prefix?: string; suffix?: string; first?:
 
 function tableLines(columns: string[], rows: string[][], maxCell: number): { header: string[]; body: string[] } {
   const cut = (s: string) => {
-    const flat = s.replace(/\s*\n\s*/g, ' ').replace(/```/g, 'ˋˋˋ');
+    const flat = s.includes('\n') || s.includes('```') ? s.replace(/\s*\n\s*/g, ' ').replace(/```/g, 'ˋˋˋ') : s;
     return flat.length > maxCell ? `${flat.slice(0, maxCell - 1)}…` : flat;
   };
   const cells = rows.map((r) => columns.map((_, i) => cut(r[i] ?? '')));
   const head = columns.map(cut);
-  const widths = head.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] as string).length)));
+  const widths = head.map((c) => c.length);
+  for (const r of cells) r.forEach((c, i) => { if (c.length > (widths[i] as number)) widths[i] = c.length; });
   const line = (r: string[]) => escapeCut(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] as number))).join('  ').trimEnd(), TABLE_LINE);
   return { header: [line(head), line(widths.map((w) => '-'.repeat(Math.min(w, maxCell))))], body: cells.map(line) };
 }

@@ -121,6 +121,7 @@ export class SlackSurface implements ChatSurface {
     const app = this.app;
     this.app = undefined;
     await app?.stop().catch((e: unknown) => this.log.warn({ err: errorMessage(e) }, 'slack stop failed'));
+    this.web.close();
   }
 
   notReadyReason(): string | undefined {

@@ -9,6 +9,7 @@ import { LogLevel, webApi, type Logger as SlackLogger } from '@slack/bolt';
 import { ChatDeliveryError } from '../../../core/chat.js';
 import { httpDeliveryError, withDeliveryRetries, type RetryPolicy } from '../../../core/delivery.js';
 import { errorMessage } from '../../../core/errors.js';
+import { JsonPoster } from './post-json.js';
 
 type WebClient = InstanceType<typeof webApi.WebClient>;
 
@@ -75,6 +76,7 @@ export interface SlackWebOptions {
 
 export class SlackWeb {
   readonly client: WebClient;
+  private readonly poster = new JsonPoster();
 
   constructor(private readonly opts: SlackWebOptions) {
     this.client = new webApi.WebClient(opts.token, webClientOptions(opts));
@@ -94,23 +96,22 @@ export class SlackWeb {
     });
   }
 
+  /** Closes the keep-alive sockets of response_url posts. */
+  close(): void {
+    this.poster.close();
+  }
+
   /** Posts a message body to a response_url (slash commands, interactions), under the same policy. */
   async respond(responseUrl: string, body: Record<string, unknown>): Promise<void> {
     if (!/^https?:\/\//i.test(responseUrl)) throw new ChatDeliveryError('response_url is not an http(s) URL', 'invalid_response_url');
     await withDeliveryRetries(async () => {
-      let res: Response;
+      let res: Awaited<ReturnType<JsonPoster['post']>>;
       try {
-        res = await fetch(responseUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json; charset=utf-8' },
-          body: JSON.stringify(body),
-          signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
-        });
+        res = await this.poster.post(responseUrl, body, this.opts.timeoutMs ?? 10_000);
       } catch (e) {
         throw new ChatDeliveryError(`response_url: ${errorMessage(e)}`, 'request_error', undefined, true);
       }
-      const text = await res.text().catch(() => '');
-      if (!res.ok) throw httpDeliveryError(res.status, `response_url: HTTP ${res.status} ${text.slice(0, 200)}`, res.headers.get('retry-after'));
+      if (res.status < 200 || res.status > 299) throw httpDeliveryError(res.status, `response_url: HTTP ${res.status} ${res.text.slice(0, 200)}`, res.retryAfter);
     }, {
       ...(this.opts.policy ? { policy: this.opts.policy } : {}),
       onRetry: (e, attempt, delayMs) => this.opts.log.warn({ call: 'response_url', attempt, delayMs, err: errorMessage(e) }, 'slack response retried'),

@@ -39,7 +39,14 @@ export class SqliteStore implements Store {
   private nextAnalyze = ANALYZE_EVERY_WRITES;
   private readonly pending: { fn: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
 
+  /**
+   * Runs a function in a transaction, or in a savepoint inside one. Made once: better-sqlite3
+   * builds four wrapper functions each time `db.transaction()` is called.
+   */
+  private readonly inTransaction: BetterSqlite3.Transaction<(fn: () => unknown) => unknown>;
+
   private constructor(private readonly db: BetterSqlite3.Database, readonly file: string | null, clock: Clock) {
+    this.inTransaction = db.transaction((fn: () => unknown) => fn());
     const dataVersion = db.prepare('PRAGMA data_version').pluck();
     this.ctx = { db, clock, write: (fn) => this.write(fn), dataVersion: () => dataVersion.get() as number };
   }
@@ -90,7 +97,7 @@ export class SqliteStore implements Store {
     if (this.db.inTransaction) {
       // Called from inside a write (a TTL sweep during a query): part of that transaction.
       try {
-        return Promise.resolve(this.db.transaction(fn)());
+        return Promise.resolve(this.inTransaction(fn) as R);
       } catch (e) {
         return Promise.reject(e);
       }
@@ -104,20 +111,20 @@ export class SqliteStore implements Store {
   private async commitPending(): Promise<void> {
     const batch = this.pending.splice(0);
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
-    const run = this.db.transaction(() => {
+    const runAll = () => {
       outcomes.length = 0;
       for (const w of batch) {
         try {
-          outcomes.push({ ok: true, value: this.db.transaction(w.fn)() });
+          outcomes.push({ ok: true, value: this.inTransaction(w.fn) });
         } catch (error) {
           outcomes.push({ ok: false, error });
         }
       }
-    });
+    };
     for (let attempt = 1; ; attempt++) {
       try {
         if (this.closed) throw new Error('store is closed');
-        run.immediate();
+        this.inTransaction.immediate(runAll);
         break;
       } catch (e) {
         if ((e as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= BUSY_RETRIES) {

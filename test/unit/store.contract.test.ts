@@ -182,6 +182,20 @@ function contract(label: string, open: () => Promise<Store>, cleanup: () => Prom
       const err = await c.insertOne({ name: 'only', n: 2 }).catch((e: unknown) => e);
       expect(isDuplicateKey(err)).toBe(true);
     });
+
+    it('given writes asked for at once, when one of them fails, then only that one is undone and the others are stored', async () => {
+      const c = fresh();
+      await c.insertOne({ _id: 'taken', name: 'first', n: 0 });
+      const results = await Promise.allSettled([
+        c.insertOne({ _id: 'w1', name: 'one', n: 1 }),
+        c.updateOne({ _id: 'taken' }, { $set: { n: 10 } }),
+        c.insertOne({ _id: 'taken', name: 'again', n: 2 }),
+        c.insertOne({ _id: 'w3', name: 'three', n: 3 }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      expect(isDuplicateKey((results[2] as PromiseRejectedResult).reason)).toBe(true);
+      expect((await c.find({}, { sort: { n: 1 } })).map((d) => [d._id, d.name, d.n])).toEqual([['w1', 'one', 1], ['w3', 'three', 3], ['taken', 'first', 10]]);
+    });
   });
 }
 

@@ -13,7 +13,10 @@ import { shortIdCandidates, type AlertGroup } from './group.js';
  * created this occurrence of the group first (read it again and apply the change to it).
  */
 export async function insertNewGroup(groups: Collection<AlertGroup>, g: AlertGroup): Promise<AlertGroup | null> {
-  for (const id of [...shortIdCandidates(g.groupKey, g.occurrence), newId()]) {
+  const candidates = shortIdCandidates(g.groupKey, g.occurrence);
+  // The random fallback is drawn only when every short candidate is taken (a system call each).
+  for (let i = 0; i <= candidates.length; i++) {
+    const id = candidates[i] ?? newId();
     try {
       return await groups.insertOne({ ...g, _id: id });
     } catch (e) {

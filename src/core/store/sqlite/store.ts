@@ -44,11 +44,19 @@ export class SqliteStore implements Store {
    * builds four wrapper functions each time `db.transaction()` is called.
    */
   private readonly inTransaction: BetterSqlite3.Transaction<(fn: () => unknown) => unknown>;
+  /** data_version while a group commit runs (undefined otherwise). */
+  private commitVersion: number | undefined;
+  private readonly readVersion: () => number;
 
   private constructor(private readonly db: BetterSqlite3.Database, readonly file: string | null, clock: Clock) {
     this.inTransaction = db.transaction((fn: () => unknown) => fn());
     const dataVersion = db.prepare('PRAGMA data_version').pluck();
-    this.ctx = { db, clock, write: (fn) => this.write(fn), dataVersion: () => dataVersion.get() as number };
+    this.ctx = {
+      db, clock, write: (fn) => this.write(fn),
+      // Inside a group commit no other connection can commit (it holds the write lock), so the value read first holds for all of it.
+      dataVersion: () => this.commitVersion ?? (dataVersion.get() as number),
+    };
+    this.readVersion = () => dataVersion.get() as number;
   }
 
   /** `dir` null keeps the database in memory (tests, one-shot runs that must not touch data). */
@@ -113,12 +121,17 @@ export class SqliteStore implements Store {
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     const runAll = () => {
       outcomes.length = 0;
-      for (const w of batch) {
-        try {
-          outcomes.push({ ok: true, value: this.inTransaction(w.fn) });
-        } catch (error) {
-          outcomes.push({ ok: false, error });
+      this.commitVersion = this.readVersion();
+      try {
+        for (const w of batch) {
+          try {
+            outcomes.push({ ok: true, value: this.inTransaction(w.fn) });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
         }
+      } finally {
+        this.commitVersion = undefined;
       }
     };
     for (let attempt = 1; ; attempt++) {

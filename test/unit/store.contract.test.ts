@@ -183,6 +183,18 @@ function contract(label: string, open: () => Promise<Store>, cleanup: () => Prom
       expect(isDuplicateKey(err)).toBe(true);
     });
 
+    it('given a long $in list, then it finds exactly the documents whose id or field is one of its values', async () => {
+      const c = fresh();
+      const names = Array.from({ length: 30 }, (_, i) => [`plain${i}`, `quote"'${i}`, `ünï ${i} \\ [x]`][i % 3] as string);
+      for (const [i, name] of names.entries()) await c.insertOne({ _id: `id-${i}`, name, n: i });
+      const wanted = names.filter((_, i) => i % 2 === 0);
+      const byName = await c.find({ name: { $in: [...wanted, 'absent', '[1]'] } }, { sort: { n: 1 } });
+      expect(byName.map((d) => d.name)).toEqual(wanted);
+      const ids = Array.from({ length: 20 }, (_, i) => `id-${i * 2}`);
+      expect((await c.find({ _id: { $in: ids } }, { sort: { n: 1 } })).map((d) => d._id)).toEqual(ids.filter((id) => Number(id.slice(3)) < 30));
+      expect(await c.countDocuments({ n: { $in: Array.from({ length: 12 }, (_, i) => i) } })).toBe(12);
+    });
+
     it('given writes asked for at once, when one of them fails, then only that one is undone and the others are stored', async () => {
       const c = fresh();
       await c.insertOne({ _id: 'taken', name: 'first', n: 0 });

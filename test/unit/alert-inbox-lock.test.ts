@@ -73,4 +73,32 @@ describe('the alert inbox lock', () => {
     expect(groups[0]?.seen).toHaveLength(1);
     expect(h.chat.calls.map((c) => c.op)).toEqual(['post']);
   });
+
+  it('given another process holds the lock, when webhooks pour in, then this one tries the lock once per look-again interval, not once per webhook, and applies them all when the lock is free', async () => {
+    const clock = new ManualClock();
+    h = await alertHarness({}, { clock });
+    const other = await h.coordination.tryLock(INBOX_LOCK, 600_000);
+    expect(other).not.toBeNull();
+    let tries = 0;
+    const real = h.coordination.tryLock.bind(h.coordination);
+    h.coordination.tryLock = (key: string, ttlMs: number) => {
+      if (key === INBOX_LOCK) tries++;
+      return real(key, ttlMs);
+    };
+    for (let i = 0; i < 30; i++) {
+      await h.alerts.receive(payload({ alertname: `Busy${i}`, alerts: hosts(1) }));
+      await flush(3);
+    }
+    expect(tries).toBe(1);
+    clock.advance(1_000); // the look-again timer: the lock is still taken
+    await waitFor(() => tries === 2, { what: 'the second try of the lock' });
+    await h.alerts.receive(payload({ alertname: 'BusyLate', alerts: hosts(1) }));
+    await flush();
+    expect(tries).toBe(2);
+    await other?.release();
+    clock.advance(1_000);
+    await waitFor(async () => (await h.store.collection('alert_inbox').countDocuments()) === 0, { what: 'the inbox to be applied' });
+    await h.settle();
+    expect(await h.store.collection('alert_groups').countDocuments()).toBe(31);
+  });
 });

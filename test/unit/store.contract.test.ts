@@ -182,6 +182,32 @@ function contract(label: string, open: () => Promise<Store>, cleanup: () => Prom
       const err = await c.insertOne({ name: 'only', n: 2 }).catch((e: unknown) => e);
       expect(isDuplicateKey(err)).toBe(true);
     });
+
+    it('given a long $in list, then it finds exactly the documents whose id or field is one of its values', async () => {
+      const c = fresh();
+      const names = Array.from({ length: 30 }, (_, i) => [`plain${i}`, `quote"'${i}`, `ünï ${i} \\ [x]`][i % 3] as string);
+      for (const [i, name] of names.entries()) await c.insertOne({ _id: `id-${i}`, name, n: i });
+      const wanted = names.filter((_, i) => i % 2 === 0);
+      const byName = await c.find({ name: { $in: [...wanted, 'absent', '[1]'] } }, { sort: { n: 1 } });
+      expect(byName.map((d) => d.name)).toEqual(wanted);
+      const ids = Array.from({ length: 20 }, (_, i) => `id-${i * 2}`);
+      expect((await c.find({ _id: { $in: ids } }, { sort: { n: 1 } })).map((d) => d._id)).toEqual(ids.filter((id) => Number(id.slice(3)) < 30));
+      expect(await c.countDocuments({ n: { $in: Array.from({ length: 12 }, (_, i) => i) } })).toBe(12);
+    });
+
+    it('given writes asked for at once, when one of them fails, then only that one is undone and the others are stored', async () => {
+      const c = fresh();
+      await c.insertOne({ _id: 'taken', name: 'first', n: 0 });
+      const results = await Promise.allSettled([
+        c.insertOne({ _id: 'w1', name: 'one', n: 1 }),
+        c.updateOne({ _id: 'taken' }, { $set: { n: 10 } }),
+        c.insertOne({ _id: 'taken', name: 'again', n: 2 }),
+        c.insertOne({ _id: 'w3', name: 'three', n: 3 }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      expect(isDuplicateKey((results[2] as PromiseRejectedResult).reason)).toBe(true);
+      expect((await c.find({}, { sort: { n: 1 } })).map((d) => [d._id, d.name, d.n])).toEqual([['w1', 'one', 1], ['w3', 'three', 3], ['taken', 'first', 10]]);
+    });
   });
 }
 

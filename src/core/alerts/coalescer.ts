@@ -31,6 +31,8 @@ export class Coalescer<I, R> {
   private async drain(key: string, q: { running: boolean; next: Waiting<I, R>[] }): Promise<void> {
     q.running = true;
     try {
+      // Calls made in the same turn of the event loop (a batch of notifications reaching the same step) share the first batch too.
+      await new Promise((r) => setImmediate(r));
       while (q.next.length) {
         const batch = q.next.splice(0);
         try {

@@ -16,8 +16,10 @@ import { shortIdCandidates, type AlertGroup } from './group.js';
  */
 export async function insertNewGroup(groups: Collection<AlertGroup>, g: AlertGroup, taken?: (id: string) => Promise<boolean>): Promise<AlertGroup | null> {
   const candidates = shortIdCandidates(g.groupKey, g.occurrence);
-  for (const id of [...candidates, newId()]) {
-    if (taken && candidates.includes(id) && (await taken(id))) continue;
+  // The random fallback is drawn only when every short candidate is taken (a system call each).
+  for (let i = 0; i <= candidates.length; i++) {
+    const id = candidates[i] ?? newId();
+    if (taken && i < candidates.length && (await taken(id))) continue;
     try {
       return await groups.insertOne({ ...g, _id: id });
     } catch (e) {

@@ -19,6 +19,9 @@ import type { AlertRouter } from './routing.js';
 import type { AlertEvent } from './events.js';
 
 const BATCH_DOCS = 20;
+
+/** A group's latest occurrence as read for a whole batch (null: none); undefined: read it now. */
+type Prefetched = { latest: AlertGroup | null } | undefined;
 const MAX_APPLY_ROUNDS = 4;
 export const INBOX_LOCK = 'alerts:inbox';
 const INBOX_LOCK_MS = 60_000;
@@ -122,6 +125,12 @@ export class AlertProcessor {
   private again = false;
   private stopped = false;
   private failedRounds = 0;
+  /**
+   * Until when (clock ms) another process is taken to hold the inbox lock: a kick meanwhile
+   * neither reads the inbox nor tries the lock (a store write per webhook on a replica that does
+   * not apply), since the look-again timer set when the lock was found taken runs at that time.
+   */
+  private lockBusyUntil = 0;
 
   constructor(private readonly d: ProcessorDeps) {}
 
@@ -132,7 +141,7 @@ export class AlertProcessor {
 
   /** Drains the inbox now, or once more after the current drain. */
   kick(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.d.clock.now() < this.lockBusyUntil) return;
     if (this.processing) {
       this.again = true;
       return;
@@ -185,8 +194,13 @@ export class AlertProcessor {
     const ttl = this.d.lockMs ?? INBOX_LOCK_MS;
     const taken = await this.d.coordination.tryLock(INBOX_LOCK, ttl);
     if (!taken) {
-      // Another process applies the inbox; look again soon in case it stops.
-      this.later(this.d.lockRetryMs ?? 1000);
+      // Another process applies the inbox (what this one accepts too); look again soon in case it stops, and not before.
+      const retryMs = this.d.lockRetryMs ?? 1000;
+      this.lockBusyUntil = this.d.clock.now() + retryMs;
+      this.d.clock.setTimeout(() => {
+        this.lockBusyUntil = 0; // a timer may run a little before the clock reads its due time
+        this.kick();
+      }, retryMs);
       return;
     }
     const lock = new RenewedLock(taken, ttl, this.d.clock, this.d.log);
@@ -222,10 +236,11 @@ export class AlertProcessor {
   /** Applies a batch; returns the entries that failed (they stay queued and are retried). */
   private async applyBatch(batch: InboxEntry[], lock: RenewedLock): Promise<{ entry: InboxEntry; error: string }[]> {
     const failed: { entry: InboxEntry; error: string }[] = [];
+    const known = await this.latestOfBatch(batch);
     await Promise.all(batch.map((entry) => this.d.writer.serialised(entry.payload.groupKey, async () => {
       if (this.stopped || lock.lost) return;
       try {
-        await this.apply(entry);
+        await this.apply(entry, known.take(entry));
       } catch (e) {
         failed.push({ entry, error: errorMessage(e) });
         this.d.log.error({ err: e, groupKey: entry.payload.groupKey }, 'could not apply an Alertmanager notification; it stays queued');
@@ -234,8 +249,30 @@ export class AlertProcessor {
     return failed;
   }
 
-  /** Applies one notification to its group (or opens a new occurrence), by compare-and-set. */
-  async apply(entry: InboxEntry): Promise<void> {
+  /**
+   * The latest occurrence of every group the batch names, read by one query (instead of one per
+   * notification). Only the first notification of a group in the batch is given it, for its first
+   * attempt: the ones after it are applied after it (serialised per group) and read the store
+   * again, and a compare-and-set that finds the group changed meanwhile reads it again too.
+   */
+  private async latestOfBatch(batch: InboxEntry[]): Promise<{ take(entry: InboxEntry): Prefetched }> {
+    const firstOf = new Map<string, InboxEntry>();
+    for (const entry of batch) if (!firstOf.has(entry.payload.groupKey)) firstOf.set(entry.payload.groupKey, entry);
+    const latest = new Map<string, AlertGroup>();
+    for (const g of await this.d.groups.find({ groupKey: { $in: [...firstOf.keys()] } })) {
+      const cur = latest.get(g.groupKey);
+      if (!cur || g.occurrence > cur.occurrence) latest.set(g.groupKey, g);
+    }
+    return {
+      take: (entry) => (firstOf.get(entry.payload.groupKey) === entry ? { latest: latest.get(entry.payload.groupKey) ?? null } : undefined),
+    };
+  }
+
+  /**
+   * Applies one notification to its group (or opens a new occurrence), by compare-and-set.
+   * `known`: the group's latest occurrence as read for the whole batch, used for the first attempt.
+   */
+  async apply(entry: InboxEntry, known?: Prefetched): Promise<void> {
     const { groups, writer } = this.d;
     const p = entry.payload;
     let lost = false;
@@ -243,7 +280,7 @@ export class AlertProcessor {
     try {
       for (let i = 0; i < MAX_CAS_TRIES; i++) {
         const now = this.d.clock.date();
-        const latest = await groups.findOne({ groupKey: p.groupKey }, { sort: { occurrence: -1 } });
+        const latest = i === 0 && known ? known.latest : await groups.findOne({ groupKey: p.groupKey }, { sort: { occurrence: -1 } });
         id = latest?._id;
         if (latest?.seen.includes(entry.hash) && !reopensOnRepeat(latest, p.status, now)) {
           // Applied before; its messages may not be queued yet (a crash in between, or another process mid-way).

@@ -117,6 +117,23 @@ function collect(filter: Filter, arrayFields: ReadonlySet<string>, elements: Ele
   }
 }
 
+/**
+ * Longer IN lists of strings are one JSON array parameter: the same SQL text (one prepared
+ * statement, not one per length) for any length. Numbers, and strings with a NUL or a UTF-16
+ * surrogate (where JSON text and a bound parameter might not give the same bytes), are listed.
+ */
+const LONG_IN = 8;
+
+/** `x IN (…)` of `values`, their parameters pushed to `params`. */
+function inList(x: string, values: readonly unknown[], params: unknown[]): string {
+  if (values.length <= LONG_IN || !values.every((v) => typeof v === 'string' && !v.includes('\0') && !/[\ud800-\udfff]/.test(v))) {
+    params.push(...values);
+    return `${x} IN (${values.map(() => '?').join(', ')})`;
+  }
+  params.push(JSON.stringify(values));
+  return `${x} IN (SELECT value FROM json_each(?))`;
+}
+
 /** One condition on `x`; `path` given, the JSON type is checked too (exactness); `value` of json_each has none. */
 function fieldTerm(x: string, path: string | undefined, op: string, arg: unknown, params: unknown[]): { sql: string; exact: boolean } | undefined {
   const typed = (s: Scalar, sql: string) => (path && !untyped(s) ? `(${sql} AND json_type(doc, ${path}) ${JSON_TYPES[s.kind as Exclude<Kind, 'null'>]})` : sql);
@@ -128,8 +145,7 @@ function fieldTerm(x: string, path: string | undefined, op: string, arg: unknown
     const plain = new Set(list.filter((s) => s.value !== null && (!path || untyped(s))));
     const parts: string[] = [];
     if (plain.size) {
-      parts.push(`${x} IN (${[...plain].map(() => '?').join(', ')})`);
-      for (const s of plain) params.push(s.value);
+      parts.push(inList(x, [...plain].map((s) => s.value), params));
     }
     let exact = ![...plain].some((s) => s.kind === 'boolean'); // `true` and `1` are both 1 to SQL
     for (const s of list) {
@@ -167,8 +183,7 @@ function idTerms(cond: unknown, terms: string[], w: Where): void {
   for (const [op, arg] of ops) {
     if (op === '$eq' && typeof arg === 'string') { terms.push('id = ?'); w.params.push(arg); continue; }
     if (op === '$in' && Array.isArray(arg) && arg.every((a) => typeof a === 'string')) {
-      terms.push(arg.length ? `id IN (${arg.map(() => '?').join(', ')})` : '0');
-      w.params.push(...arg);
+      terms.push(arg.length ? inList('id', arg, w.params) : '0');
       continue;
     }
     w.exact = false;

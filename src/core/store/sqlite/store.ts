@@ -39,9 +39,24 @@ export class SqliteStore implements Store {
   private nextAnalyze = ANALYZE_EVERY_WRITES;
   private readonly pending: { fn: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
 
+  /**
+   * Runs a function in a transaction, or in a savepoint inside one. Made once: better-sqlite3
+   * builds four wrapper functions each time `db.transaction()` is called.
+   */
+  private readonly inTransaction: BetterSqlite3.Transaction<(fn: () => unknown) => unknown>;
+  /** data_version while a group commit runs (undefined otherwise). */
+  private commitVersion: number | undefined;
+  private readonly readVersion: () => number;
+
   private constructor(private readonly db: BetterSqlite3.Database, readonly file: string | null, clock: Clock) {
+    this.inTransaction = db.transaction((fn: () => unknown) => fn());
     const dataVersion = db.prepare('PRAGMA data_version').pluck();
-    this.ctx = { db, clock, write: (fn) => this.write(fn), dataVersion: () => dataVersion.get() as number };
+    this.ctx = {
+      db, clock, write: (fn) => this.write(fn),
+      // Inside a group commit no other connection can commit (it holds the write lock), so the value read first holds for all of it.
+      dataVersion: () => this.commitVersion ?? (dataVersion.get() as number),
+    };
+    this.readVersion = () => dataVersion.get() as number;
   }
 
   /** `dir` null keeps the database in memory (tests, one-shot runs that must not touch data). */
@@ -90,7 +105,7 @@ export class SqliteStore implements Store {
     if (this.db.inTransaction) {
       // Called from inside a write (a TTL sweep during a query): part of that transaction.
       try {
-        return Promise.resolve(this.db.transaction(fn)());
+        return Promise.resolve(this.inTransaction(fn) as R);
       } catch (e) {
         return Promise.reject(e);
       }
@@ -104,20 +119,25 @@ export class SqliteStore implements Store {
   private async commitPending(): Promise<void> {
     const batch = this.pending.splice(0);
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
-    const run = this.db.transaction(() => {
+    const runAll = () => {
       outcomes.length = 0;
-      for (const w of batch) {
-        try {
-          outcomes.push({ ok: true, value: this.db.transaction(w.fn)() });
-        } catch (error) {
-          outcomes.push({ ok: false, error });
+      this.commitVersion = this.readVersion();
+      try {
+        for (const w of batch) {
+          try {
+            outcomes.push({ ok: true, value: this.inTransaction(w.fn) });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
         }
+      } finally {
+        this.commitVersion = undefined;
       }
-    });
+    };
     for (let attempt = 1; ; attempt++) {
       try {
         if (this.closed) throw new Error('store is closed');
-        run.immediate();
+        this.inTransaction.immediate(runAll);
         break;
       } catch (e) {
         if ((e as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= BUSY_RETRIES) {

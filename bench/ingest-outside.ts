@@ -11,7 +11,7 @@
  * would, so the bot only answers webhooks; it applies them all once the lock is released)
  * (builds dist/ first when it is older than src/; BENCH_NODE_OPTIONS becomes the bot's NODE_OPTIONS, e.g. --import of a memory logger; BENCH_NODE_ARGS are node's arguments for the bot, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof; BENCH_MARK_ROUNDS=1 prints when each of the bot's rounds ran on the monotonic clock, to cut its profile to them; BENCH_SETTLE_MS: how long memory is watched after that, default 45000).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import http from 'node:http';
@@ -22,7 +22,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { hosts, payload } from '../test/support/alert-payloads.js';
 import { slackEnv, startSlackStandIn } from '../test/support/slack.js';
 import { freePort, waitFor } from '../test/support/host.js';
-import { ensureBuilt } from './built.js';
+import { cpuOf, ensureBuilt, stopProcesses } from './built.js';
 import { summary, table } from './summary.js';
 import { SqliteStore } from '../src/core/store/sqlite/store.js';
 import { StoreCoordination } from '../src/core/coordination/store.js';
@@ -41,13 +41,6 @@ const ROUNDS = arg('rounds', 3);
 /** Intake alone: this process holds the bot's inbox lock during the load (as another replica would), so nothing is applied until it ends. */
 const INTAKE_ONLY = process.argv.includes('--intake-only');
 const TOKEN = 'bench-token-0123456789abcdef';
-
-/** CPU time (user + system, all threads) a process has used, in µs (/proc/<pid>/stat, clock ticks of 10 ms). */
-async function cpuOf(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
 
 /** VmRSS and VmHWM of a process, in MiB. */
 async function memoryOf(pid: number): Promise<{ rss: number; hwm: number }> {
@@ -76,10 +69,6 @@ async function blast(port: number, bodies: string[]): Promise<{ seconds: number;
     while (next < bodies.length) if ((await post(port, bodies[next++] as string)) === 200) ok++;
   }));
   return { seconds: (performance.now() - started) / 1000, ok };
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
 }
 
 const BARE = `const http = require('node:http');
@@ -176,10 +165,7 @@ async function main(): Promise<void> {
       `${botRate.toFixed(0)}/s = ${(botRate / bareRate).toFixed(2)}× bare (goal ≥ 0.7×), server CPU ${us(botRun)} µs per webhook (bare ${us(bareRun)}); applied ${appliedSeconds.toFixed(1)} s after (goal ≤ 5 s); VmRSS ${atStart.rss.toFixed(0)} MiB after start, ${settled.rss.toFixed(0)} MiB with ${groups} open groups (goal < 200; ${open.rss.toFixed(0)} MiB right after the burst, peak ${settled.hwm.toFixed(0)})`);
   } finally {
     agent.destroy();
-    bot.kill('SIGTERM');
-    bare.kill('SIGTERM');
-    await Promise.race([Promise.all([exited(bot), exited(bare)]), new Promise((r) => setTimeout(r, 10_000))]);
-    bot.kill('SIGKILL');
+    await stopProcesses(bot, bare);
     await slack.close();
     await rm(dir, { recursive: true, force: true, maxRetries: 5 });
   }

@@ -19,9 +19,8 @@
  * (builds dist/ first when it is older than src/; BENCH_NODE_OPTIONS becomes the bot's NODE_OPTIONS,
  * e.g. --heapsnapshot-signal=SIGUSR2 to take heap snapshots while it runs.)
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import http from 'node:http';
 import os from 'node:os';
@@ -32,6 +31,7 @@ import { hosts, payload } from '../test/support/alert-payloads.js';
 import { slackEnv, startSlackStandIn } from '../test/support/slack.js';
 import { freePort, waitFor } from '../test/support/host.js';
 import { summary, table } from './summary.js';
+import { ensureBuilt } from './built.js';
 
 const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -63,24 +63,6 @@ retention:
   interval: 1m
 `;
 
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-function ensureBuilt(): void {
-  const cli = path.join(root, 'dist', 'cli.js');
-  let built = 0;
-  try { built = statSync(cli).mtimeMs; } catch { /* not built */ }
-  if (built >= newest(path.join(root, 'src'))) return;
-  process.stdout.write('building dist/ (tsc -p tsconfig.build.json) …\n');
-  execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mib = (bytes: number) => bytes / 1024 / 1024;
 
@@ -88,7 +70,7 @@ interface Sample { t: number; sent: number; rssMiB: number; heapUsedMiB: number;
 interface Slot { team: string; gen: number; open: boolean; n: number; lastBody?: string; busy: boolean; changes: number }
 
 async function main(): Promise<void> {
-  ensureBuilt();
+  ensureBuilt(root);
   const slack = await startSlackStandIn();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'opsbot-bench-million-'));
   const dataDir = path.join(dir, 'data');

@@ -10,8 +10,8 @@
  * time until its result reaches the response_url is reported too)
  * (builds dist/ first when it is older than src/; BENCH_NODE_ARGS are node's arguments for the bot, e.g. --cpu-prof).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { signSlack, slackEnv, startSlackStandIn } from '../test/support/slack.js';
 import { freePort, waitFor } from '../test/support/host.js';
-import { ensureBuilt } from './built.js';
+import { cpuOf, ensureBuilt, stopProcesses } from './built.js';
 import { summary, table } from './summary.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,16 +35,6 @@ http.createServer((req, res) => { const c = []; req.on('data', (d) => c.push(d))
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ response_type: 'ephemeral', text: 'ok: ' + (form.get('text') || ''), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'opsbot commands' } }] }));
 }); }).listen(Number(process.argv[1]), '127.0.0.1', () => process.stdout.write('ready\\n'));`;
-
-async function cpuOf(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
-}
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
@@ -131,10 +121,7 @@ async function main(): Promise<void> {
       `p50 ${botRow[2]} / p99 ${botRow[4]} ms, ${botRow[6]} ms CPU per command (bare process: ${bareRow[2]} / ${bareRow[4]} ms)${resultRow ? `; result at the response_url p50 ${resultRow[2]} / p99 ${resultRow[4]} ms` : ''}`);
   } finally {
     agent.destroy();
-    bot.kill('SIGTERM');
-    bare.kill('SIGTERM');
-    await Promise.race([Promise.all([exited(bot), exited(bare)]), new Promise((r) => setTimeout(r, 10_000))]);
-    bot.kill('SIGKILL');
+    await stopProcesses(bot, bare);
     await slack.close();
     await rm(dir, { recursive: true, force: true, maxRetries: 5 });
   }

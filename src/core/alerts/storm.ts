@@ -65,31 +65,31 @@ export class DigestBook {
    */
   async addMany(channel: string, groupIds: string[], now: Date): Promise<Digest[]> {
     const placed = new Map<string, Digest>();
-    let todo = [...new Set(groupIds)];
-    for (let conflicts = 0; todo.length; ) {
+    let unplaced = [...new Set(groupIds)];
+    for (let conflicts = 0; unplaced.length; ) {
       if (conflicts >= MAX_CAS_TRIES) throw new ConflictError(this.c.name, channel, MAX_CAS_TRIES);
-      const wanted = new Set(todo);
-      for (const d of await this.c.find({ channel, groups: { $in: todo } })) for (const id of d.groups) if (wanted.has(id)) placed.set(id, d);
-      todo = todo.filter((id) => !placed.has(id));
-      if (!todo.length) break;
+      const wanted = new Set(unplaced);
+      for (const d of await this.c.find({ channel, groups: { $in: unplaced } })) for (const id of d.groups) if (wanted.has(id)) placed.set(id, d);
+      unplaced = unplaced.filter((id) => !placed.has(id));
+      if (!unplaced.length) break;
       // The channel's latest digest: joined while open and not full, else the next one is opened.
       const last = await this.c.findOne({ channel }, { sort: { seq: -1 } });
       if (last?.open && last.groups.length < this.maxGroups) {
-        const joining = todo.slice(0, this.maxGroups - last.groups.length);
+        const joining = unplaced.slice(0, this.maxGroups - last.groups.length);
         const next = { ...last, groups: [...last.groups, ...joining], lastAddedAt: now };
         if ((await compareAndSet(this.c, last, next)) === 'conflict') { conflicts++; continue; }
         const stored = { ...next, version: (last.version ?? 0) + 1 };
         for (const id of joining) placed.set(id, stored);
-        todo = todo.slice(joining.length);
+        unplaced = unplaced.slice(joining.length);
         continue;
       }
       if (last?.open && (await compareAndSet(this.c, last, { ...last, open: false })) === 'conflict') { conflicts++; continue; }
       const seq = (last?.seq ?? 0) + 1;
-      const joining = todo.slice(0, this.maxGroups);
+      const joining = unplaced.slice(0, this.maxGroups);
       try {
         const created = await this.c.insertOne({ _id: digestId(channel, seq), channel, seq, groups: joining, open: true, createdAt: now, lastAddedAt: now, version: 1 });
         for (const id of joining) placed.set(id, created);
-        todo = todo.slice(joining.length);
+        unplaced = unplaced.slice(joining.length);
       } catch (e) {
         if (!isDuplicateKey(e)) throw e; // another process opened this digest: join it
         conflicts++;
